@@ -1,0 +1,458 @@
+"""Model folders on disk: the one place that writes, verifies and reads saved models.
+
+A model is a folder holding `manifest.json` (caller metadata plus format, versions and a sha256/size for every
+other file), `weights.safetensors` (every numpy array) and one `<name>.txt` per text table (one UTF-8 entry
+per line). Nothing here pickles or unpickles: safetensors and plain text cannot run code when loaded, and
+files the manifest does not list are never opened.
+
+Saving is all-or-nothing: everything is written to a hidden sibling folder and renamed into place, so a
+reader, a crash, Ctrl-C or SIGTERM sees either the previous model or the complete new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import safetensors.numpy as st_numpy
+
+from sentikit.errors import ModelError, OutputError
+
+FORMAT_NAME = "sentikit-model"
+FORMAT_VERSION = 1
+MANIFEST_FILE = "manifest.json"
+WEIGHTS_FILE = "weights.safetensors"
+TEXT_SUFFIX = ".txt"
+
+# Keys save_model owns; a caller's values for them are replaced (library_versions is merged instead).
+_RESERVED_KEYS = ("format", "format_version", "sentikit_version", "created", "files")
+# Text table names become file names, so keep them to one harmless path component.
+_TEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# Besides bool and every integer kind, what safetensors can store from numpy (checked before writing).
+_FLOAT_DTYPES = ("float16", "float32", "float64", "complex64")
+_CHUNK = 4 * 1024 * 1024
+_REDO = "re-train or re-save the model"
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    """A loaded model: its folder, the full manifest, the arrays and the text tables."""
+
+    path: Path
+    manifest: dict[str, Any]
+    arrays: dict[str, np.ndarray] = field(repr=False)
+    texts: dict[str, list[str]] = field(repr=False)
+
+
+def is_model_folder(path: str | os.PathLike[str]) -> bool:
+    """True if `path` is a folder whose manifest declares the sentikit model format (files not checked)."""
+    try:
+        manifest = json.loads((Path(path) / MANIFEST_FILE).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME
+
+
+def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFolder:
+    """Read a model folder; with `verify`, every listed file must match its recorded size and sha256."""
+    folder = Path(path)
+    manifest = _read_manifest(folder)
+    files = _listed_files(folder, manifest)
+    if WEIGHTS_FILE not in files:
+        raise ModelError(f"manifest in {folder} does not list {WEIGHTS_FILE}; {_REDO}")
+    arrays: dict[str, np.ndarray] = {}
+    texts: dict[str, list[str]] = {}
+    for name, (sha256, size) in files.items():
+        file_path = folder / name
+        if not file_path.is_file():
+            raise ModelError(f"model at {folder} is incomplete: {name} is missing; {_REDO}")
+        try:
+            if name.endswith(TEXT_SUFFIX):
+                # Text tables are read whole anyway, so hash those bytes rather than reading the file twice.
+                data = file_path.read_bytes()
+                if verify and (len(data) != size or hashlib.sha256(data).hexdigest() != sha256):
+                    raise _corrupt(file_path)
+                texts[name[: -len(TEXT_SUFFIX)]] = _decode_lines(data, file_path)
+                continue
+            # The size check is a cheap stat that catches truncation before hashing a large file.
+            if verify and (file_path.stat().st_size != size or _sha256_file(file_path) != sha256):
+                raise _corrupt(file_path)
+        except OSError as exc:
+            raise ModelError(
+                f"cannot read {file_path} ({exc.strerror or exc}); check its permissions"
+            ) from exc
+        if name == WEIGHTS_FILE:
+            try:
+                arrays = st_numpy.load_file(file_path)
+            except Exception as exc:  # SafetensorError, bad header, unknown dtype: all mean a bad file
+                raise ModelError(f"cannot read {file_path} as safetensors ({exc}); {_REDO}") from exc
+        # Any other listed file belongs to a later format extension: verified above, not interpreted.
+    return ModelFolder(path=folder, manifest=manifest, arrays=arrays, texts=texts)
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    if not folder.exists():
+        hint = _aside_hint(folder)
+        raise ModelError(f"no model at {folder}: train one with `sentikit train` or pass --model{hint}")
+    if not folder.is_dir():
+        raise ModelError(f"{folder} is a file, not a model folder: pass the folder `sentikit train` wrote")
+    manifest_path = folder / MANIFEST_FILE
+    if not manifest_path.is_file():
+        raise ModelError(f"{folder} is not a sentikit model folder (no {MANIFEST_FILE}); pass a model folder")
+    try:
+        manifest = json.loads(manifest_path.read_bytes())
+    except OSError as exc:
+        raise ModelError(
+            f"cannot read {manifest_path} ({exc.strerror or exc}); check its permissions"
+        ) from exc
+    except (ValueError, RecursionError) as exc:
+        raise ModelError(f"{manifest_path} is not valid JSON ({exc}); {_REDO}") from exc
+    if not isinstance(manifest, dict):
+        raise ModelError(f"{manifest_path} is not a JSON object; {_REDO}")
+    if manifest.get("format") != FORMAT_NAME:
+        raise ModelError(f"{folder} is not a sentikit model folder (manifest format is not {FORMAT_NAME!r})")
+    version = manifest.get("format_version")
+    if type(version) is not int or version < 1:
+        raise ModelError(f"{manifest_path} has no valid format_version; {_REDO}")
+    if version > FORMAT_VERSION:
+        raise ModelError(
+            f"model at {folder} was made by a newer sentikit (format {version}); upgrade sentikit"
+        )
+    return manifest
+
+
+def _listed_files(folder: Path, manifest: Mapping[str, Any]) -> dict[str, tuple[str, int]]:
+    """Validate the manifest's file table; names must be plain file names so none can point elsewhere."""
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        raise ModelError(f"manifest in {folder} has no valid 'files' table; {_REDO}")
+    listed: dict[str, tuple[str, int]] = {}
+    for name, entry in files.items():
+        if name in ("", ".", "..", MANIFEST_FILE) or "/" in name or "\\" in name or "\0" in name:
+            raise ModelError(f"manifest in {folder} lists an invalid file name {name!r}; {_REDO}")
+        sha256 = entry.get("sha256") if isinstance(entry, dict) else None
+        size = entry.get("bytes") if isinstance(entry, dict) else None
+        if not (isinstance(sha256, str) and _SHA256.fullmatch(sha256)) or type(size) is not int or size < 0:
+            raise ModelError(f"manifest in {folder} has a malformed entry for {name}; {_REDO}")
+        listed[name] = (sha256, size)
+    return listed
+
+
+def _decode_lines(data: bytes, file_path: Path) -> list[str]:
+    # Every entry is written with a trailing "\n", so [] is an empty file and [""] is a single "\n";
+    # a non-empty file without the final newline was cut short (only reachable with verify=False).
+    if not data:
+        return []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _corrupt(file_path) from exc
+    if not text.endswith("\n"):
+        raise _corrupt(file_path)
+    lines = text.split("\n")
+    lines.pop()
+    return lines
+
+
+def _corrupt(file_path: Path) -> ModelError:
+    return ModelError(f"file {file_path} is corrupt or was modified; {_REDO}")
+
+
+def _aside_hint(folder: Path) -> str:
+    # A hard kill (SIGKILL, power loss) between save's two renames leaves the old model under this name.
+    try:
+        aside = sorted(folder.parent.glob(f".{folder.name}.old-*"))
+    except OSError:
+        return ""
+    return f" (an interrupted save left the previous model at {aside[0]}; rename it back)" if aside else ""
+
+
+def save_model(
+    path: str | os.PathLike[str],
+    manifest: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    texts: dict[str, list[str]] | None = None,
+    *,
+    force: bool = False,
+) -> Path:
+    """Write a model folder atomically and return its absolute path.
+
+    An existing model is replaced only with `force`; a file or non-empty folder that is not a sentikit
+    model is never replaced. Inputs are validated (ValueError/TypeError) before anything touches the disk.
+    """
+    target = Path(os.path.abspath(os.fspath(path)))
+    if target.is_symlink():
+        target = target.resolve()  # replace what the link points at, so the link keeps working
+    if not target.name:
+        raise OutputError(f"cannot save a model as {target}; pass a folder path such as models/my-model")
+    prepared_arrays = _prepare_arrays(arrays)
+    encoded_texts = {f"{name}{TEXT_SUFFIX}": data for name, data in _encode_texts(texts or {}).items()}
+    full_manifest = _full_manifest(manifest)
+    replacing = _check_target(target, force=force)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create folder {target.parent} ({exc.strerror or exc}); choose another"
+        ) from exc
+
+    import signal
+
+    try:
+        _write_and_swap(target, full_manifest, prepared_arrays, encoded_texts, replacing=replacing)
+    except _Terminated:
+        # Rollback is done and the previous handler is back: let it decide what SIGTERM means
+        # (by default the process ends, exactly as it would have without us).
+        signal.raise_signal(signal.SIGTERM)
+        raise OutputError(
+            f"saving {target} was interrupted by SIGTERM; no half-written model was left"
+        ) from None
+    except OSError as exc:
+        where = exc.filename or target
+        raise OutputError(
+            f"cannot write {where} ({exc.strerror or exc}); check permissions and free space"
+        ) from exc
+    return target
+
+
+def _check_target(target: Path, *, force: bool) -> bool:
+    """Return whether `target` exists and may be replaced; refuse to touch anything that is not ours."""
+    if not target.exists():
+        return False
+    if not target.is_dir():
+        raise OutputError(f"{target} is a file, not a model folder; choose another path for the model")
+    if is_model_folder(target):
+        if not force:
+            raise OutputError(f"model exists at {target}; use --force to replace it")
+        return True
+    try:
+        empty = not any(target.iterdir())
+    except OSError as exc:
+        raise OutputError(f"cannot inspect {target} ({exc.strerror or exc}); choose another path") from exc
+    if not empty:
+        raise OutputError(
+            f"{target} is a folder that is not a sentikit model; choose another path for the model"
+        )
+    return True  # an empty folder holds nothing to lose
+
+
+def _write_and_swap(
+    target: Path,
+    manifest: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    texts: dict[str, bytes],
+    *,
+    replacing: bool,
+) -> None:
+    import secrets
+    import shutil
+
+    parent = target.parent
+    # Siblings in the same folder, so both renames stay on one filesystem and are atomic.
+    tmp = parent / f".{target.name}.tmp-{secrets.token_hex(6)}"
+    old = parent / f".{target.name}.old-{secrets.token_hex(6)}"
+    try:
+        tmp.mkdir()
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write to folder {parent} ({exc.strerror or exc}); choose a writable one"
+        ) from exc
+    moved_aside = committed = False
+    try:
+        with _sigterm_raises():
+            try:
+                weights_path = tmp / WEIGHTS_FILE
+                st_numpy.save_file(arrays, weights_path)
+                sha256 = _sha256_file(weights_path, fsync=True)
+                files: dict[str, dict[str, Any]] = {
+                    WEIGHTS_FILE: {"sha256": sha256, "bytes": weights_path.stat().st_size}
+                }
+                for filename, data in texts.items():
+                    _write_file(tmp / filename, data)
+                    files[filename] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+                manifest["files"] = files
+                _write_file(tmp / MANIFEST_FILE, _manifest_bytes(manifest))  # last: it vouches for the rest
+                _fsync_dir(tmp)
+                if replacing:
+                    os.rename(target, old)
+                    moved_aside = True
+                os.rename(tmp, target)
+                committed = True
+            except BaseException:
+                if not committed:
+                    _roll_back(target, tmp, old if moved_aside else None)
+                raise
+        _fsync_dir(parent)
+    finally:
+        if committed and moved_aside:
+            shutil.rmtree(old, ignore_errors=True)  # the new model is in place; a leftover only wastes space
+
+
+def _roll_back(target: Path, tmp: Path, old: Path | None) -> None:
+    import shutil
+
+    shutil.rmtree(tmp, ignore_errors=True)
+    if old is not None:
+        try:
+            os.rename(old, target)
+        except OSError as exc:
+            raise OutputError(
+                f"saving {target} failed and the old model is left at {old}; rename it back"
+            ) from exc
+
+
+def _prepare_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    prepared: dict[str, np.ndarray] = {}
+    for name, array in arrays.items():
+        if not isinstance(name, str) or not name or name == "__metadata__":
+            raise ValueError(f"invalid array name {name!r}: use a non-empty string other than '__metadata__'")
+        if not isinstance(array, np.ndarray):
+            raise TypeError(f"array {name!r} is a {type(array).__name__}, expected numpy.ndarray")
+        if not (array.dtype.kind in "biu" or array.dtype.name in _FLOAT_DTYPES):
+            raise ValueError(f"array {name!r} has dtype {array.dtype}, which safetensors cannot store")
+        # safetensors copies raw memory from the data pointer, so views (transposes, slices) are compacted.
+        prepared[name] = np.ascontiguousarray(array)
+    return prepared
+
+
+def _encode_texts(texts: Mapping[str, Sequence[str]]) -> dict[str, bytes]:
+    encoded: dict[str, bytes] = {}
+    for name, entries in texts.items():
+        if not isinstance(name, str) or not _TEXT_NAME.fullmatch(name):
+            raise ValueError(f"invalid text table name {name!r}: use letters, digits, '_', '-' or '.'")
+        entries = entries if isinstance(entries, (list, tuple)) else list(entries)
+        if not entries:
+            encoded[name] = b""
+            continue
+        try:
+            joined = "\n".join(entries)
+        except TypeError as exc:
+            raise TypeError(f"text table {name!r} must hold only str entries ({exc})") from exc
+        # One count over the joined text is far cheaper than testing a million entries one by one.
+        if joined.count("\n") != len(entries) - 1 or "\r" in joined:
+            bad = next(i for i, entry in enumerate(entries) if "\n" in entry or "\r" in entry)
+            raise ValueError(f"entry {bad} of text table {name!r} contains a line break: {entries[bad]!r}")
+        try:
+            encoded[name] = (joined + "\n").encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"text table {name!r} holds text that cannot be encoded as UTF-8 ({exc})"
+            ) from exc
+    return encoded
+
+
+def _full_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    from datetime import datetime, timezone
+
+    import safetensors
+
+    try:
+        from sentikit import __version__ as sentikit_version
+    except ImportError:  # the package may not define a version (e.g. a bare source checkout)
+        sentikit_version = "0.0.0"
+    full = {key: value for key, value in manifest.items() if key not in _RESERVED_KEYS}
+    full.update(
+        format=FORMAT_NAME,
+        format_version=FORMAT_VERSION,
+        sentikit_version=str(sentikit_version),
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        library_versions={
+            **(manifest.get("library_versions") or {}),
+            "numpy": np.__version__,
+            "safetensors": safetensors.__version__,
+        },
+    )
+    _manifest_bytes(full)  # fail on unserialisable values now, before any file is written
+    return full
+
+
+def _manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
+    try:
+        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"model manifest cannot be written as JSON: {exc}") from exc
+    return (text + "\n").encode("utf-8")
+
+
+def _json_default(value: Any) -> Any:
+    # Metrics and configs often carry numpy scalars/arrays and paths; store them as plain JSON values.
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _sha256_file(file_path: Path, *, fsync: bool = False) -> str:
+    digest = hashlib.sha256()
+    with open(file_path, "rb+" if fsync else "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+        if fsync:
+            os.fsync(handle.fileno())
+    return digest.hexdigest()
+
+
+def _write_file(file_path: Path, data: bytes) -> None:
+    with open(file_path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes renames durable on POSIX; Windows cannot open folders this way, and there it is moot.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _Terminated(BaseException):
+    """Raised by the temporary SIGTERM handler; a BaseException so that no `except Exception` swallows it."""
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Turn SIGTERM into an exception while saving, so the rollback in `_write_and_swap` runs.
+
+    Only the main thread may install handlers, and a process that ignores SIGTERM keeps ignoring it.
+    A second SIGTERM is dropped so it cannot interrupt the rollback; the first is re-sent afterwards.
+    """
+    import signal
+    import threading
+
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or previous in (None, signal.SIG_IGN):
+        yield
+        return
+    raised = False
+
+    def handler(signum: int, frame: object) -> None:
+        nonlocal raised
+        if not raised:
+            raised = True
+            raise _Terminated
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

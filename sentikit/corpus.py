@@ -1,0 +1,345 @@
+"""Reading corpora: CSV, TSV, JSONL and plain lines, gzip or not, from a path or stdin; validation; dev splits.
+
+Everything here streams: `read_corpus` yields one `Record` at a time, so memory stays flat whatever the input
+size. Every problem becomes a `DataError` naming the source and the line, with what to do about it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+import numpy as np
+
+from sentikit.errors import DataError, UsageError
+
+log = logging.getLogger("sentikit")
+
+InputFormat = Literal["auto", "csv", "tsv", "jsonl", "txt"]
+INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "tsv", "jsonl", "txt")
+TEXT_COLUMNS = ("text", "review", "review_text", "content", "body", "sentence", "comment", "tweet", "document")
+LABEL_COLUMNS = ("label", "sentiment", "labels", "class", "polarity", "rating_label", "target", "y")
+_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
+
+# Quoted fields may legitimately be huge (a 10 MB review is still a review).
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+@dataclass(frozen=True)
+class Record:
+    """One document: its text, its label (None when the corpus has none) and every other column."""
+
+    text: str
+    label: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass
+class ReadStats:
+    """What the reader skipped, reported by the caller once reading is done."""
+
+    rows: int = 0
+    empty_text: int = 0
+    empty_label: int = 0
+
+
+@dataclass(frozen=True)
+class CorpusOptions:
+    """How to read a corpus; the CLI's --input-format/--text-col/--label-col/--encoding/--strict."""
+
+    input_format: InputFormat = "auto"
+    text_col: str | None = None
+    label_col: str | None = None
+    encoding: str = "utf-8"
+    strict: bool = False
+
+
+def source_name(path: str | Path) -> str:
+    return "<stdin>" if str(path) == "-" else str(path)
+
+
+def _open_binary(path: str | Path) -> IO[bytes]:
+    if str(path) == "-":
+        return sys.stdin.buffer
+    p = Path(path)
+    if not p.exists():
+        raise DataError(f"{p}: no such file")
+    if p.is_dir():
+        raise DataError(f"{p}: is a folder, not a corpus file")
+    try:
+        return p.open("rb")
+    except OSError as exc:
+        raise DataError(f"{p}: cannot open ({exc.strerror})") from exc
+
+
+def _detect_format(name: str, head: str) -> str:
+    suffixes = [s.lower() for s in Path(name).suffixes if s.lower() != ".gz"]
+    if suffixes and suffixes[-1] in _EXTENSIONS:
+        return _EXTENSIONS[suffixes[-1]]
+    first = head.lstrip("\ufeff").split("\n", 1)[0]
+    if first.lstrip().startswith("{"):
+        return "jsonl"
+    lowered = {c.strip().strip('"').lower() for c in first.replace("\t", ",").split(",")}
+    if lowered & set(TEXT_COLUMNS):
+        return "tsv" if "\t" in first else "csv"
+    return "txt"
+
+
+class _LineCounter(io.TextIOBase):
+    """Text wrapper that counts physical lines, so decode and CSV errors can name the line."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self.line = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline()
+        if not line:
+            raise StopIteration
+        self.line += 1
+        return line
+
+    def readline(self, size: int = -1) -> str:  # noqa: ARG002 - csv only calls iteration
+        try:
+            return next(self)
+        except StopIteration:
+            return ""
+
+
+def _pick_column(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str,
+                 name: str, required: bool) -> str | None:
+    if wanted is not None:
+        if wanted in columns:
+            return wanted
+        raise DataError(f"{name}: no column {wanted!r} (columns found: {', '.join(columns) or 'none'})",
+                        hint=f"pass --{what}-col with one of them")
+    lowered = {c.strip().lower(): c for c in columns}
+    for candidate in candidates:
+        if candidate in lowered:
+            return lowered[candidate]
+    if required:
+        raise DataError(f"{name}: no {what} column found (columns found: {', '.join(columns) or 'none'})",
+                        hint=f"pass --{what}-col NAME")
+    return None
+
+
+def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_labels: bool = False,
+                stats: ReadStats | None = None) -> Iterator[Record]:
+    """Yield the documents of a corpus file (or `-` for stdin) one at a time.
+
+    Rows with an empty text (or, when `need_labels`, an empty label) are skipped and counted in `stats`;
+    with `options.strict` they are an error instead.
+    """
+    opts = options or CorpusOptions()
+    stats = stats if stats is not None else ReadStats()
+    name = source_name(path)
+    try:
+        codecs.lookup(opts.encoding)
+    except LookupError as exc:
+        raise UsageError(f"unknown encoding {opts.encoding!r}", hint="try utf-8, cp1251 or latin-1") from exc
+    raw = _open_binary(path)
+    try:
+        buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+        magic = buffered.peek(2)[:2]
+        binary: IO[bytes] = gzip.GzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered  # type: ignore[assignment]
+        encoding = "utf-8-sig" if opts.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else opts.encoding
+        text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
+        counter = _LineCounter(text)
+        try:
+            first = counter.readline()
+            if "\x00" in first:
+                raise DataError(f"{name}: line 1 contains NUL bytes; this looks like a binary file, not a corpus")
+            fmt = opts.input_format if opts.input_format != "auto" else _detect_format(name, first)
+            lines = _chain_first(first, counter)
+            yield from _validated(_records(fmt, lines, counter, name, opts, need_labels), name, opts,
+                                  need_labels, stats, counter)
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{name}: line {counter.line + 1} is not valid {opts.encoding} (byte 0x{exc.object[exc.start]:02x})",
+                hint="pass --encoding cp1251 or --encoding latin-1 if that is the file's encoding",
+            ) from exc
+        except (gzip.BadGzipFile, EOFError, OSError) as exc:
+            raise DataError(f"{name}: cannot read ({exc})") from exc
+    finally:
+        if str(path) == "-":
+            # A TextIOWrapper closes its buffer when collected: detach so stdin stays usable.
+            if "text" in locals():
+                text.detach()
+        else:
+            raw.close()
+
+
+def _chain_first(first: str, rest: _LineCounter) -> Iterator[str]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _records(fmt: str, lines: Iterator[str], counter: _LineCounter, name: str, opts: CorpusOptions,
+             need_labels: bool) -> Iterator[Record]:
+    if fmt == "txt":
+        for line in lines:
+            yield Record(text=line.rstrip("\r\n"), line=counter.line)
+        return
+    if fmt == "jsonl":
+        yield from _jsonl_records(lines, counter, name, opts, need_labels)
+        return
+    if fmt not in ("csv", "tsv"):
+        raise UsageError(f"unknown input format {fmt!r}", hint=f"choose one of {', '.join(INPUT_FORMATS)}")
+    reader = csv.reader(lines, delimiter="\t" if fmt == "tsv" else ",", strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [h.strip() for h in header]
+        text_col = _pick_column(header, opts.text_col, TEXT_COLUMNS, "text", name, True)
+        label_col = _pick_column(header, opts.label_col, LABEL_COLUMNS, "label", name, need_labels)
+        t_i = header.index(text_col)  # type: ignore[arg-type]
+        l_i = header.index(label_col) if label_col else -1
+        for row in reader:
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise DataError(f"{name}: line {counter.line}: {len(row)} fields where the header has "
+                                f"{len(header)}", hint="check the quoting and the delimiter")
+            extra = {h: v for i, (h, v) in enumerate(zip(header, row)) if i not in (t_i, l_i)}
+            yield Record(text=row[t_i], label=row[l_i] if l_i >= 0 else None, extra=extra, line=counter.line)
+    except csv.Error as exc:
+        raise DataError(f"{name}: line {counter.line}: malformed {fmt.upper()} ({exc})",
+                        hint="check for an unclosed or stray quote") from exc
+
+
+def _jsonl_records(lines: Iterator[str], counter: _LineCounter, name: str, opts: CorpusOptions,
+                   need_labels: bool) -> Iterator[Record]:
+    text_col: str | None = None
+    label_col: str | None = None
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{name}: line {counter.line}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(obj, dict):
+            raise DataError(f"{name}: line {counter.line}: expected a JSON object per line")
+        if text_col is None:
+            keys = list(obj)
+            text_col = _pick_column(keys, opts.text_col, TEXT_COLUMNS, "text", name, True)
+            label_col = _pick_column(keys, opts.label_col, LABEL_COLUMNS, "label", name, need_labels)
+        if text_col not in obj:
+            raise DataError(f"{name}: line {counter.line}: no {text_col!r} field")
+        label = obj.get(label_col) if label_col else None
+        extra = {k: _as_text(v) for k, v in obj.items() if k not in (text_col, label_col)}
+        yield Record(text=_as_text(obj[text_col]), label=None if label is None else _as_text(label), extra=extra,
+                     line=counter.line)
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value != value:  # NaN
+        return ""
+    if isinstance(value, bool | int | float | str):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _validated(records: Iterator[Record], name: str, opts: CorpusOptions, need_labels: bool, stats: ReadStats,
+               counter: _LineCounter) -> Iterator[Record]:
+    for record in records:
+        stats.rows += 1
+        if not record.text.strip():
+            if opts.strict:
+                raise DataError(f"{name}: line {record.line}: empty text", hint="drop --strict to skip such rows")
+            stats.empty_text += 1
+            continue
+        label = record.label.strip() if record.label is not None else None
+        if need_labels and (not label or label.lower() in ("nan", "none", "null")):
+            if opts.strict:
+                raise DataError(f"{name}: line {record.line}: empty label", hint="drop --strict to skip such rows")
+            stats.empty_label += 1
+            continue
+        yield Record(text=record.text, label=label, extra=record.extra, line=record.line)
+    if stats.rows == 0:
+        raise DataError(f"{name}: no documents (the input is empty or has only a header)")
+
+
+def report_skipped(name: str, stats: ReadStats) -> None:
+    """Log one warning line per kind of skipped row."""
+    if stats.empty_text:
+        log.warning("%s: skipped %d row(s) with an empty text", name, stats.empty_text)
+    if stats.empty_label:
+        log.warning("%s: skipped %d row(s) with an empty label", name, stats.empty_label)
+
+
+@dataclass
+class LabelledCorpus:
+    """A whole labelled corpus in memory (training needs all of it anyway)."""
+
+    texts: list[str]
+    labels: list[str]
+    source: str
+    sha256: str = ""
+
+
+def load_labelled(path: str | Path, options: CorpusOptions | None = None) -> LabelledCorpus:
+    """Read a labelled corpus into memory, with a SHA-256 of its (text, label) content for the manifest."""
+    import hashlib
+
+    stats = ReadStats()
+    digest = hashlib.sha256()
+    texts: list[str] = []
+    labels: list[str] = []
+    for record in read_corpus(path, options, need_labels=True, stats=stats):
+        texts.append(record.text)
+        labels.append(record.label or "")
+        digest.update(record.text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+        digest.update((record.label or "").encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1e")
+    name = source_name(path)
+    report_skipped(name, stats)
+    if not texts:
+        raise DataError(f"{name}: no usable rows (every row had an empty text or label)")
+    return LabelledCorpus(texts=texts, labels=labels, source=name, sha256=digest.hexdigest())
+
+
+def stratified_split(labels: Sequence[str], dev_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded stratified split into (train indices, dev indices).
+
+    Each class gives round(fraction * count) documents to dev, but always leaves at least one in train;
+    a class with a single document stays in train.
+    """
+    if not 0.0 < dev_fraction < 1.0:
+        raise UsageError(f"--dev-fraction must be between 0 and 1, got {dev_fraction}")
+    rng = np.random.default_rng(seed)
+    label_array = np.asarray(labels, dtype=object)
+    train_parts: list[np.ndarray] = []
+    dev_parts: list[np.ndarray] = []
+    for label in sorted(set(labels)):
+        members = np.flatnonzero(label_array == label)
+        rng.shuffle(members)
+        n_dev = min(len(members) - 1, int(round(dev_fraction * len(members))))
+        dev_parts.append(members[:n_dev])
+        train_parts.append(members[n_dev:])
+    train = np.sort(np.concatenate(train_parts))
+    dev = np.sort(np.concatenate(dev_parts)) if dev_parts else np.array([], dtype=np.int64)
+    if len(dev) == 0:
+        raise DataError("the corpus is too small to carve a dev split", hint="add data or pass --dev FILE")
+    return train, dev

@@ -1,0 +1,50 @@
+"""User-facing exceptions and their exit codes.
+
+Library code raises these; the CLI turns them into one stderr line and an exit code in exactly one place
+(`sentikit.cli.main`). Anything else that escapes is a bug and is reported as such.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class SentikitError(Exception):
+    """Base class: a problem the user can fix. `str(error)` is the one line shown to them."""
+
+    exit_code: int = EXIT_DATA
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def __str__(self) -> str:
+        message = super().__str__()
+        return f"{message} ({self.hint})" if self.hint else message
+
+
+class DataError(SentikitError):
+    """Input data cannot be read or is not usable (bad file, bad column, bad encoding...)."""
+
+    exit_code = EXIT_DATA
+
+
+class ModelError(SentikitError):
+    """A model folder is missing, corrupt, unsafe, or from an incompatible sentikit."""
+
+    exit_code = EXIT_DATA
+
+
+class UsageError(SentikitError):
+    """Options or arguments are invalid or inconsistent."""
+
+    exit_code = EXIT_USAGE
+
+
+class OutputError(SentikitError):
+    """Results cannot be written (read-only folder, existing model without --force, ...)."""
+
+    exit_code = EXIT_DATA

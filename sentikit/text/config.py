@@ -1,0 +1,69 @@
+"""The preprocessing settings: one dataclass, the only place their defaults live.
+
+A trained model stores this config (plus the stopword lists actually used), so prediction replays exactly the
+same preprocessing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+from sentikit.errors import UsageError
+
+Lang = Literal["ru", "en", "auto"]
+Morph = Literal["none", "lemma", "stem"]
+TokenUnit = Literal["word", "char1", "char2", "char3"]
+
+LANGS: tuple[str, ...] = ("auto", "ru", "en")
+MORPHS: tuple[str, ...] = ("none", "lemma", "stem")
+TOKEN_UNITS: tuple[str, ...] = ("word", "char1", "char2", "char3")
+STOPWORD_SOURCES: tuple[str, ...] = ("auto", "builtin", "nltk")
+EN_LEMMATIZERS: tuple[str, ...] = ("auto", "simplemma", "wordnet")
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """How raw review text becomes tokens."""
+
+    lang: Lang = "auto"  # auto: each word is handled by the tools of its own script (Cyrillic/Latin)
+    lowercase: bool = True
+    strip_html: bool = True  # real review corpora carry <br /> and &amp;
+    url_placeholder: bool = True  # URLs -> <url>
+    mention_placeholder: bool = True  # @name -> <user>
+    number_placeholder: bool = False  # 42, 3.5 -> <num>
+    remove_stopwords: bool = False  # sentiment models usually lose accuracy without function words
+    keep_negations: bool = True  # не/нет/not/n't flip sentiment, so they survive stopword removal
+    extra_stopwords: tuple[str, ...] = ()
+    stopword_source: str = "auto"  # auto: NLTK's corpus when installed, else the lists shipped with sentikit
+    morph: Morph = "none"  # lemma: pymorphy3 (ru) + an English lemmatizer; stem: Snowball (PyStemmer)
+    en_lemmatizer: str = "auto"  # auto: NLTK WordNet when its data is installed, else simplemma
+    tokens: TokenUnit = "word"
+
+    def __post_init__(self) -> None:
+        _check("lang", self.lang, LANGS)
+        _check("morph", self.morph, MORPHS)
+        _check("tokens", self.tokens, TOKEN_UNITS)
+        _check("stopword source", self.stopword_source, STOPWORD_SOURCES)
+        _check("English lemmatizer", self.en_lemmatizer, EN_LEMMATIZERS)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["extra_stopwords"] = list(self.extra_stopwords)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PreprocessConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise UsageError(f"unknown preprocessing setting(s): {', '.join(unknown)}")
+        values = dict(data)
+        if "extra_stopwords" in values:
+            values["extra_stopwords"] = tuple(values["extra_stopwords"])
+        return cls(**values)
+
+
+def _check(what: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UsageError(f"invalid {what} {value!r}", hint=f"choose one of: {', '.join(choices)}")

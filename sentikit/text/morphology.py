@@ -1,0 +1,83 @@
+"""Lemmatizers and stemmers for Russian and English, chosen by each word's script.
+
+Russian lemmas: pymorphy3's most probable parse (with the compiled DAWG backend from `pymorphy3[fast]`).
+English lemmas: NLTK's WordNet when its data is installed, otherwise simplemma, which ships its own data.
+Stems: Snowball via PyStemmer (the same algorithm as NLTK's SnowballStemmer, in C).
+The callers cache per distinct word form, so each form is analysed once; these objects do no caching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+
+from sentikit.text.stopwords import nltk_data_dirs
+
+Analyser = Callable[[str], str]
+
+
+def is_cyrillic(word: str) -> bool:
+    first = word[0]
+    return "\u0400" <= first <= "\u04ff"
+
+
+def wordnet_installed() -> bool:
+    return any((d / "corpora" / "wordnet").is_dir() or (d / "corpora" / "wordnet.zip").is_file()
+               for d in nltk_data_dirs())
+
+
+def resolve_en_lemmatizer(choice: str) -> str:
+    """Turn 'auto' into the concrete backend, so the artifact records (and replays) what was used."""
+    if choice == "auto":
+        return "wordnet" if wordnet_installed() else "simplemma"
+    return choice
+
+
+class Morphology:
+    """Per-word lemmatization or stemming; backends are loaded on first use."""
+
+    def __init__(self, mode: str, en_lemmatizer: str = "simplemma") -> None:
+        self.mode = mode
+        self.en_lemmatizer = en_lemmatizer
+
+    @cached_property
+    def _ru_lemma(self) -> Analyser:
+        import pymorphy3
+
+        parse = pymorphy3.MorphAnalyzer().parse
+
+        def lemma(word: str) -> str:
+            return parse(word)[0].normal_form.replace("ё", "е")
+
+        return lemma
+
+    @cached_property
+    def _en_lemma(self) -> Analyser:
+        if self.en_lemmatizer == "wordnet":
+            from nltk.stem import WordNetLemmatizer
+
+            lemmatize = WordNetLemmatizer().lemmatize
+            return lambda word: lemmatize(lemmatize(word), "v")
+        import simplemma
+
+        return lambda word: simplemma.lemmatize(word, lang="en").lower()
+
+    @cached_property
+    def _ru_stem(self) -> Analyser:
+        import Stemmer
+
+        return Stemmer.Stemmer("russian").stemWord
+
+    @cached_property
+    def _en_stem(self) -> Analyser:
+        import Stemmer
+
+        return Stemmer.Stemmer("english").stemWord
+
+    def __call__(self, word: str) -> str:
+        if self.mode == "none" or not word[0].isalpha():
+            return word
+        cyrillic = is_cyrillic(word)
+        if self.mode == "lemma":
+            return self._ru_lemma(word) if cyrillic else self._en_lemma(word)
+        return self._ru_stem(word) if cyrillic else self._en_stem(word)

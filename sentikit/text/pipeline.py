@@ -1,0 +1,168 @@
+"""The preprocessing pipeline: normalise → tokenize → stopwords → lemmatize/stem → word or character units.
+
+`Preprocessor` follows scikit-learn's contract: `fit` resolves everything that depends on the machine (which
+stopword lists and which English lemmatizer are available) into attributes ending in `_`, and `transform`
+only applies them. A trained model stores `PreprocessConfig` plus `get_state()`, and `Preprocessor.from_state`
+rebuilds the very same pipeline elsewhere.
+
+Speed: review corpora are Zipfian, so every distinct token form is analysed once and cached; the hot loop is a
+regex `findall` plus one dict lookup per token.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from multiprocessing.pool import AsyncResult
+from typing import Any
+
+from sentikit.text.config import PreprocessConfig
+from sentikit.text.morphology import Morphology, resolve_en_lemmatizer
+from sentikit.text.normalize import normalize_text
+from sentikit.text.stopwords import is_negation, load_stopwords
+from sentikit.text.tokenize import char_units, is_word, word_tokens
+
+_DROP = ""  # cache value for a token that is removed (stopword)
+_CACHE_LIMIT = 2_000_000  # distinct forms kept; beyond that (adversarial input) the cache restarts
+
+
+def detect_language(text: str) -> str:
+    """'ru' when the text has more Cyrillic than Latin letters, else 'en'."""
+    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
+    latin = sum(1 for ch in text if "a" <= ch <= "z" or "A" <= ch <= "Z")
+    return "ru" if cyrillic > latin else "en"
+
+
+class Preprocessor:
+    """Turns raw texts into token lists according to a `PreprocessConfig`."""
+
+    def __init__(self, config: PreprocessConfig | None = None) -> None:
+        self.config = config or PreprocessConfig()
+
+    # -- scikit-learn style -------------------------------------------------------------------------------
+    def fit(self, texts: Iterable[str] | None = None, y: Any = None) -> Preprocessor:  # noqa: ARG002
+        """Resolve machine-dependent choices; the texts themselves are not needed."""
+        cfg = self.config
+        langs = ("ru", "en") if cfg.lang == "auto" else (cfg.lang,)
+        stopwords: set[str] = set()
+        sources: dict[str, str] = {}
+        if cfg.remove_stopwords:
+            for lang in langs:
+                words, origin = load_stopwords(lang, cfg.stopword_source)
+                stopwords.update(words)
+                sources[lang] = origin
+            stopwords.update(w.lower().replace("ё", "е") for w in cfg.extra_stopwords)
+            if cfg.keep_negations:
+                stopwords = {w for w in stopwords if not is_negation(w)}
+        self.stopwords_: frozenset[str] = frozenset(stopwords)
+        self.stopword_sources_: dict[str, str] = sources
+        self.en_lemmatizer_: str = resolve_en_lemmatizer(cfg.en_lemmatizer) if cfg.morph == "lemma" else "none"
+        self._reset()
+        return self
+
+    def _reset(self) -> None:
+        self._morph = Morphology(self.config.morph, self.en_lemmatizer_)
+        self._cache: dict[str, str] = {}
+        n = {"char1": 1, "char2": 2, "char3": 3}.get(self.config.tokens, 0)
+        self._char_n = n
+
+    def get_state(self) -> dict[str, Any]:
+        """Learned state to store in an artifact (JSON-safe)."""
+        self._check_fitted()
+        return {"stopwords": sorted(self.stopwords_), "stopword_sources": self.stopword_sources_,
+                "en_lemmatizer": self.en_lemmatizer_}
+
+    @classmethod
+    def from_state(cls, config: PreprocessConfig, state: dict[str, Any]) -> Preprocessor:
+        """Rebuild a fitted preprocessor exactly as it was at training time (no machine lookups)."""
+        pre = cls(config)
+        pre.stopwords_ = frozenset(state.get("stopwords", ()))
+        pre.stopword_sources_ = dict(state.get("stopword_sources", {}))
+        pre.en_lemmatizer_ = state.get("en_lemmatizer", "none")
+        pre._reset()
+        return pre
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "stopwords_"):
+            self.fit()
+
+    # -- processing ---------------------------------------------------------------------------------------
+    def _token(self, token: str) -> str:
+        """Process one distinct token form (cached by the caller)."""
+        if not is_word(token):
+            return token  # emoticons, emoji and placeholders pass through
+        if token in self.stopwords_:
+            return _DROP
+        if is_negation(token):
+            return token  # lemmatizers would turn "don't" into "do"
+        result = self._morph(token)
+        if result != token and result in self.stopwords_:
+            return _DROP
+        return result
+
+    def process(self, text: str) -> list[str]:
+        """Tokens of one raw text."""
+        self._check_fitted()
+        cache = self._cache
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+        words: list[str] = []
+        append = words.append
+        for token in word_tokens(normalize_text(text, self.config)):
+            out = cache.get(token)
+            if out is None:
+                out = cache[token] = self._token(token)
+            if out:
+                append(out)
+        if self._char_n:
+            return char_units(words, self._char_n)
+        return words
+
+    def transform(self, texts: Iterable[str]) -> list[list[str]]:
+        return [self.process(t) for t in texts]
+
+    def fit_transform(self, texts: Iterable[str], y: Any = None) -> list[list[str]]:
+        return self.fit(None, y).transform(texts)
+
+    def iter_transform(self, texts: Iterable[str], jobs: int = 1, chunk: int = 512) -> Iterator[list[str]]:
+        """Stream token lists in input order; with jobs > 1, chunks go to worker processes."""
+        self._check_fitted()
+        if jobs <= 1:
+            for text in texts:
+                yield self.process(text)
+            return
+        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        state = (self.config, self.get_state())
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=state) as pool:
+            # Pool.imap would read the whole input ahead; a bounded window of chunks keeps memory flat.
+            window: deque[AsyncResult[list[list[str]]]] = deque()
+            for batch in _chunks(texts, chunk):
+                window.append(pool.apply_async(_work_chunk, (batch,)))
+                if len(window) >= 4 * jobs:
+                    yield from window.popleft().get()
+            while window:
+                yield from window.popleft().get()
+
+
+_worker: Preprocessor | None = None
+
+
+def _init_worker(config: PreprocessConfig, state: dict[str, Any]) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and tears the pool down
+    global _worker
+    _worker = Preprocessor.from_state(config, state)
+
+
+def _work_chunk(texts: list[str]) -> list[list[str]]:
+    assert _worker is not None
+    return [_worker.process(t) for t in texts]
+
+
+def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

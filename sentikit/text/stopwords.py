@@ -1,0 +1,91 @@
+"""Stopword lists for Russian and English, and the negations that survive stopword removal.
+
+NLTK's stopword corpus is used when the user has it installed (read straight from its files, so nltk itself
+is not imported); otherwise the lists shipped in `sentikit/text/stopwords/`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+from sentikit.errors import DataError
+
+NLTK_NAMES = {"ru": "russian", "en": "english"}
+
+NEGATIONS: dict[str, frozenset[str]] = {
+    "en": frozenset({"not", "no", "nor", "never", "none", "nobody", "nothing", "neither", "nowhere", "cannot",
+                     "without", "n't"}),
+    "ru": frozenset({"не", "нет", "ни", "ничего", "никогда", "никак", "никто", "ничто", "нигде", "нельзя", "без",
+                     "ниче", "неа"}),
+}
+
+
+def is_negation(word: str) -> bool:
+    return word in NEGATIONS["en"] or word in NEGATIONS["ru"] or word.endswith("n't")
+
+
+def nltk_data_dirs() -> list[Path]:
+    """The folders NLTK searches for its data, computed without importing nltk (which costs ~1.5 s)."""
+    dirs = [Path(p) for p in os.environ.get("NLTK_DATA", "").split(os.pathsep) if p]
+    dirs.append(Path.home() / "nltk_data")
+    for prefix in {sys.prefix, sys.base_prefix}:
+        dirs += [Path(prefix) / "nltk_data", Path(prefix) / "share" / "nltk_data", Path(prefix) / "lib" / "nltk_data"]
+    dirs += [Path(p) for p in ("/usr/share/nltk_data", "/usr/local/share/nltk_data", "/usr/lib/nltk_data",
+                               "/usr/local/lib/nltk_data")]
+    return dirs
+
+
+def _read_nltk_list(lang: str) -> list[str] | None:
+    name = NLTK_NAMES[lang]
+    for base in nltk_data_dirs():
+        plain = base / "corpora" / "stopwords" / name
+        if plain.is_file():
+            return plain.read_text(encoding="utf-8").split()
+        archive = base / "corpora" / "stopwords.zip"
+        if archive.is_file():
+            try:
+                with zipfile.ZipFile(archive) as zf:
+                    return zf.read(f"stopwords/{name}").decode("utf-8").split()
+            except (KeyError, zipfile.BadZipFile, OSError):
+                continue
+    return None
+
+
+def _read_builtin(lang: str) -> list[str]:
+    text = resources.files("sentikit.text").joinpath("stopwords", f"{lang}.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def load_stopwords(lang: str, source: str = "auto") -> tuple[list[str], str]:
+    """Return (words, where they came from) for 'ru' or 'en'; ё is folded to е like the normaliser does."""
+    words: list[str] | None = None
+    origin = f"built-in list ({lang}.txt shipped with sentikit)"
+    if source in ("auto", "nltk"):
+        words = _read_nltk_list(lang)
+        if words is not None:
+            origin = f"NLTK stopwords corpus ({NLTK_NAMES[lang]})"
+        elif source == "nltk":
+            raise DataError("NLTK's stopword corpus is not installed",
+                            hint="run `python -m nltk.downloader stopwords` or use --stopword-source builtin")
+    if words is None:
+        words = _read_builtin(lang)
+    return sorted({w.lower().replace("ё", "е") for w in words}), origin
+
+
+def read_stopword_file(path: str | Path) -> list[str]:
+    """Words from a user's --stopwords FILE: one or more per line, '#' starts a comment."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise DataError(f"{p}: no such stopword file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{p}: cannot read the stopword file as UTF-8 text") from exc
+    words: list[str] = []
+    for line in text.splitlines():
+        words += line.split("#", 1)[0].lower().replace("ё", "е").split()
+    return words

@@ -1,0 +1,53 @@
+"""Classification metrics (accuracy, macro-F1, per-class P/R/F1, confusion matrix) in plain numpy.
+
+Kept free of scikit-learn so that `evaluate` and the training loop stay light; tests check the numbers
+against scikit-learn's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+
+def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: int) -> np.ndarray:
+    """Counts with true classes in rows and predicted classes in columns: (C, C) int64."""
+    true = np.asarray(y_true, dtype=np.int64)
+    pred = np.asarray(y_pred, dtype=np.int64)
+    matrix = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(matrix, (true, pred), 1)
+    return matrix
+
+
+def classification_report(y_true: Sequence[int], y_pred: Sequence[int], labels: Sequence[str]) -> dict[str, Any]:
+    """Accuracy, macro-F1 and per-class figures; classes with no support count as 0 F1, like scikit-learn's
+    `zero_division=0`, but only classes present in y_true or y_pred enter the macro average."""
+    n = len(labels)
+    matrix = confusion_matrix(y_true, y_pred, n)
+    tp = np.diag(matrix).astype(float)
+    predicted = matrix.sum(axis=0).astype(float)
+    support = matrix.sum(axis=1).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        recall = np.where(support > 0, tp / support, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    present = (support + predicted) > 0
+    total = matrix.sum()
+    return {
+        "accuracy": float(tp.sum() / total) if total else 0.0,
+        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+        "n": int(total),
+        "per_class": {
+            label: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, label in enumerate(labels)
+        },
+        "confusion": matrix.tolist(),
+        "labels": list(labels),
+    }

@@ -1,0 +1,280 @@
+"""Training loop for the neural classifiers: batching, optimisation, early stopping, best-epoch weights.
+
+`train_neural` turns token lists into a trained network's vocabulary and float32 weights (state_dict names),
+so the caller can save them and predict later with the torch-free numpy path. It never prints and never
+imports the CLI stack: progress goes out as plain dicts through `on_event`. It also never looks at the
+architecture name; `sentikit.models.nets.build_model` is the only place that does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sentikit.errors import UsageError
+from sentikit.features.sequences import (
+    PAD_ID,
+    SequenceConfig,
+    build_vocabulary,
+    encode,
+    length_buckets,
+    pad_batch,
+)
+from sentikit.models.config import NeuralConfig
+from sentikit.models.nets import build_model, count_parameters
+from sentikit.training.metrics import classification_report
+
+EventHandler = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings (AdamW with decoupled weight decay, global-norm gradient clipping)."""
+
+    epochs: int = 8
+    batch_size: int = 64
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    clip: float = 1.0  # max global gradient norm; 0 disables clipping
+    patience: int = 2  # stop after this many epochs without a better dev macro-F1
+    class_weight: str = "none"  # "balanced" weighs the loss by inverse class frequency
+    seed: int = 13
+    device: str = "auto"  # auto -> cuda when available
+    threads: int | None = None  # torch intra-op threads; None keeps torch's default
+    dev_fraction: float = 0.1  # share of train held out as dev when no dev set is given
+
+    def __post_init__(self) -> None:
+        for name, low in (("epochs", 1), ("batch_size", 1), ("patience", 1)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise UsageError(f"invalid {name} {value!r}", hint=f"expected an integer >= {low}")
+        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
+                                         or self.threads < 1):
+            raise UsageError(f"invalid threads {self.threads!r}", hint="expected a positive integer")
+        if not self.lr > 0 or self.weight_decay < 0 or self.clip < 0:
+            raise UsageError("lr must be > 0, weight_decay and clip >= 0")
+        if not 0.0 < self.dev_fraction < 1.0:
+            raise UsageError(f"invalid dev_fraction {self.dev_fraction!r}", hint="expected a number in (0, 1)")
+        if self.class_weight not in ("none", "balanced"):
+            raise UsageError(f"invalid class_weight {self.class_weight!r}", hint="choose one of: none, balanced")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise UsageError(f"invalid device {self.device!r}", hint="choose one of: auto, cpu, cuda")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise UsageError(f"unknown training key(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}")
+        return cls(**data)
+
+
+@dataclass
+class NeuralResult:
+    """What training produced. `weights` come from `best_epoch` (or the last state if no epoch finished,
+    in which case `best_epoch` is 0 and `dev_metrics` is None)."""
+
+    vocab: list[str]
+    weights: dict[str, np.ndarray]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    best_epoch: int = 0
+    dev_metrics: dict[str, Any] | None = None
+    n_parameters: int = 0
+    interrupted: bool = False
+    device: str = "cpu"
+
+
+def _resolve_device(name: str) -> torch.device:
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UsageError("device 'cuda' requested but no CUDA GPU is available", hint="use --device cpu")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(name)
+
+
+def _split_dev(
+    docs: list[list[str]], y: list[int], fraction: float, rng: np.random.Generator
+) -> tuple[list[int], list[int]]:
+    """Stratified train/dev index split: `fraction` of each class (at least one doc if it has two)."""
+    y_arr = np.asarray(y)
+    train_idx: list[int] = []
+    dev_idx: list[int] = []
+    for label in np.unique(y_arr):
+        members = rng.permutation(np.flatnonzero(y_arr == label))
+        n_dev = min(len(members) - 1, max(1, round(len(members) * fraction)))
+        dev_idx += members[:n_dev].tolist()
+        train_idx += members[n_dev:].tolist()
+    return sorted(train_idx), sorted(dev_idx)
+
+
+def _class_weights(y: np.ndarray, n_classes: int, mode: str) -> torch.Tensor | None:
+    """sklearn-style "balanced" weights n / (C * count_c); absent classes get 0 (they never occur)."""
+    if mode == "none":
+        return None
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    weights = np.where(counts > 0, len(y) / (n_classes * np.maximum(counts, 1)), 0.0)
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def _to_tensors(seqs: list[np.ndarray], batch: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    ids, lengths = pad_batch([seqs[i] for i in batch])
+    return torch.from_numpy(ids).to(device), torch.from_numpy(lengths).to(device)
+
+
+@torch.no_grad()
+def _evaluate(
+    model: nn.Module, seqs: list[np.ndarray], lengths: np.ndarray, y: np.ndarray, labels: list[str],
+    batch_size: int, device: torch.device,
+) -> tuple[float, dict[str, Any]]:
+    """Mean (unweighted) cross-entropy and classification report on a held-out set."""
+    model.eval()
+    pred = np.zeros(len(y), dtype=np.int64)
+    total_loss = 0.0
+    for batch in length_buckets(lengths, batch_size):
+        ids, lens = _to_tensors(seqs, batch, device)
+        logits = model(ids, lens)  # (B, C)
+        target = torch.from_numpy(y[batch]).to(device)
+        total_loss += F.cross_entropy(logits, target, reduction="sum").item()
+        pred[batch] = logits.argmax(dim=1).cpu().numpy()
+    return total_loss / len(y), classification_report(y.tolist(), pred.tolist(), labels)
+
+
+def _snapshot(model: nn.Module) -> dict[str, np.ndarray]:
+    return {name: t.detach().cpu().numpy().astype(np.float32, copy=True) for name, t in model.state_dict().items()}
+
+
+def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    # Decay matrices (embeddings, weights) but not biases, as in nanoGPT.
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=cfg.lr)
+
+
+def train_neural(
+    train_docs: list[list[str]],
+    train_y: list[int],
+    dev_docs: list[list[str]] | None,
+    dev_y: list[int] | None,
+    labels: list[str],
+    model_cfg: NeuralConfig,
+    seq_cfg: SequenceConfig,
+    train_cfg: TrainConfig,
+    on_event: EventHandler | None = None,
+    pretrained: np.ndarray | None = None,
+) -> NeuralResult:
+    """Train `model_cfg.arch` on tokenised documents and return the best-dev-macro-F1 weights.
+
+    Without a dev set (`dev_docs` None or empty), a stratified `train_cfg.dev_fraction` of train is held out.
+    `pretrained` is an optional (len(vocab), embed_dim) matrix aligned with the vocabulary this function builds
+    — so callers pass a builder's output only when they built the same vocabulary (see `build_vocabulary`).
+    Ctrl-C stops training cleanly: the result has `interrupted=True` and the best weights so far.
+    """
+    emit = on_event or (lambda event: None)
+    n_classes = len(labels)
+    if len(train_docs) != len(train_y) or (dev_docs and (dev_y is None or len(dev_docs) != len(dev_y))):
+        raise UsageError("documents and labels differ in length")
+    if not train_docs:
+        raise UsageError("no training documents")
+    if any(not 0 <= label < n_classes for label in [*train_y, *(dev_y or [])]):
+        raise UsageError(f"labels must be class indices in 0..{n_classes - 1}")
+
+    torch.manual_seed(train_cfg.seed)
+    rng = np.random.default_rng(train_cfg.seed)
+    if train_cfg.threads is not None:
+        torch.set_num_threads(train_cfg.threads)
+    device = _resolve_device(train_cfg.device)
+
+    if not dev_docs:
+        train_idx, dev_idx = _split_dev(train_docs, train_y, train_cfg.dev_fraction, rng)
+        dev_docs, dev_y = [train_docs[i] for i in dev_idx], [train_y[i] for i in dev_idx]
+        train_docs, train_y = [train_docs[i] for i in train_idx], [train_y[i] for i in train_idx]
+    if not dev_docs:
+        raise UsageError("too few documents to hold out a dev set", hint="pass a dev file or add data")
+
+    vocab = build_vocabulary(train_docs, seq_cfg)
+    index = {word: i for i, word in enumerate(vocab)}
+    train_seqs, train_lengths = encode(train_docs, index, seq_cfg)
+    dev_seqs, dev_lengths = encode(dev_docs, index, seq_cfg)
+    y_train = np.asarray(train_y, dtype=np.int64)
+    y_dev = np.asarray(dev_y, dtype=np.int64)
+
+    model = build_model(model_cfg, len(vocab), n_classes).to(device)
+    if pretrained is not None:
+        embedding: nn.Embedding = model.embedding  # every registry network exposes its input embedding
+        if pretrained.shape != tuple(embedding.weight.shape):
+            raise UsageError(
+                f"pretrained vectors have shape {pretrained.shape}, expected {tuple(embedding.weight.shape)}"
+            )
+        with torch.no_grad():
+            embedding.weight.copy_(torch.from_numpy(np.asarray(pretrained, dtype=np.float32)))
+            embedding.weight[PAD_ID].zero_()
+    optimizer = _optimizer(model, train_cfg)
+    class_weights = _class_weights(y_train, n_classes, train_cfg.class_weight)
+    if class_weights is not None:
+        class_weights = class_weights.to(device)
+    params = [p for p in model.parameters() if p.requires_grad]
+    max_norm = train_cfg.clip if train_cfg.clip > 0 else float("inf")  # inf: measure the norm, clip nothing
+
+    result = NeuralResult(vocab=vocab, weights={}, n_parameters=count_parameters(model), device=device.type)
+    best_f1 = -1.0
+    stale = 0
+    try:
+        for epoch in range(1, train_cfg.epochs + 1):
+            started = time.perf_counter()
+            batches = length_buckets(train_lengths, train_cfg.batch_size, rng)
+            emit({"event": "epoch_start", "epoch": epoch, "batches": len(batches)})
+            model.train()
+            loss_sum, norm_sum, seen = 0.0, 0.0, 0
+            for i, batch in enumerate(batches, start=1):
+                ids, lengths = _to_tensors(train_seqs, batch, device)
+                target = torch.from_numpy(y_train[batch]).to(device)
+                loss = F.cross_entropy(model(ids, lengths), target, weight=class_weights)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                norm_sum += float(nn.utils.clip_grad_norm_(params, max_norm))  # pre-clip global norm
+                optimizer.step()
+                loss_sum += loss.item() * len(batch)
+                seen += len(batch)
+                emit({"event": "batch", "epoch": epoch, "batch": i, "batches": len(batches), "loss": loss.item(),
+                      "docs_per_s": seen / (time.perf_counter() - started)})
+            train_seconds = time.perf_counter() - started
+            dev_loss, report = _evaluate(
+                model, dev_seqs, dev_lengths, y_dev, labels, max(256, train_cfg.batch_size), device
+            )
+            row = {
+                "epoch": epoch,
+                "train_loss": loss_sum / seen,
+                "dev_loss": dev_loss,
+                "dev_accuracy": report["accuracy"],
+                "dev_macro_f1": report["macro_f1"],
+                "grad_norm": norm_sum / len(batches),
+                "seconds": time.perf_counter() - started,
+                "docs_per_s": seen / train_seconds,
+            }
+            result.history.append(row)
+            if report["macro_f1"] > best_f1:
+                best_f1, stale = report["macro_f1"], 0
+                result.best_epoch, result.dev_metrics, result.weights = epoch, report, _snapshot(model)
+            else:
+                stale += 1
+            emit({"event": "epoch_end", **row})
+            if stale >= train_cfg.patience:
+                break
+    except KeyboardInterrupt:
+        result.interrupted = True
+    if not result.weights:
+        result.weights = _snapshot(model)  # interrupted before any epoch finished: keep the current state
+    return result
