@@ -87,9 +87,7 @@ def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFol
             if verify and (file_path.stat().st_size != size or _sha256_file(file_path) != sha256):
                 raise _corrupt(file_path)
         except OSError as exc:
-            raise ModelError(
-                f"cannot read {file_path} ({exc.strerror or exc}); check its permissions"
-            ) from exc
+            raise _unreadable(file_path, exc) from exc
         if name == WEIGHTS_FILE:
             try:
                 arrays = st_numpy.load_file(file_path)
@@ -111,9 +109,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(manifest_path.read_bytes())
     except OSError as exc:
-        raise ModelError(
-            f"cannot read {manifest_path} ({exc.strerror or exc}); check its permissions"
-        ) from exc
+        raise _unreadable(manifest_path, exc) from exc
     except (ValueError, RecursionError) as exc:
         raise ModelError(f"{manifest_path} is not valid JSON ({exc}); {_REDO}") from exc
     if not isinstance(manifest, dict):
@@ -161,6 +157,10 @@ def _decode_lines(data: bytes, file_path: Path) -> list[str]:
     lines = text.split("\n")
     lines.pop()
     return lines
+
+
+def _unreadable(file_path: Path, exc: OSError) -> ModelError:
+    return ModelError(f"cannot read {file_path} ({exc.strerror or exc}); check its permissions")
 
 
 def _corrupt(file_path: Path) -> ModelError:
@@ -214,7 +214,7 @@ def save_model(
         # (by default the process ends, exactly as it would have without us).
         signal.raise_signal(signal.SIGTERM)
         raise OutputError(
-            f"saving {target} was interrupted by SIGTERM; no half-written model was left"
+            f"saving {target} was interrupted by SIGTERM; nothing half-written was left"
         ) from None
     except OSError as exc:
         where = exc.filename or target
@@ -239,9 +239,7 @@ def _check_target(target: Path, *, force: bool) -> bool:
     except OSError as exc:
         raise OutputError(f"cannot inspect {target} ({exc.strerror or exc}); choose another path") from exc
     if not empty:
-        raise OutputError(
-            f"{target} is a folder that is not a sentikit model; choose another path for the model"
-        )
+        raise OutputError(f"{target} is a folder that is not a sentikit model; choose another path")
     return True  # an empty folder holds nothing to lose
 
 
@@ -319,8 +317,9 @@ def _prepare_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
             raise TypeError(f"array {name!r} is a {type(array).__name__}, expected numpy.ndarray")
         if not (array.dtype.kind in "biu" or array.dtype.name in _FLOAT_DTYPES):
             raise ValueError(f"array {name!r} has dtype {array.dtype}, which safetensors cannot store")
-        # safetensors copies raw memory from the data pointer, so views (transposes, slices) are compacted.
-        prepared[name] = np.ascontiguousarray(array)
+        # safetensors copies raw memory from the data pointer, so views (transposes, slices) are compacted;
+        # not np.ascontiguousarray, which turns 0-d arrays into 1-d ones.
+        prepared[name] = array if array.flags.c_contiguous else array.copy(order="C")
     return prepared
 
 

@@ -33,7 +33,9 @@ class SequenceConfig:
 
     def __post_init__(self) -> None:
         if self.truncate not in TRUNCATE_MODES:
-            raise UsageError(f"invalid truncate mode {self.truncate!r}", hint=f"choose one of: {', '.join(TRUNCATE_MODES)}")
+            raise UsageError(
+                f"invalid truncate mode {self.truncate!r}", hint=f"choose one of: {', '.join(TRUNCATE_MODES)}"
+            )
         for name, low in (("max_vocab", 3), ("min_count", 1), ("max_len", 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -48,7 +50,8 @@ class SequenceConfig:
         unknown = sorted(set(data) - set(known))
         if unknown:
             raise UsageError(
-                f"unknown sequence config key(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}"
+                f"unknown sequence config key(s): {', '.join(unknown)}",
+                hint=f"valid keys: {', '.join(known)}",
             )
         return cls(**data)
 

@@ -16,8 +16,10 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from multiprocessing.pool import AsyncResult
+from pathlib import Path
 from typing import Any
 
+from sentikit.corpus import CorpusOptions, ReadStats, Record, read_corpus, report_skipped, source_name
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.morphology import Morphology, resolve_en_lemmatizer
 from sentikit.text.normalize import normalize_text
@@ -166,3 +168,19 @@ def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def preprocess_corpus(source: str | Path, options: CorpusOptions, preprocessor: Preprocessor,
+                      jobs: int = 1) -> Iterator[tuple[Record, list[str]]]:
+    """Stream (record, tokens) pairs for a corpus file or stdin, in input order, with flat memory."""
+    stats = ReadStats()
+    pending: deque[Record] = deque()
+
+    def texts() -> Iterator[str]:
+        for record in read_corpus(source, options, stats=stats):
+            pending.append(record)
+            yield record.text
+
+    for tokens in preprocessor.iter_transform(texts(), jobs=jobs):
+        yield pending.popleft(), tokens
+    report_skipped(source_name(source), stats)

@@ -55,15 +55,20 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise UsageError(f"invalid {name} {value!r}", hint=f"expected an integer >= {low}")
-        if self.threads is not None and (isinstance(self.threads, bool) or not isinstance(self.threads, int)
-                                         or self.threads < 1):
+        if self.threads is not None and (
+            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
+        ):
             raise UsageError(f"invalid threads {self.threads!r}", hint="expected a positive integer")
         if not self.lr > 0 or self.weight_decay < 0 or self.clip < 0:
             raise UsageError("lr must be > 0, weight_decay and clip >= 0")
         if not 0.0 < self.dev_fraction < 1.0:
-            raise UsageError(f"invalid dev_fraction {self.dev_fraction!r}", hint="expected a number in (0, 1)")
+            raise UsageError(
+                f"invalid dev_fraction {self.dev_fraction!r}", hint="expected a number in (0, 1)"
+            )
         if self.class_weight not in ("none", "balanced"):
-            raise UsageError(f"invalid class_weight {self.class_weight!r}", hint="choose one of: none, balanced")
+            raise UsageError(
+                f"invalid class_weight {self.class_weight!r}", hint="choose one of: none, balanced"
+            )
         if self.device not in ("auto", "cpu", "cuda"):
             raise UsageError(f"invalid device {self.device!r}", hint="choose one of: auto, cpu, cuda")
 
@@ -75,7 +80,9 @@ class TrainConfig:
         known = [f.name for f in fields(cls)]
         unknown = sorted(set(data) - set(known))
         if unknown:
-            raise UsageError(f"unknown training key(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}")
+            raise UsageError(
+                f"unknown training key(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}"
+            )
         return cls(**data)
 
 
@@ -102,9 +109,7 @@ def _resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _split_dev(
-    docs: list[list[str]], y: list[int], fraction: float, rng: np.random.Generator
-) -> tuple[list[int], list[int]]:
+def _split_dev(y: list[int], fraction: float, rng: np.random.Generator) -> tuple[list[int], list[int]]:
     """Stratified train/dev index split: `fraction` of each class (at least one doc if it has two)."""
     y_arr = np.asarray(y)
     train_idx: list[int] = []
@@ -126,15 +131,22 @@ def _class_weights(y: np.ndarray, n_classes: int, mode: str) -> torch.Tensor | N
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def _to_tensors(seqs: list[np.ndarray], batch: np.ndarray, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+def _to_tensors(
+    seqs: list[np.ndarray], batch: np.ndarray, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
     ids, lengths = pad_batch([seqs[i] for i in batch])
     return torch.from_numpy(ids).to(device), torch.from_numpy(lengths).to(device)
 
 
 @torch.no_grad()
 def _evaluate(
-    model: nn.Module, seqs: list[np.ndarray], lengths: np.ndarray, y: np.ndarray, labels: list[str],
-    batch_size: int, device: torch.device,
+    model: nn.Module,
+    seqs: list[np.ndarray],
+    lengths: np.ndarray,
+    y: np.ndarray,
+    labels: list[str],
+    batch_size: int,
+    device: torch.device,
 ) -> tuple[float, dict[str, Any]]:
     """Mean (unweighted) cross-entropy and classification report on a held-out set."""
     model.eval()
@@ -150,7 +162,8 @@ def _evaluate(
 
 
 def _snapshot(model: nn.Module) -> dict[str, np.ndarray]:
-    return {name: t.detach().cpu().numpy().astype(np.float32, copy=True) for name, t in model.state_dict().items()}
+    """state_dict as float32 numpy copies (later optimizer steps must not change them)."""
+    return {name: t.detach().cpu().numpy().astype(np.float32) for name, t in model.state_dict().items()}
 
 
 def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -177,9 +190,9 @@ def train_neural(
 ) -> NeuralResult:
     """Train `model_cfg.arch` on tokenised documents and return the best-dev-macro-F1 weights.
 
-    Without a dev set (`dev_docs` None or empty), a stratified `train_cfg.dev_fraction` of train is held out.
-    `pretrained` is an optional (len(vocab), embed_dim) matrix aligned with the vocabulary this function builds
-    — so callers pass a builder's output only when they built the same vocabulary (see `build_vocabulary`).
+    Without a dev set (`dev_docs` None or empty) a stratified `train_cfg.dev_fraction` of train is held out.
+    `pretrained` is an optional (V, embed_dim) embedding matrix whose rows follow
+    `build_vocabulary(train_docs, seq_cfg)` (deterministic; see `sentikit.models.vectors`).
     Ctrl-C stops training cleanly: the result has `interrupted=True` and the best weights so far.
     """
     emit = on_event or (lambda event: None)
@@ -197,14 +210,16 @@ def train_neural(
         torch.set_num_threads(train_cfg.threads)
     device = _resolve_device(train_cfg.device)
 
+    # The vocabulary comes from the training documents as passed, before any dev hold-out, so that
+    # `pretrained` rows can be aligned by the caller with `build_vocabulary(train_docs, seq_cfg)`.
+    vocab = build_vocabulary(train_docs, seq_cfg)
     if not dev_docs:
-        train_idx, dev_idx = _split_dev(train_docs, train_y, train_cfg.dev_fraction, rng)
+        train_idx, dev_idx = _split_dev(train_y, train_cfg.dev_fraction, rng)
         dev_docs, dev_y = [train_docs[i] for i in dev_idx], [train_y[i] for i in dev_idx]
         train_docs, train_y = [train_docs[i] for i in train_idx], [train_y[i] for i in train_idx]
     if not dev_docs:
         raise UsageError("too few documents to hold out a dev set", hint="pass a dev file or add data")
 
-    vocab = build_vocabulary(train_docs, seq_cfg)
     index = {word: i for i, word in enumerate(vocab)}
     train_seqs, train_lengths = encode(train_docs, index, seq_cfg)
     dev_seqs, dev_lengths = encode(dev_docs, index, seq_cfg)
@@ -248,8 +263,16 @@ def train_neural(
                 optimizer.step()
                 loss_sum += loss.item() * len(batch)
                 seen += len(batch)
-                emit({"event": "batch", "epoch": epoch, "batch": i, "batches": len(batches), "loss": loss.item(),
-                      "docs_per_s": seen / (time.perf_counter() - started)})
+                emit(
+                    {
+                        "event": "batch",
+                        "epoch": epoch,
+                        "batch": i,
+                        "batches": len(batches),
+                        "loss": loss.item(),
+                        "docs_per_s": seen / (time.perf_counter() - started),
+                    }
+                )
             train_seconds = time.perf_counter() - started
             dev_loss, report = _evaluate(
                 model, dev_seqs, dev_lengths, y_dev, labels, max(256, train_cfg.batch_size), device

@@ -1,0 +1,1 @@
+"""Placeholder while the command is written."""

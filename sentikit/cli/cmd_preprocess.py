@@ -1,0 +1,109 @@
+"""`sentikit preprocess`, `sentikit stopwords` and `sentikit vectorize`."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sentikit.cli.app import app
+from sentikit.cli.options import CORPUS_OPTIONS, PREPROCESS_OPTIONS, require_input, with_options
+from sentikit.cli.output import RowWriter, file_progress, info, render_table
+from sentikit.corpus import CorpusOptions
+from sentikit.errors import UsageError
+from sentikit.text.config import PreprocessConfig
+
+PREPROCESS_FORMATS = ("txt", "jsonl", "csv")
+
+
+@app.command(epilog="""Examples:
+
+  sentikit preprocess data/reviews_ru.csv --lemmatize --remove-stopwords
+
+  cat reviews.txt | sentikit preprocess - --lang en --stem --format jsonl
+
+  sentikit preprocess reviews.csv --tokens char3 --format csv > tokens.csv
+""")
+@with_options(PREPROCESS_OPTIONS, CORPUS_OPTIONS)
+def preprocess(
+    input: Annotated[str, typer.Argument(help="Corpus file (csv/tsv/jsonl/txt, optionally .gz) or - for stdin.")] = "-",
+    format: Annotated[str, typer.Option("--format", "-f", help="Output: txt (tokens per line), jsonl or csv "
+                                        "(text with label and other columns).")] = "txt",
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
+    prep: PreprocessConfig = PreprocessConfig(),
+    corpus: CorpusOptions = CorpusOptions(),
+) -> None:
+    """Normalise, tokenize, remove stopwords, lemmatize or stem: one processed document per line."""
+    from sentikit.text.pipeline import Preprocessor, preprocess_corpus
+
+    if format not in PREPROCESS_FORMATS:
+        raise UsageError(f"invalid --format {format!r}", hint=f"choose one of: {', '.join(PREPROCESS_FORMATS)}")
+    source = require_input(input)
+    writer = RowWriter({"txt": "lines", "jsonl": "jsonl", "csv": "csv"}[format])
+    count = 0
+    with file_progress(source, "preprocessing") as advance:
+        for record, tokens in preprocess_corpus(source, corpus, Preprocessor(prep).fit(), jobs=jobs):
+            row = {"text": " ".join(tokens)}
+            if record.label is not None:
+                row["label"] = record.label
+            row.update(record.extra)
+            writer.write(row)
+            count += 1
+            advance(record.line)
+    info(f"preprocessed {count} document(s)")
+
+
+@app.command(epilog="Example:  sentikit stopwords --lang ru")
+def stopwords(
+    lang: Annotated[str, typer.Option(help="ru or en.")] = "ru",
+    source: Annotated[str, typer.Option(help="auto (NLTK's corpus when installed), builtin or nltk.")] = "auto",
+    keep_negations: Annotated[bool, typer.Option(help="Show the list as used by default (negations kept).")] = True,
+) -> None:
+    """Print the stopword list in use and where it came from."""
+    from sentikit.text.stopwords import is_negation, load_stopwords
+
+    if lang not in ("ru", "en"):
+        raise UsageError(f"invalid --lang {lang!r}", hint="choose one of: ru, en")
+    if source not in ("auto", "builtin", "nltk"):
+        raise UsageError(f"invalid --source {source!r}", hint="choose one of: auto, builtin, nltk")
+    words, origin = load_stopwords(lang, source)
+    if keep_negations:
+        words = [w for w in words if not is_negation(w)]
+    info(f"{len(words)} {lang} stopwords from {origin}" + (" (negations kept)" if keep_negations else ""))
+    for word in words:
+        sys.stdout.write(word + "\n")
+
+
+@app.command(epilog="""Examples:
+
+  sentikit vectorize data/reviews_en.csv --encoding-scheme tfidf --out features/
+
+  sentikit vectorize data/reviews_ru.csv --encoding-scheme binary --show 8
+""")
+@with_options(PREPROCESS_OPTIONS, CORPUS_OPTIONS)
+def vectorize(
+    input: Annotated[str, typer.Argument(help="Corpus file or - for stdin.")] = "-",
+    scheme: Annotated[str, typer.Option("--encoding-scheme", "--scheme",
+                                        help="binary (1/0 bag of words), count, tf or tfidf.")] = "tfidf",
+    ngram_max: Annotated[int, typer.Option(help="Word n-grams from 1 to this (1-3).", min=1, max=3)] = 1,
+    char_ngrams: Annotated[str | None, typer.Option(help="Also character n-grams, e.g. 2-5.")] = None,
+    min_df: Annotated[int, typer.Option(help="Drop terms in fewer documents than this.", min=1)] = 1,
+    max_df: Annotated[float, typer.Option(help="Drop terms in more than this share of documents.")] = 1.0,
+    max_features: Annotated[int | None, typer.Option(help="Keep only the most frequent terms.", min=1)] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for matrix.npz + vocabulary.json.")] = None,
+    show: Annotated[int, typer.Option(help="Print the bag-of-words table for the first N documents.", min=0)] = 0,
+    prep: PreprocessConfig = PreprocessConfig(),
+    corpus: CorpusOptions = CorpusOptions(),
+) -> None:
+    """Bag of words, TF or TF-IDF matrices: write them (.npz + vocabulary) and/or show the table."""
+    from sentikit.features.workflow import vectorize_corpus
+
+    if out is None and show == 0:
+        raise UsageError("nothing to do: pass --out FOLDER and/or --show N")
+    result = vectorize_corpus(require_input(input), corpus, prep, scheme=scheme, ngram_max=ngram_max,
+                              char_ngrams=char_ngrams, min_df=min_df, max_df=max_df, max_features=max_features,
+                              out=out, show=show)
+    if show:
+        render_table(result.table_rows, result.table_columns, title=f"{scheme}: documents × most frequent terms")
+    info(f"{result.n_documents} documents × {result.n_features} terms"
+         + (f"; written to {out}" if out else ""))

@@ -1,0 +1,149 @@
+"""Rendering: results to stdout (a Rich table on a terminal, JSON lines/TSV/CSV when piped), everything else
+(progress, warnings, summaries) to stderr. Colours only on a terminal; Rich honours NO_COLOR.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from sentikit.errors import UsageError
+
+OUTPUT_FORMATS = ("table", "jsonl", "tsv", "csv")
+_state = {"quiet": False}
+
+
+def set_quiet(quiet: bool) -> None:
+    _state["quiet"] = quiet
+    stderr_console.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def stderr_console() -> Console:
+    return Console(stderr=True, quiet=False, highlight=False)
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False)
+
+
+def info(message: str) -> None:
+    """A progress/summary line on stderr (suppressed by --quiet)."""
+    if not _state["quiet"]:
+        stderr_console().print(message, highlight=False, soft_wrap=True)
+
+
+class _StderrHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        if _state["quiet"] and record.levelno < logging.ERROR:
+            return
+        stderr_console().print(f"[yellow]warning:[/] {record.getMessage()}", highlight=False, soft_wrap=True)
+
+
+def setup_logging() -> None:
+    logger = logging.getLogger("sentikit")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+def resolve_format(fmt: str | None, choices: Sequence[str] = OUTPUT_FORMATS) -> str:
+    """Default: a table on a terminal, JSON lines when stdout is a pipe or file."""
+    if fmt is None:
+        return "table" if sys.stdout.isatty() and "table" in choices else "jsonl"
+    if fmt not in choices:
+        raise UsageError(f"invalid --format {fmt!r}", hint=f"choose one of: {', '.join(choices)}")
+    return fmt
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None else str(value)
+
+
+class RowWriter:
+    """Writes result rows one at a time; flushes each line when stdout is not a terminal (pipes, `tail -f`).
+
+    Tables need all rows, so the table format collects them and renders at `close()`.
+    """
+
+    def __init__(self, fmt: str, columns: Sequence[str] | None = None, title: str | None = None) -> None:
+        self.fmt = fmt
+        self.columns = list(columns) if columns else None
+        self.title = title
+        self._rows: list[dict[str, Any]] = []
+        self._csv: Any = None
+        self._flush = not sys.stdout.isatty()
+
+    def write(self, row: dict[str, Any]) -> None:
+        out = sys.stdout
+        if self.fmt == "table":
+            self._rows.append(row)
+            return
+        if self.fmt == "lines":
+            out.write(str(row["text"]) + "\n")
+        elif self.fmt == "jsonl":
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            if self.columns is None:
+                self.columns = list(row)
+            if self._csv is None:
+                self._csv = csv.writer(out, delimiter="\t" if self.fmt == "tsv" else ",", lineterminator="\n")
+                self._csv.writerow(self.columns)
+            self._csv.writerow([_cell(row.get(c)) for c in self.columns])
+        if self._flush:
+            out.flush()
+
+    def close(self) -> None:
+        if self.fmt == "table" and self._rows:
+            render_table(self._rows, self.columns, self.title)
+
+
+def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None = None,
+                 title: str | None = None) -> None:
+    rows = list(rows)
+    cols = list(columns) if columns else list(rows[0]) if rows else []
+    table = Table(title=title, show_lines=False)
+    for col in cols:
+        numeric = bool(rows) and isinstance(rows[0].get(col), int | float)
+        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in cols])
+    stdout_console().print(table)
+
+
+@contextmanager
+def file_progress(source: str, description: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar over the lines of a (non-gzip) file when stderr is a terminal; a no-op otherwise.
+    Yields `advance(line_number)`."""
+    path = Path(source)
+    if _state["quiet"] or source == "-" or not sys.stderr.isatty() or not path.is_file() or path.suffix == ".gz":
+        yield lambda line: None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    with path.open("rb") as f:
+        total = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    with Progress("[progress.description]{task.description}", BarColumn(), TaskProgressColumn(),
+                  TimeRemainingColumn(), console=stderr_console(), transient=True) as progress:
+        task = progress.add_task(description, total=max(total, 1))
+        yield lambda line: progress.update(task, completed=line)
+
+
+def write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
