@@ -160,7 +160,11 @@ def _decode_lines(data: bytes, file_path: Path) -> list[str]:
 
 
 def _unreadable(file_path: Path, exc: OSError) -> ModelError:
-    return ModelError(f"cannot read {file_path} ({exc.strerror or exc}); check its permissions")
+    return ModelError(f"cannot read {file_path} ({_why(exc)}); check its permissions")
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _corrupt(file_path: Path) -> ModelError:
@@ -202,7 +206,7 @@ def save_model(
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(
-            f"cannot create folder {target.parent} ({exc.strerror or exc}); choose another"
+            f"cannot create folder {target.parent} ({_why(exc)}); choose another location"
         ) from exc
 
     import signal
@@ -218,9 +222,7 @@ def save_model(
         ) from None
     except OSError as exc:
         where = exc.filename or target
-        raise OutputError(
-            f"cannot write {where} ({exc.strerror or exc}); check permissions and free space"
-        ) from exc
+        raise OutputError(f"cannot write {where} ({_why(exc)}); check permissions and free space") from exc
     return target
 
 
@@ -237,7 +239,7 @@ def _check_target(target: Path, *, force: bool) -> bool:
     try:
         empty = not any(target.iterdir())
     except OSError as exc:
-        raise OutputError(f"cannot inspect {target} ({exc.strerror or exc}); choose another path") from exc
+        raise OutputError(f"cannot inspect {target} ({_why(exc)}); choose another path") from exc
     if not empty:
         raise OutputError(f"{target} is a folder that is not a sentikit model; choose another path")
     return True  # an empty folder holds nothing to lose
@@ -261,9 +263,7 @@ def _write_and_swap(
     try:
         tmp.mkdir()
     except OSError as exc:
-        raise OutputError(
-            f"cannot write to folder {parent} ({exc.strerror or exc}); choose a writable one"
-        ) from exc
+        raise OutputError(f"cannot write to folder {parent} ({_why(exc)}); choose a writable one") from exc
     moved_aside = committed = False
     try:
         with _sigterm_raises():

@@ -1,1 +1,73 @@
-"""Placeholder while the command is written."""
+"""`sentikit show`: the model card of a model folder."""
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from sentikit.cli.app import app
+from sentikit.cli.output import render_table, stdout_console
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    """A compact terminal chart: one block character per value, scaled between min and max."""
+    clean = [v for v in values if v is not None]
+    if not clean:
+        return ""
+    low, high = min(clean), max(clean)
+    span = (high - low) or 1.0
+    return "".join(SPARK[int((v - low) / span * (len(SPARK) - 1))] if v is not None else " " for v in values)
+
+
+def _flatten(prefix: str, data: Any, out: dict[str, Any]) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _flatten(f"{prefix}.{key}" if prefix else key, value, out)
+    else:
+        out[prefix] = data
+
+
+@app.command(epilog="Examples:\n\n  sentikit show models/reviews-gru\n\n  sentikit show models/reviews-gru --format json")
+def show(
+    model: Annotated[str | None, typer.Argument(help="Model folder [default: the last model trained here].")] = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help="table or json.")] = None,
+) -> None:
+    """Print the model card: architecture, parameters, options, metrics and training history."""
+    from sentikit.artifacts import load_model as load_folder
+    from sentikit.errors import UsageError
+    from sentikit.predict import resolve_model_path
+
+    fmt = format or ("table" if sys.stdout.isatty() else "json")
+    if fmt not in ("table", "json"):
+        raise UsageError(f"invalid --format {fmt!r}", hint="choose one of: table, json")
+    path = resolve_model_path(model)
+    manifest = load_folder(path).manifest
+    if fmt == "json":
+        sys.stdout.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        return
+    console = stdout_console()
+    dev = manifest.get("metrics", {}).get("dev", {})
+    data = manifest.get("training", {}).get("data", {})
+    console.print(f"[bold]{path}[/]  {manifest.get('arch')} ({manifest.get('kind')}), "
+                  f"{manifest.get('n_parameters', 0):,} parameters, sentikit {manifest.get('sentikit_version')}, "
+                  f"created {manifest.get('created')}")
+    console.print(f"labels: {', '.join(manifest.get('labels', []))}  ·  trained on {data.get('source')} "
+                  f"({data.get('train_rows')} train / {data.get('dev_rows')} dev rows, sha256 "
+                  f"{str(data.get('sha256', ''))[:12]}…) in {manifest.get('training', {}).get('seconds')} s")
+    if dev:
+        console.print(f"dev accuracy [bold]{dev.get('accuracy', 0):.4f}[/]  ·  dev macro-F1 "
+                      f"[bold]{dev.get('macro_f1', 0):.4f}[/]")
+        render_table([{"label": k, **v} for k, v in dev.get("per_class", {}).items()], title="dev, per class")
+    options: dict[str, Any] = {}
+    _flatten("", {"preprocess": manifest.get("preprocess", {}), **manifest.get("configs", {})}, options)
+    render_table([{"option": k, "value": v} for k, v in options.items()], title="options")
+    history = manifest.get("history") or []
+    if history:
+        render_table(history, title="training history")
+        for key in ("train_loss", "dev_loss", "dev_macro_f1", "grad_norm"):
+            values = [h.get(key) for h in history]
+            if any(v is not None for v in values):
+                console.print(f"{key:>13} {sparkline(values)}  {values[0]:.4f} → {values[-1]:.4f}")

@@ -1,1 +1,134 @@
-"""Placeholder while the command is written."""
+"""`sentikit predict` and `sentikit evaluate`."""
+
+import sys
+from collections import deque
+from collections.abc import Iterator
+from typing import Annotated
+
+import typer
+
+from sentikit.cli.app import app
+from sentikit.cli.options import CORPUS_OPTIONS, require_input, with_options
+from sentikit.cli.output import OUTPUT_FORMATS, RowWriter, info, render_table, resolve_format, warn, write_json
+from sentikit.corpus import CorpusOptions
+from sentikit.errors import UsageError
+
+MODEL_HELP = "Model folder [default: $SENTIKIT_MODEL, else the last model trained here]."
+
+
+def _stdin_batches(max_batch: int = 256) -> Iterator[list[str]]:
+    """Lines of stdin in batches that never wait for more input than is already available, so results
+    stream behind `tail -f` while large piped inputs still get batched."""
+    import select
+
+    stream = sys.stdin
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        fd = None
+    batch: list[str] = []
+    for line in stream:
+        batch.append(line.rstrip("\r\n"))
+        # Nothing more waiting on the pipe: answer now rather than wait for a full batch.
+        idle = fd is not None and not select.select([fd], [], [], 0)[0]
+        if len(batch) >= max_batch or idle:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@app.command(epilog="""Examples:
+
+  sentikit predict "отличный товар" "ужасная доставка"
+
+  tail -f reviews.log | sentikit predict --model models/reviews-gru
+
+  sentikit predict --input reviews.csv --format csv > scored.csv
+""")
+@with_options(CORPUS_OPTIONS)
+def predict(
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify (default: stdin lines).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
+    input: Annotated[str | None, typer.Option("--input", "-i", help="Corpus file to classify (keeps its columns).")] = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help="table, jsonl, tsv or csv "
+                                               "[default: table on a terminal, else jsonl].")] = None,
+    corpus: CorpusOptions = CorpusOptions(),
+) -> None:
+    """Label texts with a trained model, with the probability of every label."""
+    from sentikit.corpus import read_corpus
+    from sentikit.model import load_model
+    from sentikit.predict import predict_rows, resolve_model_path
+
+    fmt = resolve_format(format, OUTPUT_FORMATS)
+    if texts and input:
+        raise UsageError("give texts as arguments or --input FILE, not both")
+    if not texts and not input and sys.stdin.isatty():
+        raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
+    loaded = load_model(resolve_model_path(model))
+    labels = loaded.labels
+    extras: deque[dict[str, str]] = deque()
+    if input:
+        records = read_corpus(input, corpus)
+
+        def texts_from_file() -> Iterator[str]:
+            for record in records:
+                extras.append({**record.extra, **({"gold_label": record.label} if record.label else {})})
+                yield record.text
+
+        rows = predict_rows(loaded, texts_from_file())
+    elif texts:
+        rows = predict_rows(loaded, texts)
+    else:
+        rows = predict_rows(loaded, [], batches=_stdin_batches())
+    writer = RowWriter(fmt)
+    for row in rows:
+        extra = extras.popleft() if extras else {}
+        if fmt == "jsonl":
+            writer.write({**row, **extra})
+        else:
+            probabilities = row["probabilities"] or {}
+            writer.write({"text": row["text"], "label": row["label"],
+                          **{f"p_{label}": probabilities.get(label) for label in labels}, **extra})
+    writer.close()
+
+
+@app.command(epilog="""Examples:
+
+  sentikit evaluate test.csv --model models/reviews-gru
+
+  sentikit evaluate test.csv --format json | jq .macro_f1
+""")
+@with_options(CORPUS_OPTIONS)
+def evaluate(
+    data: Annotated[str, typer.Argument(help="Labelled corpus file or - for stdin.")],
+    model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help="table or json "
+                                               "[default: table on a terminal, else json].")] = None,
+    corpus: CorpusOptions = CorpusOptions(),
+) -> None:
+    """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix on a labelled corpus."""
+    from sentikit.model import load_model
+    from sentikit.predict import evaluate as evaluate_model
+    from sentikit.predict import resolve_model_path
+
+    fmt = "json" if format is None and not sys.stdout.isatty() else (format or "table")
+    if fmt not in ("table", "json"):
+        raise UsageError(f"invalid --format {fmt!r}", hint="choose one of: table, json")
+    report = evaluate_model(load_model(resolve_model_path(model)), require_input(data), corpus)
+    if report["unknown_labels"]:
+        unknown = ", ".join(f"{k} ({v} rows)" for k, v in report["unknown_labels"].items())
+        warn(f"labels the model does not know, counted as errors: {unknown}")
+    if fmt == "json":
+        write_json(report)
+        return
+    render_table([{"metric": "accuracy", "value": report["accuracy"]},
+                  {"metric": "macro_f1", "value": report["macro_f1"]},
+                  {"metric": "documents", "value": report["n"]}], title=f"{report['data']}")
+    render_table([{"label": label, **figures} for label, figures in report["per_class"].items()],
+                 title="per class")
+    labels = report["labels"]
+    render_table([{"true \\ predicted": label, **dict(zip(labels, row))}
+                  for label, row in zip(labels, report["confusion"])], title="confusion matrix")
+    info(f"model: {report['model']}")
+

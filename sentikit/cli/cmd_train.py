@@ -1,1 +1,96 @@
-"""Placeholder while the command is written."""
+"""`sentikit train` and `sentikit compare`."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sentikit.cli.app import app
+from sentikit.cli.options import CORPUS_OPTIONS, MODEL_OPTIONS, PREPROCESS_OPTIONS, require_input, with_options
+from sentikit.cli.output import RowWriter, info, resolve_format
+from sentikit.cli.progress import TrainingProgress
+from sentikit.corpus import CorpusOptions
+from sentikit.errors import EXIT_INTERRUPTED
+from sentikit.text.config import PreprocessConfig
+from sentikit.training.trainers import ARCHITECTURES
+
+ARCH_HELP = f"Architecture: {', '.join(ARCHITECTURES)}."
+
+
+@app.command(epilog="""Examples:
+
+  sentikit train data/reviews_ru.csv --arch gru
+
+  sentikit train reviews.csv --arch nbsvm --ngram-max 3 --out models/nbsvm
+
+  sentikit train train.csv --dev dev.csv --arch bilstm --combine max --pool last --epochs 10
+""")
+@with_options(MODEL_OPTIONS, PREPROCESS_OPTIONS, CORPUS_OPTIONS)
+def train(
+    data: Annotated[str, typer.Argument(help="Labelled corpus (csv/tsv/jsonl, optionally .gz) or - for stdin.")],
+    arch: Annotated[str, typer.Option("--arch", "-a", help=ARCH_HELP)] = "logreg",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Model folder [default: models/<data>-<arch>].")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing model folder.")] = False,
+    dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
+    dev_fraction: Annotated[float, typer.Option(help="Share of DATA held out for dev.", min=0.01, max=0.9)] = 0.1,
+    seed: Annotated[int, typer.Option(help="Random seed (split, initialisation, batches).")] = 13,
+    overrides: dict[str, Any] | None = None,
+    prep: PreprocessConfig = PreprocessConfig(),
+    corpus: CorpusOptions = CorpusOptions(),
+) -> None:
+    """Train a classifier, print its dev metrics and save it as a model folder."""
+    from sentikit.training.pipeline import TrainSettings
+    from sentikit.training.pipeline import train as train_model
+
+    settings = TrainSettings(arch=arch, dev_fraction=dev_fraction, seed=seed)
+    with TrainingProgress() as progress:
+        outcome = train_model(require_input(data), out=out, force=force, settings=settings, prep=prep,
+                              corpus_options=corpus, dev=dev, overrides=overrides, on_event=progress.handle)
+    metrics = outcome.dev_metrics
+    info(f"[bold]{arch}[/]: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
+         f"({outcome.seconds:.1f} s, {outcome.n_parameters:,} parameters)")
+    info(f"saved to {outcome.path}  —  try: sentikit predict --model {outcome.path} \"some text\"")
+    if outcome.interrupted:
+        info("training was interrupted: the best model so far was saved")
+        raise typer.Exit(EXIT_INTERRUPTED)
+
+
+@app.command(epilog="""Examples:
+
+  sentikit compare data/reviews_en.csv --arch conv1d,rnn,lstm,gru,bigru,logreg
+
+  sentikit compare reviews.csv --arch logreg,nbsvm,gru --epochs 3 --format csv > comparison.csv
+""")
+@with_options(MODEL_OPTIONS, PREPROCESS_OPTIONS, CORPUS_OPTIONS)
+def compare(
+    data: Annotated[str, typer.Argument(help="Labelled corpus or - for stdin.")],
+    arch: Annotated[str, typer.Option("--arch", "-a", help="Comma-separated architectures.")] = "logreg,nbsvm,conv1d,gru",
+    keep: Annotated[Path | None, typer.Option(help="Keep the trained models in this folder (one per arch).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing models under --keep.")] = False,
+    dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
+    dev_fraction: Annotated[float, typer.Option(help="Share of DATA held out for dev.", min=0.01, max=0.9)] = 0.1,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
+    format: Annotated[str | None, typer.Option("--format", "-f", help="table, json, jsonl or csv.")] = None,
+    overrides: dict[str, Any] | None = None,
+    prep: PreprocessConfig = PreprocessConfig(),
+    corpus: CorpusOptions = CorpusOptions(),
+) -> None:
+    """Train several architectures on the same split and print one comparison table."""
+    from sentikit.cli.output import write_json
+    from sentikit.training.compare import COLUMNS
+    from sentikit.training.compare import compare as compare_models
+    from sentikit.training.pipeline import TrainSettings
+
+    fmt = resolve_format(format, ("table", "json", "jsonl", "csv"))
+    archs = [a.strip() for a in arch.split(",") if a.strip()]
+    settings = TrainSettings(arch=archs[0] if archs else "logreg", dev_fraction=dev_fraction, seed=seed)
+    with TrainingProgress() as progress:
+        rows = compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
+                              dev=dev, overrides=overrides, keep=keep, force=force, on_event=progress.handle)
+    if fmt == "json":
+        write_json(rows)
+        return
+    writer = RowWriter(fmt, COLUMNS, title="dev-split comparison")
+    for row in rows:
+        writer.write(row)
+    writer.close()

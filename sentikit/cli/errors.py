@@ -82,7 +82,7 @@ class SentikitGroup(typer.core.TyperGroup):
     """Typer group whose `main` never lets a traceback through (unless --debug)."""
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
-             standalone_mode: bool = True, **extra: Any) -> Any:  # noqa: ARG002
+             standalone_mode: bool = True, **extra: Any) -> Any:
         extra.pop("windows_expand_args", None)
         code = run_safely(self, list(args) if args is not None else None, prog_name, extra)
         try:

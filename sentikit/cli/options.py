@@ -141,3 +141,86 @@ def require_input(path: str) -> str:
     if path == "-" and sys.stdin.isatty():
         raise UsageError("no input: pass a file, or pipe text into stdin")
     return path
+
+
+LIN = "Linear models (logreg, nbsvm, nb)"
+NN = "Neural models (conv1d, rnn, lstm, gru, bi*)"
+FIT = "Training"
+
+
+def _pair(text: str | None, what: str) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        low, _, high = text.partition("-")
+        pair = (int(low), int(high or low))
+    except ValueError as exc:
+        raise UsageError(f"invalid {what} {text!r}", hint="write a range such as 2-5") from exc
+    if not 1 <= pair[0] <= pair[1] <= 10:
+        raise UsageError(f"invalid {what} {text!r}", hint="write a range such as 2-5, within 1-10")
+    return pair
+
+
+def _ints(text: str | None, what: str) -> tuple[int, ...] | None:
+    if text is None:
+        return None
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError as exc:
+        raise UsageError(f"invalid {what} {text!r}", hint="write comma-separated integers such as 3,4,5") from exc
+    if not values or min(values) < 1:
+        raise UsageError(f"invalid {what} {text!r}", hint="write positive integers such as 3,4,5")
+    return values
+
+
+def _build_overrides(**values: Any) -> dict[str, Any]:
+    values["encoding"] = values.pop("feature_encoding")  # FeatureConfig.encoding; --encoding is the file's
+    values["char_ngrams"] = _pair(values["char_ngrams"], "--char-ngrams")
+    values["conv_widths"] = _ints(values["conv_widths"], "--conv-widths")
+    if values["vectors"] is not None:
+        values["vectors"] = str(values["vectors"])
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _opt(name: str, kind: Any, help: str, panel: str, flag: str | None = None, **kw: Any) -> inspect.Parameter:
+    decls = [flag] if flag else []
+    return _param(name, Annotated[kind | None, typer.Option(*decls, help=help, rich_help_panel=panel, **kw)], None)
+
+
+MODEL_OPTIONS = OptionGroup(
+    target="overrides",
+    build=_build_overrides,
+    params=[
+        _opt("C", float, "Inverse regularisation strength (default: per architecture).", LIN, "--C", min=1e-6),
+        _opt("class_weight", str, "none or balanced (weights classes by inverse frequency).", FIT),
+        _opt("feature_encoding", str, "Feature encoding: binary, count, tf or tfidf.", LIN, "--encoding-scheme"),
+        _opt("ngram_max", int, "Word n-grams 1..N (1-3).", LIN, min=1, max=3),
+        _opt("char_ngrams", str, "Add character n-grams, e.g. 2-5.", LIN),
+        _opt("min_df", int, "Minimum document frequency of a term.", LIN, min=1),
+        _opt("max_df", float, "Maximum document frequency (share) of a term.", LIN, min=0.0, max=1.0),
+        _opt("max_features", int, "Keep the most frequent terms only.", LIN, min=1),
+        _opt("nb_alpha", float, "Smoothing of Naive Bayes / NBSVM ratios.", LIN, min=1e-9),
+        _opt("epochs", int, "Maximum epochs.", FIT, min=1),
+        _opt("batch_size", int, "Documents per batch.", FIT, min=1),
+        _opt("lr", float, "Learning rate (AdamW).", FIT, min=0.0),
+        _opt("weight_decay", float, "AdamW weight decay.", FIT, min=0.0),
+        _opt("clip", float, "Gradient clipping norm (0: off).", FIT, min=0.0),
+        _opt("patience", int, "Early stopping: epochs without dev macro-F1 gain.", FIT, min=1),
+        _opt("device", str, "auto, cpu or cuda.", FIT),
+        _opt("threads", int, "CPU threads for torch.", FIT, min=1),
+        _opt("embed_dim", int, "Embedding size.", NN, min=1),
+        _opt("hidden_size", int, "Recurrent hidden size.", NN, min=1),
+        _opt("num_layers", int, "Recurrent layers.", NN, "--layers", min=1),
+        _opt("dropout", float, "Dropout.", NN, min=0.0, max=0.95),
+        _opt("bidirectional", bool, "Bidirectional recurrent layers.", NN, "--bidirectional/--unidirectional"),
+        _opt("combine", str, "How directions combine: concat, max or mean.", NN),
+        _opt("pool", str, "Readout over time: last, max, mean or maxmean.", NN),
+        _opt("conv_widths", str, "Conv1D filter widths, e.g. 3,4,5.", NN),
+        _opt("conv_filters", int, "Conv1D filters per width.", NN, min=1),
+        _opt("max_vocab", int, "Vocabulary size.", NN, min=2),
+        _opt("min_count", int, "Minimum count of a vocabulary word.", NN, min=1),
+        _opt("max_len", int, "Maximum tokens per document.", NN, min=1),
+        _opt("truncate", str, "Which part of long documents is kept: head, tail or headtail.", NN),
+        _opt("vectors", Path, "Initialise embeddings from a .vec word-vector text file.", NN),
+    ],
+)

@@ -23,6 +23,10 @@ OUTPUT_FORMATS = ("table", "jsonl", "tsv", "csv")
 _state = {"quiet": False}
 
 
+def is_quiet() -> bool:
+    return bool(_state["quiet"])
+
+
 def set_quiet(quiet: bool) -> None:
     _state["quiet"] = quiet
     stderr_console.cache_clear()
@@ -43,11 +47,15 @@ def info(message: str) -> None:
         stderr_console().print(message, highlight=False, soft_wrap=True)
 
 
+def warn(message: str) -> None:
+    """A warning line on stderr (suppressed by --quiet)."""
+    if not _state["quiet"]:
+        stderr_console().print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+
 class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
-        if _state["quiet"] and record.levelno < logging.ERROR:
-            return
-        stderr_console().print(f"[yellow]warning:[/] {record.getMessage()}", highlight=False, soft_wrap=True)
+        warn(record.getMessage())
 
 
 def setup_logging() -> None:

@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   - create .venv, install sentikit, train a GRU on the bundled corpus and predict a few sentences
+#   make test   - create .venv if needed and run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The CPU build of torch. On these machines pip finds it in its local wheel folder; elsewhere add
+# TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu", or see README for CUDA.
+TORCH_SPEC ?= torch==2.13.0
+
+.PHONY: install demo test lint bench-quick clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+demo: install
+	$(BIN)/sentikit train data/reviews_ru.csv --arch gru --out models/demo-ru-gru --force
+	$(BIN)/sentikit predict --model models/demo-ru-gru \
+		"Отличный товар, всем советую!" "Ужасный сервис, больше не приду" "Обычный отель, ничего особенного"
+	$(BIN)/sentikit train data/reviews_en.csv --arch gru --out models/demo-en-gru --force
+	$(BIN)/sentikit predict --model models/demo-en-gru \
+		"Great phone, battery lasts for days" "Terrible food and rude staff" "Delivered on Tuesday, as described"
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check sentikit tests benchmarks
+
+bench-quick: install
+	$(BIN)/python -m pip install --quiet -e ".[bench]"
+	$(BIN)/python benchmarks/run.py --quick
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

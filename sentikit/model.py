@@ -1,0 +1,99 @@
+"""A trained model as users see it: raw texts in, labels and probabilities out.
+
+`SentimentModel` joins the replayed preprocessing (config + learned stopword state from the manifest) to a
+predictor (linear or neural) rebuilt from plain arrays. Which predictor class serves which kind of model is a
+registry; loading never imports scikit-learn, nltk or torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from sentikit.artifacts import load_model as load_folder
+from sentikit.errors import ModelError
+from sentikit.text.config import PreprocessConfig
+from sentikit.text.pipeline import Preprocessor
+
+# kind -> "module:Class" of the predictor that serves it; imported only when such a model is loaded.
+PREDICTORS: dict[str, str] = {
+    "linear": "sentikit.models.linear:LinearPredictor",
+    "neural": "sentikit.models.neural_predictor:NeuralPredictor",
+}
+
+
+class Predictor(Protocol):
+    def predict_proba(self, docs: list[list[str]]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    probabilities: dict[str, float]
+
+
+class SentimentModel:
+    """Preprocessing + predictor + label names, plus the manifest they came with."""
+
+    def __init__(self, preprocessor: Preprocessor, predictor: Predictor, labels: Sequence[str],
+                 manifest: dict[str, Any] | None = None, path: Path | None = None) -> None:
+        self.preprocessor = preprocessor
+        self.predictor = predictor
+        self.labels = list(labels)
+        self.manifest = manifest or {}
+        self.path = path
+
+    @property
+    def arch(self) -> str:
+        return str(self.manifest.get("arch", "?"))
+
+    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
+        return self.preprocessor.transform(texts)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities (N, C) in the order of `self.labels`."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return self.predictor.predict_proba(self.tokens(texts))
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        probs = self.predict_proba(texts)
+        return [
+            Prediction(self.labels[int(row.argmax())], {lab: float(p) for lab, p in zip(self.labels, row)})
+            for row in probs
+        ]
+
+
+def _predictor_class(kind: str) -> Any:
+    target = PREDICTORS.get(kind)
+    if target is None:
+        raise ModelError(f"unknown model kind {kind!r} in the manifest (known: {', '.join(PREDICTORS)})")
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def load_model(path: str | Path) -> SentimentModel:
+    """Load a model folder written by `sentikit train`; raises ModelError for anything wrong with it."""
+    folder = load_folder(path)
+    manifest = folder.manifest
+    try:
+        kind = manifest["kind"]
+        labels = manifest["labels"]
+        prep = PreprocessConfig.from_dict(manifest["preprocess"])
+        state = manifest["preprocess_state"]
+        predictor = _predictor_class(kind).from_export(folder.arrays, folder.texts, manifest["predictor"])
+    except ModelError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelError(f"{path}: the manifest is incomplete or inconsistent ({type(exc).__name__}: {exc})",
+                         hint="retrain the model") from exc
+    except Exception as exc:  # a SentikitError from a config's validation, for instance
+        raise ModelError(f"{path}: cannot rebuild the model ({exc})", hint="retrain the model") from exc
+    if not isinstance(labels, list) or not labels:
+        raise ModelError(f"{path}: the manifest has no label list")
+    return SentimentModel(Preprocessor.from_state(prep, state), predictor, labels, manifest, Path(path))

@@ -1,0 +1,69 @@
+"""`compare`: several architectures on the same split with the same preprocessing, one row each.
+
+The corpus is read, split and preprocessed once; each architecture is then fitted, saved (to a kept folder or a
+temporary one, to measure the artifact), loaded back and timed on the dev texts end to end.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sentikit.corpus import CorpusOptions
+from sentikit.errors import UsageError
+from sentikit.text.config import PreprocessConfig
+from sentikit.training.pipeline import EventHandler, TrainSettings, build_manifest, get_trainer, prepare
+
+COLUMNS = ("arch", "accuracy", "macro_f1", "train_seconds", "predict_docs_per_s", "parameters", "artifact_kb",
+           "best_epoch")
+
+
+def folder_size(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+
+
+def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None = None,
+            prep: PreprocessConfig | None = None, corpus_options: CorpusOptions | None = None,
+            dev: str | None = None, overrides: dict[str, Any] | None = None, keep: Path | None = None,
+            force: bool = False, on_event: EventHandler | None = None) -> list[dict[str, Any]]:
+    """Train each architecture on one shared split; return one result row per architecture."""
+    from sentikit.artifacts import save_model
+    from sentikit.model import load_model
+
+    if not archs:
+        raise UsageError("no architectures to compare", hint="pass --arch gru,logreg,...")
+    settings = settings or TrainSettings()
+    trainers = {arch: get_trainer(arch) for arch in archs}  # fail on a bad name before any work
+    notify = on_event or (lambda event: None)
+    prepared = prepare(data, settings=settings, prep=prep, corpus_options=corpus_options, dev=dev,
+                       overrides=overrides, on_event=notify)
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="sentikit-compare-") as scratch:
+        for arch, trainer in trainers.items():
+            notify({"event": "stage", "stage": f"training {arch}"})
+            arch_settings = TrainSettings(arch=arch, dev_fraction=settings.dev_fraction, seed=settings.seed)
+            started = time.perf_counter()
+            fitted = trainer(prepared.inputs)
+            seconds = time.perf_counter() - started
+            out = (keep / arch) if keep else Path(scratch) / arch
+            path = save_model(out, build_manifest(prepared, arch_settings, fitted, seconds), fitted.arrays,
+                              fitted.texts, force=force)
+            model = load_model(path)
+            t0 = time.perf_counter()
+            model.predict_proba(prepared.dev_texts)
+            predict_seconds = max(time.perf_counter() - t0, 1e-9)
+            rows.append({
+                "arch": arch,
+                "accuracy": fitted.dev_metrics["accuracy"],
+                "macro_f1": fitted.dev_metrics["macro_f1"],
+                "train_seconds": round(seconds, 2),
+                "predict_docs_per_s": round(len(prepared.dev_texts) / predict_seconds, 1),
+                "parameters": fitted.n_parameters,
+                "artifact_kb": round(folder_size(path) / 1024, 1),
+                "best_epoch": fitted.best_epoch,
+            })
+            notify({"event": "compared", **rows[-1]})
+    return rows

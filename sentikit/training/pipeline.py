@@ -1,0 +1,183 @@
+"""Training end to end: read the corpus, carve the dev split, preprocess, fit the architecture chosen from the
+trainer registry, evaluate on dev, save the artifact folder.
+
+Architectures are looked up in `TRAINERS`; nothing here branches on an architecture's name.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sentikit.corpus import CorpusOptions, LabelledCorpus, load_labelled, stratified_split
+from sentikit.errors import DataError, OutputError, UsageError
+from sentikit.text.config import PreprocessConfig
+from sentikit.text.pipeline import Preprocessor
+from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs
+
+EventHandler = Callable[[dict[str, Any]], None]
+DEFAULT_MODELS_DIR = Path("models")
+LATEST_POINTER = ".latest"  # models/.latest names the folder of the last model trained here
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """What every training run needs, whatever the architecture."""
+
+    arch: str = "logreg"
+    dev_fraction: float = 0.1
+    seed: int = 13
+
+
+@dataclass
+class TrainOutcome:
+    path: Path
+    arch: str
+    dev_metrics: dict[str, Any]
+    seconds: float
+    interrupted: bool
+    n_parameters: int
+    fitted: Fitted = field(repr=False)
+
+
+def default_output(data: str, arch: str) -> Path:
+    stem = "stdin" if data == "-" else Path(data).name.split(".")[0] or "corpus"
+    return DEFAULT_MODELS_DIR / f"{stem}-{arch}"
+
+
+def latest_model() -> Path | None:
+    """The model folder named by models/.latest (written by the last `sentikit train` in this folder)."""
+    pointer = DEFAULT_MODELS_DIR / LATEST_POINTER
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return Path(name) if name else None
+
+
+def _remember_latest(path: Path) -> None:
+    try:
+        DEFAULT_MODELS_DIR.mkdir(parents=True, exist_ok=True)
+        (DEFAULT_MODELS_DIR / LATEST_POINTER).write_text(str(path) + "\n", encoding="utf-8")
+    except OSError:
+        pass  # a convenience only; the model itself is saved
+
+
+def _split(corpus: LabelledCorpus, dev: LabelledCorpus | None, settings: TrainSettings
+           ) -> tuple[list[str], list[str], list[str], list[str]]:
+    if dev is not None:
+        return corpus.texts, corpus.labels, dev.texts, dev.labels
+    train_idx, dev_idx = stratified_split(corpus.labels, settings.dev_fraction, settings.seed)
+    pick = lambda items, idx: [items[i] for i in idx]  # noqa: E731
+    return (pick(corpus.texts, train_idx), pick(corpus.labels, train_idx),
+            pick(corpus.texts, dev_idx), pick(corpus.labels, dev_idx))
+
+
+@dataclass
+class Prepared:
+    """A corpus read, split and preprocessed once; several architectures can be fitted on it (compare)."""
+
+    corpus: LabelledCorpus
+    dev_corpus: LabelledCorpus | None
+    preprocessor: Preprocessor
+    inputs: TrainInputs
+    dev_texts: list[str]
+
+
+def prepare(data: str, *, settings: TrainSettings, prep: PreprocessConfig | None = None,
+            corpus_options: CorpusOptions | None = None, dev: str | None = None,
+            overrides: dict[str, Any] | None = None, on_event: EventHandler | None = None) -> Prepared:
+    notify = on_event or (lambda event: None)
+    corpus = load_labelled(data, corpus_options)
+    dev_corpus = load_labelled(dev, corpus_options) if dev else None
+    labels = sorted(set(corpus.labels))
+    if len(labels) < 2:
+        raise DataError(f"{corpus.source}: only one label ({labels[0]!r}); a classifier needs at least two")
+    train_texts, train_labels, dev_texts, dev_labels = _split(corpus, dev_corpus, settings)
+    unknown = sorted(set(dev_labels) - set(labels))
+    if unknown:
+        raise DataError(f"{dev}: labels not in the training data: {', '.join(unknown[:10])}")
+    index = {label: i for i, label in enumerate(labels)}
+    notify({"event": "data", "train": len(train_texts), "dev": len(dev_texts), "labels": labels})
+    preprocessor = Preprocessor(prep or PreprocessConfig()).fit()
+    notify({"event": "stage", "stage": "preprocessing"})
+    inputs = TrainInputs(
+        train_docs=preprocessor.transform(train_texts), train_y=np.array([index[y] for y in train_labels]),
+        dev_docs=preprocessor.transform(dev_texts), dev_y=np.array([index[y] for y in dev_labels]),
+        labels=labels, seed=settings.seed, overrides=overrides or {}, on_event=notify,
+    )
+    return Prepared(corpus, dev_corpus, preprocessor, inputs, dev_texts)
+
+
+def build_manifest(prepared: Prepared, settings: TrainSettings, fitted: Fitted,
+                   seconds: float) -> dict[str, Any]:
+    corpus, inputs = prepared.corpus, prepared.inputs
+    return {
+        "kind": fitted.kind,
+        "arch": settings.arch,
+        "labels": inputs.labels,
+        "preprocess": prepared.preprocessor.config.to_dict(),
+        "preprocess_state": prepared.preprocessor.get_state(),
+        "predictor": fitted.meta,
+        "configs": {"train": {"arch": settings.arch, "dev_fraction": settings.dev_fraction,
+                              "seed": settings.seed}, **fitted.configs},
+        "training": {
+            "seed": settings.seed,
+            "data": {"source": corpus.source, "sha256": corpus.sha256, "rows": len(corpus.texts),
+                     "train_rows": len(inputs.train_docs), "dev_rows": len(inputs.dev_docs),
+                     "dev_source": prepared.dev_corpus.source if prepared.dev_corpus else "split"},
+            "seconds": round(seconds, 3),
+            "interrupted": fitted.interrupted,
+            "python": platform.python_version(),
+        },
+        "metrics": {"dev": fitted.dev_metrics},
+        "history": fitted.history,
+        "n_parameters": fitted.n_parameters,
+        "library_versions": fitted.library_versions,
+    }
+
+
+def get_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
+    trainer = TRAINERS.get(arch)
+    if trainer is None:
+        raise UsageError(f"unknown architecture {arch!r}", hint=f"choose one of: {', '.join(TRAINERS)}")
+    return trainer
+
+
+def check_output(out: Path, force: bool) -> None:
+    from sentikit.artifacts import is_model_folder
+
+    if out.exists() and not force:
+        what = "a model" if is_model_folder(out) else "something"
+        raise OutputError(f"{out}: {what} already exists there",
+                         hint="pass --force to replace a model, or choose another --out")
+
+
+def train(data: str, *, out: Path | None = None, force: bool = False, settings: TrainSettings | None = None,
+          prep: PreprocessConfig | None = None, corpus_options: CorpusOptions | None = None,
+          dev: str | None = None, overrides: dict[str, Any] | None = None,
+          on_event: EventHandler | None = None) -> TrainOutcome:
+    """Train `settings.arch` on a labelled corpus and save it; returns where and how well."""
+    from sentikit.artifacts import save_model
+
+    settings = settings or TrainSettings()
+    trainer = get_trainer(settings.arch)
+    out = out or default_output(data, settings.arch)
+    check_output(out, force)
+    prepared = prepare(data, settings=settings, prep=prep, corpus_options=corpus_options, dev=dev,
+                       overrides=overrides, on_event=on_event)
+    started = time.perf_counter()
+    fitted = trainer(prepared.inputs)
+    seconds = time.perf_counter() - started
+    prepared.inputs.on_event({"event": "stage", "stage": "saving"})
+    path = save_model(out, build_manifest(prepared, settings, fitted, seconds), fitted.arrays, fitted.texts,
+                      force=force)
+    _remember_latest(path)
+    return TrainOutcome(path=path, arch=settings.arch, dev_metrics=fitted.dev_metrics, seconds=seconds,
+                        interrupted=fitted.interrupted, n_parameters=fitted.n_parameters, fitted=fitted)

@@ -1,0 +1,136 @@
+"""The trainer registry: architecture name → function that fits it on preprocessed documents.
+
+Each trainer turns `TrainInputs` into `Fitted`: plain arrays and texts for the artifact, the predictor's
+metadata, dev metrics and history. Heavy libraries (scikit-learn, torch) are imported inside the trainers.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+
+from sentikit.models.config import ARCH_NAMES as NEURAL_ARCHS
+from sentikit.training.metrics import classification_report
+
+
+@dataclass
+class TrainInputs:
+    train_docs: list[list[str]]
+    train_y: np.ndarray
+    dev_docs: list[list[str]]
+    dev_y: np.ndarray
+    labels: list[str]
+    seed: int
+    overrides: dict[str, Any] = field(default_factory=dict)
+    on_event: Callable[[dict[str, Any]], None] = lambda event: None
+
+
+@dataclass
+class Fitted:
+    kind: str
+    arrays: dict[str, np.ndarray]
+    texts: dict[str, list[str]]
+    meta: dict[str, Any]
+    configs: dict[str, Any]
+    dev_metrics: dict[str, Any]
+    history: list[dict[str, Any]] = field(default_factory=list)
+    n_parameters: int = 0
+    interrupted: bool = False
+    best_epoch: int | None = None
+    library_versions: dict[str, str] = field(default_factory=dict)
+
+
+def _versions(*names: str) -> dict[str, str]:
+    out = {}
+    for name in names:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _override(config: Any, overrides: dict[str, Any]) -> Any:
+    names = {f.name for f in fields(config)}
+    chosen = {k: v for k, v in overrides.items() if k in names and v is not None}
+    return replace(config, **chosen) if chosen else config
+
+
+def _dev_report(probabilities: np.ndarray, inputs: TrainInputs) -> dict[str, Any]:
+    return classification_report(inputs.dev_y, probabilities.argmax(axis=1), inputs.labels)
+
+
+def _linear_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
+    def fit(inputs: TrainInputs) -> Fitted:
+        from sentikit.features.vectorize import fit_vectorizer
+        from sentikit.models.linear import (
+            LinearConfig,
+            LinearPredictor,
+            default_features,
+            export,
+            train_linear,
+        )
+
+        feature_cfg = _override(default_features(arch), inputs.overrides)
+        linear_cfg = _override(LinearConfig(arch=arch), inputs.overrides)  # type: ignore[arg-type]
+        inputs.on_event({"event": "stage", "stage": "vectorizing"})
+        features = fit_vectorizer(inputs.train_docs, feature_cfg)
+        inputs.on_event({"event": "stage", "stage": f"fitting {arch} on {len(features.terms)} features"})
+        weights = train_linear(features.matrix, inputs.train_y, len(inputs.labels), linear_cfg, inputs.seed)
+        arrays, texts, meta = export(weights, features)
+        predictor = LinearPredictor.from_export(arrays, texts, meta)
+        dev = _dev_report(predictor.predict_proba(inputs.dev_docs), inputs)
+        n_params = int(sum(a.size for k, a in arrays.items() if k in ("coef", "intercept")))
+        return Fitted(kind="linear", arrays=arrays, texts=texts, meta=meta,
+                      configs={"features": feature_cfg.to_dict(), "linear": asdict(linear_cfg)},
+                      dev_metrics=dev, n_parameters=n_params,
+                      library_versions=_versions("numpy", "scikit-learn", "scipy"))
+
+    return fit
+
+
+def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
+    def fit(inputs: TrainInputs) -> Fitted:
+        from sentikit.features.sequences import SequenceConfig, build_vocabulary
+        from sentikit.models.config import NeuralConfig
+        from sentikit.models.neural_predictor import NeuralPredictor
+        from sentikit.training.neural import TrainConfig, train_neural
+
+        model_cfg = _override(NeuralConfig(arch=arch), inputs.overrides)
+        seq_cfg = _override(SequenceConfig(), inputs.overrides)
+        train_cfg = _override(TrainConfig(seed=inputs.seed), inputs.overrides)
+        pretrained = None
+        vectors = inputs.overrides.get("vectors")
+        if vectors:
+            from sentikit.models.vectors import load_word_vectors
+
+            vocab = build_vocabulary(inputs.train_docs, seq_cfg)
+            pretrained, found = load_word_vectors(vectors, vocab, model_cfg.embed_dim)
+            inputs.on_event({"event": "stage", "stage": f"word vectors: {found}/{len(vocab)} words found"})
+        result = train_neural(inputs.train_docs, list(inputs.train_y), inputs.dev_docs, list(inputs.dev_y),
+                              inputs.labels, model_cfg, seq_cfg, train_cfg, on_event=inputs.on_event,
+                              pretrained=pretrained)
+        meta = {"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg)}
+        texts = {"vocab": result.vocab}
+        predictor = NeuralPredictor.from_export(result.weights, texts, meta)
+        dev = _dev_report(predictor.predict_proba(inputs.dev_docs), inputs)
+        return Fitted(kind="neural", arrays=result.weights, texts=texts, meta=meta,
+                      configs={"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg),
+                               "training": asdict(train_cfg)},
+                      dev_metrics=dev, history=result.history, n_parameters=result.n_parameters,
+                      interrupted=result.interrupted, best_epoch=result.best_epoch,
+                      library_versions=_versions("numpy", "torch"))
+
+    return fit
+
+
+LINEAR_ARCHS: tuple[str, ...] = ("logreg", "nbsvm", "nb")
+TRAINERS: dict[str, Callable[[TrainInputs], Fitted]] = {
+    **{name: _linear_trainer(name) for name in LINEAR_ARCHS},
+    **{name: _neural_trainer(name) for name in NEURAL_ARCHS},
+}
+ARCHITECTURES: tuple[str, ...] = tuple(TRAINERS)

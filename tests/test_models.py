@@ -1,0 +1,175 @@
+"""Neural networks: config round-trip, every registry entry's shapes, padding invariance, numpy/torch parity,
+and that each architecture can actually learn a trivially separable task."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sentikit.errors import UsageError
+from sentikit.models.config import ARCH_NAMES, COMBINE_MODES, POOL_MODES, NeuralConfig
+from sentikit.models.nets import ARCHITECTURES, build_model, count_parameters
+from sentikit.models.numpy_forward import forward_numpy, softmax
+
+V, C = 40, 3
+RECURRENT = [name for name in ARCH_NAMES if name != "conv1d"]
+
+
+def tiny(arch: str, **overrides: object) -> NeuralConfig:
+    base = {"embed_dim": 16, "hidden_size": 16, "conv_filters": 8, "conv_widths": (2, 3, 7), "dropout": 0.2}
+    return NeuralConfig(arch=arch, **{**base, **overrides})
+
+
+def random_batch(rng: np.random.Generator, lengths: list[int], pad_to: int | None = None) -> tuple[np.ndarray, ...]:
+    """Right-padded ids (B, T) with real tokens in 1..V-1 and PAD (0) after each length."""
+    T = pad_to or max(lengths)
+    ids = np.zeros((len(lengths), T), dtype=np.int64)
+    for row, n in enumerate(lengths):
+        ids[row, :n] = rng.integers(1, V, size=n)
+    return ids, np.array(lengths, dtype=np.int64)
+
+
+# Every architecture with its default readout, plus every pool x combine for one bidirectional net per cell.
+VARIANTS = [(arch, {}) for arch in ARCH_NAMES] + [
+    (arch, {"pool": pool, "combine": combine})
+    for arch in ("birnn", "bilstm", "bigru")
+    for pool in POOL_MODES
+    for combine in COMBINE_MODES
+]
+VARIANTS += [(arch, {"num_layers": 2, "pool": "last"}) for arch in ("gru", "bilstm")]
+VARIANTS += [("gru", {"bidirectional": True, "combine": "mean"}), ("lstm", {"pool": "last"})]
+IDS = [f"{arch}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}" for arch, kw in VARIANTS]
+
+
+def test_registry_matches_arch_names() -> None:
+    assert tuple(ARCHITECTURES) == ARCH_NAMES
+
+
+def test_config_round_trip_and_validation() -> None:
+    cfg = NeuralConfig(arch="bilstm", pool="last", conv_widths=(2, 3))
+    data = json.loads(json.dumps(cfg.to_dict()))
+    assert NeuralConfig.from_dict(data) == cfg
+    assert NeuralConfig.from_dict({}) == NeuralConfig()
+    with pytest.raises(UsageError, match="valid keys"):
+        NeuralConfig.from_dict({"hidden": 3})
+    with pytest.raises(UsageError, match="conv1d"):
+        NeuralConfig(arch="transformer")
+    for bad in ({"pool": "first"}, {"combine": "sum"}, {"dropout": 1.0}, {"hidden_size": 0},
+                {"conv_widths": ()}, {"num_layers": True}, {"bidirectional": "yes"}):
+        with pytest.raises(UsageError):
+            NeuralConfig(**bad)
+
+
+def test_importing_models_package_does_not_import_torch() -> None:
+    code = "import sys, sentikit.models, sentikit.models.numpy_forward; print('torch' in sys.modules)"
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip() == "False"
+
+
+@pytest.mark.parametrize(("arch", "overrides"), VARIANTS, ids=IDS)
+def test_forward_backward_shapes_and_width(arch: str, overrides: dict) -> None:
+    cfg = tiny(arch, **overrides)
+    model = build_model(cfg, V, C)
+    assert model.head.in_features == cfg.feature_width
+    ids, lengths = random_batch(np.random.default_rng(0), [5, 1, 3, 2])
+    logits = model(torch.from_numpy(ids), torch.from_numpy(lengths))
+    assert logits.shape == (4, C)
+    logits.sum().backward()
+    assert model.embedding.weight.grad is not None
+    assert count_parameters(model) == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize(("arch", "overrides"), VARIANTS, ids=IDS)
+def test_padding_never_changes_the_result(arch: str, overrides: dict) -> None:
+    torch.manual_seed(0)
+    model = build_model(tiny(arch, **overrides), V, C).eval()
+    rng = np.random.default_rng(1)
+    ids, lengths = random_batch(rng, [4, 11, 1], pad_to=14)
+    with torch.no_grad():
+        batched = model(torch.from_numpy(ids), torch.from_numpy(lengths))
+        # Garbage (non-PAD ids) behind each length must be ignored just like PAD is.
+        noisy = ids.copy()
+        noisy[ids == 0] = rng.integers(1, V, size=int((ids == 0).sum()))
+        assert torch.equal(model(torch.from_numpy(noisy), torch.from_numpy(lengths)), batched)
+        for row, n in enumerate(lengths):
+            alone = model(torch.from_numpy(ids[row : row + 1, :n]), torch.from_numpy(lengths[row : row + 1]))
+            # Equal up to float rounding (BLAS may block a 1-row batch differently).
+            torch.testing.assert_close(alone[0], batched[row], atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize(("arch", "overrides"), VARIANTS, ids=IDS)
+def test_numpy_forward_matches_torch(arch: str, overrides: dict) -> None:
+    torch.manual_seed(2)
+    cfg = tiny(arch, **overrides)
+    model = build_model(cfg, V, C).eval()
+    with torch.no_grad():
+        for p in model.parameters():  # wider than default init, so saturation paths are exercised too
+            p.uniform_(-0.6, 0.6)
+        ids, lengths = random_batch(np.random.default_rng(3), [6, 1, 13, 2, 9, 13, 4])
+        expected = model(torch.from_numpy(ids), torch.from_numpy(lengths)).numpy()
+    weights = {name: t.numpy().copy() for name, t in model.state_dict().items()}
+    got = forward_numpy(cfg, weights, ids, lengths)
+    assert got.dtype == np.float32 and got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(softmax(got), torch.softmax(torch.from_numpy(expected), 1).numpy(), atol=1e-4)
+
+
+def test_numpy_forward_rejects_bad_lengths() -> None:
+    cfg = tiny("gru")
+    weights = {k: v.numpy() for k, v in build_model(cfg, V, C).state_dict().items()}
+    with pytest.raises(ValueError):
+        forward_numpy(cfg, weights, np.ones((2, 3), dtype=np.int64), np.array([0, 3]))
+    assert forward_numpy(cfg, weights, np.zeros((0, 3), dtype=np.int64), np.zeros(0)).shape == (0, C)
+
+
+def test_bidirectional_flag_and_bi_names_build_the_same_network() -> None:
+    a = build_model(tiny("gru", bidirectional=True), V, C)
+    b = build_model(tiny("bigru"), V, C)
+    assert [(k, v.shape) for k, v in a.state_dict().items()] == [(k, v.shape) for k, v in b.state_dict().items()]
+    assert tiny("bigru").is_bidirectional and not tiny("gru").is_bidirectional
+
+
+def test_plain_rnn_is_an_elman_rnn() -> None:
+    model = build_model(tiny("rnn"), V, C)
+    assert isinstance(model.layers[0].fwd, torch.nn.RNN) and model.layers[0].fwd.nonlinearity == "tanh"
+    assert model.layers[0].fwd.weight_hh_l0.shape == (16, 16)  # one gate, no LSTM/GRU machinery
+
+
+def separable_task(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Docs of random filler ids; class 0 docs contain id 2 ("good"), class 1 docs contain id 3 ("bad")."""
+    lengths = rng.integers(3, 12, size=n)
+    ids, lengths = random_batch(rng, lengths.tolist())
+    ids[ids == 2] = 4
+    ids[ids == 3] = 4
+    y = rng.integers(0, 2, size=n)
+    where = rng.integers(0, lengths)  # the marker can be anywhere in the doc
+    ids[np.arange(n), where] = np.where(y == 0, 2, 3)
+    return ids, lengths, y
+
+
+@pytest.mark.parametrize("arch", ARCH_NAMES)
+def test_learns_a_separable_task(arch: str) -> None:
+    torch.manual_seed(0)
+    ids, lengths, y = separable_task(np.random.default_rng(4), 96)
+    model = build_model(tiny(arch, dropout=0.0), V, 2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+    ids_t, lengths_t, y_t = torch.from_numpy(ids), torch.from_numpy(lengths), torch.from_numpy(y)
+    for _ in range(6):
+        for batch in torch.arange(len(y)).split(16):
+            loss = torch.nn.functional.cross_entropy(model(ids_t[batch], lengths_t[batch]), y_t[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(ids_t, lengths_t).argmax(1) == y_t).float().mean().item()
+    assert accuracy >= 0.9
