@@ -20,6 +20,7 @@ from typing import IO, Literal
 
 import numpy as np
 
+from sentikit.datasets import resolve_corpus_path
 from sentikit.errors import DataError, UsageError
 
 log = logging.getLogger("sentikit")
@@ -71,7 +72,7 @@ def source_name(path: str | Path) -> str:
 def _open_binary(path: str | Path) -> IO[bytes]:
     if str(path) == "-":
         return sys.stdin.buffer
-    p = Path(path)
+    p = Path(resolve_corpus_path(path))
     if not p.exists():
         raise DataError(f"{p}: no such file")
     if p.is_dir():

@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from functools import partial
-from itertools import pairwise, repeat
+from itertools import chain, pairwise, repeat
 from typing import Any
 
 import numpy as np
@@ -216,14 +216,145 @@ def sklearn_transform(features: FittedFeatures, docs: list[list[str]]) -> Any:
 
 
 # -- lean transform (numpy + dicts) ---------------------------------------------------------------------
+class _GramTable:
+    """Integer keys of the known grams, sorted, with their columns: a vectorised dictionary."""
+
+    def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.columns = columns[order]
+
+    def find(self, query: np.ndarray) -> np.ndarray:
+        """Column of each query key, -1 where the gram is unknown."""
+        if not self.keys.size:
+            return np.full(query.shape, -1, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.keys, query), self.keys.size - 1)
+        return np.where(self.keys[at] == query, self.columns[at], -1)
+
+
+class _CodedWords:
+    """Word n-grams as integers: each token gets an id once (one dict lookup per token, not per gram), and an
+    n-gram (a, b, c) becomes (a*V + b)*V + c, looked up in a `_GramTable` per order, all in numpy."""
+
+    def __init__(self, tokens: dict[str, int], orders: list[Any], n_max: int) -> None:
+        self.tokens, self.orders, self.n_max = tokens, orders, n_max
+
+    @classmethod
+    def build(cls, terms: Sequence[str], n_max: int) -> _CodedWords | None:
+        """None when the integer keys could overflow (an exotic vocabulary): the dict path is used then."""
+        if not terms:
+            return cls({}, [np.full(1, -1, np.int64)], n_max)
+        n_parts = np.fromiter((t.count(" ") for t in terms), np.int64, len(terms)) + 1
+        if n_parts.max() > n_max:
+            return None  # a token holding a space: only string lookups reproduce scikit-learn then
+        tokens: dict[str, int] = {}
+        ids = np.fromiter((tokens.setdefault(p, len(tokens)) for p in " ".join(terms).split(" ")), np.int64)
+        size = len(tokens)
+        if size**n_max >= 2**62:
+            return None
+        starts = np.cumsum(n_parts) - n_parts
+        columns = np.arange(len(terms), dtype=np.int64)
+        unigram = np.full(size + 1, -1, dtype=np.int64)  # the extra last entry answers the unknown id -1
+        unigram[ids[starts[n_parts == 1]]] = columns[n_parts == 1]
+        orders: list[Any] = [unigram]
+        for order in range(2, n_max + 1):
+            first = starts[n_parts == order]
+            keys = ids[first]
+            for j in range(1, order):
+                keys = keys * size + ids[first + j]
+            orders.append(_GramTable(keys, columns[n_parts == order]))
+        return cls(tokens, orders, n_max)
+
+    def columns(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.fromiter(map(self.tokens.get, chain.from_iterable(docs), repeat(-1)), np.int64)
+        rows = np.repeat(np.arange(len(docs), dtype=np.int64), np.fromiter(map(len, docs), np.int64, len(docs)))
+        out_rows, out_cols = [rows], [self.orders[0][ids]]
+        keys, valid, size = ids, ids >= 0, len(self.tokens)
+        for order in range(2, min(self.n_max, ids.size) + 1):
+            last = ids[order - 1 :]
+            # A gram is valid when all its tokens are known and lie in one document (rows are sorted).
+            valid = valid[:-1] & (last >= 0) & (rows[: last.size] == rows[order - 1 :])
+            keys = keys[:-1] * size + last  # unknown ids make garbage keys, masked out by `valid`
+            out_rows.append(rows[: last.size][valid])
+            out_cols.append(self.orders[order - 1].find(keys[valid]))
+        return np.concatenate(out_rows), np.concatenate(out_cols)
+
+
+class _CodedChars:
+    """Character n-grams as integers: characters get codes 1..A (0: unknown or a document boundary) and a
+    gram c1..cn becomes sum(ci * (A+1)**(n-i)); the whole batch is one string, encoded once."""
+
+    def __init__(self, lut: np.ndarray, base: int, table: _GramTable, low: int, high: int) -> None:
+        self.lut, self.base, self.table, self.low, self.high = lut, base, table, low, high
+
+    @classmethod
+    def build(cls, grams: Sequence[str], first_column: int, low: int, high: int) -> _CodedChars | None:
+        joined = "".join(grams)
+        alphabet = sorted(set(joined))
+        base = len(alphabet) + 1
+        if "\x00" in alphabet or base**high >= 2**62:
+            return None
+        points = np.array([ord(c) for c in alphabet] or [0], dtype=np.int64)
+        lut = np.zeros(int(points.max()) + 2, dtype=np.int64)  # the extra last entry answers unseen code points
+        lut[points[: len(alphabet)]] = np.arange(1, len(alphabet) + 1)
+        codes = lut[_code_points(joined)]
+        lengths = np.fromiter(map(len, grams), np.int64, len(grams))
+        starts = np.cumsum(lengths) - lengths
+        exponent = np.repeat(starts + lengths - 1, lengths) - np.arange(codes.size)
+        keys = np.add.reduceat(codes * base**exponent, starts) if len(grams) else np.zeros(0, np.int64)
+        return cls(lut, base, _GramTable(keys, first_column + np.arange(len(grams))), low, high)
+
+    def columns(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        pieces = [f" {' '.join(tokens)} " if tokens else "" for tokens in docs]
+        points = _code_points("\x00".join(pieces))
+        codes = self.lut[np.minimum(points, self.lut.size - 1)]
+        lengths = np.fromiter(map(len, pieces), np.int64, len(pieces)) + 1  # + the boundary after each
+        rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)[: codes.size]
+        out_rows, out_cols = [], []
+        keys, valid = codes, codes > 0
+        for n in range(1, min(self.high, codes.size) + 1):
+            if n > 1:
+                keys = keys[:-1] * self.base + codes[n - 1 :]
+                valid = valid[:-1] & (codes[n - 1 :] > 0)  # a gram over a boundary holds a 0 code
+            if n >= self.low:
+                out_rows.append(rows[: keys.size][valid])
+                out_cols.append(self.table.find(keys[valid]))
+        if not out_rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(out_rows), np.concatenate(out_cols)
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+
+
+class _DictGrams:
+    """The plain path: build every gram as a string and look it up in a dict (exact whatever the tokens)."""
+
+    def __init__(self, index: dict[str, int], grams: Any) -> None:
+        self.index, self.grams = index, grams
+
+    def columns(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        ids, lengths, get = array("q"), array("q"), self.index.get
+        for tokens in docs:
+            grams = self.grams(tokens)
+            ids.extend(map(get, grams, repeat(-1)))
+            lengths.append(len(grams))
+        rows = np.repeat(np.arange(len(docs), dtype=np.int64), np.frombuffer(lengths, dtype=np.int64))
+        return rows, np.frombuffer(ids, dtype=np.int64)
+
+
 class LeanVectorizer:
     """Rebuilds the fitted scikit-learn matrix from (config, terms, idf) with numpy and dicts only.
 
+    Grams are matched as integers (see `_CodedWords`, `_CodedChars`), which needs tokens without spaces, as
+    sentikit.text produces; `coded=False` forces per-gram string lookups (slower; the tests' cross-check).
     Every floating-point step mirrors scikit-learn's (float32 data, float64 row sums in the same order), so
     the values agree to the last bit or within float32 rounding.
     """
 
-    def __init__(self, cfg: FeatureConfig, terms: Sequence[str], idf: np.ndarray | None = None) -> None:
+    def __init__(self, cfg: FeatureConfig, terms: Sequence[str], idf: np.ndarray | None = None, *,
+                 coded: bool = True) -> None:
         self.config = cfg
         n = len(terms)
         n_word = next((i for i, t in enumerate(terms) if t.startswith(CHAR_PREFIX)), n)
@@ -238,11 +369,21 @@ class LeanVectorizer:
             self.idf_: np.ndarray | None = np.asarray(idf, dtype=np.float32)
         else:
             self.idf_ = None
+        self.terms_ = terms
         self.n_features_ = n
         self.n_word_ = n_word
-        self.word_index_: dict[str, int] = dict(zip(terms[:n_word], range(n_word), strict=True))
-        # Character grams are looked up without their prefix: one string concatenation less per gram.
-        self.char_index_: dict[str, int] = {t[1:]: n_word + i for i, t in enumerate(terms[n_word:])}
+        words = terms[:n_word]
+        self._blocks: list[Any] = [
+            (_CodedWords.build(words, cfg.ngram_max) if coded else None)
+            or _DictGrams(dict(zip(words, range(n_word), strict=True)), partial(word_ngrams, n_max=cfg.ngram_max))
+        ]
+        if n_word < n and cfg.char_ngrams is not None:
+            low, high = cfg.char_ngrams
+            grams = [t[1:] for t in terms[n_word:]]
+            self._blocks.append(
+                (_CodedChars.build(grams, n_word, low, high) if coded else None)
+                or _DictGrams({g: n_word + i for i, g in enumerate(grams)}, partial(char_ngrams, low=low, high=high))
+            )
 
     def transform(self, docs: Sequence[list[str]]) -> CsrParts:
         """CSR parts (indptr int64, indices int32, values float32) of the documents' feature matrix."""
@@ -254,35 +395,17 @@ class LeanVectorizer:
         indptr = np.concatenate([np.zeros(1, np.int64), *shifted])
         return indptr, np.concatenate([p[1] for p in parts]), np.concatenate([p[2] for p in parts])
 
-    def _column_ids(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Column id per gram occurrence (-1 if unknown) and the number of grams per document."""
-        ids = array("q")
-        lengths = array("q")
-        n_max = self.config.ngram_max
-        word_get = self.word_index_.get
-        char_get = self.char_index_.get
-        chars = self.config.char_ngrams if self.char_index_ else None
-        for tokens in docs:
-            grams = word_ngrams(tokens, n_max)
-            ids.extend(map(word_get, grams, repeat(-1)))
-            count = len(grams)
-            if chars is not None:
-                grams = char_ngrams(tokens, chars[0], chars[1])
-                ids.extend(map(char_get, grams, repeat(-1)))
-                count += len(grams)
-            lengths.append(count)
-        return np.frombuffer(ids, dtype=np.int64), np.frombuffer(lengths, dtype=np.int64)
-
     def _transform_batch(self, docs: Sequence[list[str]]) -> CsrParts:
-        n_docs = len(docs)
-        ids, lengths = self._column_ids(docs)
-        rows = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
-        known = ids >= 0
+        n_docs, n_features = len(docs), self.n_features_
+        found = [block.columns(docs) for block in self._blocks]
+        rows = np.concatenate([r for r, _ in found])
+        columns = np.concatenate([c for _, c in found])
+        known = columns >= 0
         # One sort of row * F + column gives each row's distinct columns in ascending order with their
         # counts, which is exactly scikit-learn's CSR layout (sorted indices).
-        keys, counts = np.unique(rows[known] * self.n_features_ + ids[known], return_counts=True)
-        rows = keys // self.n_features_
-        columns = keys - rows * self.n_features_
+        keys, counts = np.unique(rows[known] * n_features + columns[known], return_counts=True)
+        rows = keys // n_features
+        columns = keys - rows * n_features
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
         values = self._weigh(counts.astype(np.float32), rows, columns, n_docs)

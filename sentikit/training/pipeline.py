@@ -47,7 +47,7 @@ class TrainOutcome:
 
 
 def default_output(data: str, arch: str) -> Path:
-    stem = "stdin" if data == "-" else Path(data).name.split(".")[0] or "corpus"
+    stem = "stdin" if data == "-" else Path(data).name.split(".")[0].replace(":", "-") or "corpus"
     return DEFAULT_MODELS_DIR / f"{stem}-{arch}"
 
 

@@ -1,0 +1,194 @@
+"""Neural training loop (determinism, early stopping, Ctrl-C, pretrained vectors) and word-vector loading."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from sentikit.errors import DataError, UsageError
+from sentikit.features.sequences import SequenceConfig, build_vocabulary, encode, pad_batch
+from sentikit.models.config import NeuralConfig
+from sentikit.models.numpy_forward import forward_numpy
+from sentikit.models.vectors import load_word_vectors
+from sentikit.training.neural import NeuralResult, TrainConfig, train_neural
+
+LABELS = ["neg", "pos"]
+TIMING_KEYS = {"seconds", "docs_per_s"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def single_thread() -> Iterator[None]:
+    # Tiny models gain nothing from intra-op threads; spinning OpenMP workers only slow a busy CI box.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def corpus(n: int, seed: int) -> tuple[list[list[str]], list[int]]:
+    """Filler words plus one sentiment word per doc: "good"/"great" -> pos, "bad"/"awful" -> neg."""
+    rng = np.random.default_rng(seed)
+    filler = [f"w{i}" for i in range(30)]
+    docs, y = [], []
+    for _ in range(n):
+        label = int(rng.integers(0, 2))
+        doc = list(rng.choice(filler, size=int(rng.integers(2, 10))))
+        doc.insert(int(rng.integers(0, len(doc) + 1)), str(rng.choice(["good", "great"] if label else ["bad", "awful"])))
+        docs.append(doc)
+        y.append(label)
+    return docs, y
+
+
+TRAIN = corpus(200, 0)
+DEV = corpus(60, 1)
+SMALL = NeuralConfig(arch="gru", embed_dim=16, hidden_size=16, dropout=0.1)
+SEQ = SequenceConfig(min_count=1, max_len=20)
+
+
+def train(
+    model_cfg: NeuralConfig = SMALL, on_event: Any = None, pretrained: np.ndarray | None = None, **kw: Any
+) -> NeuralResult:
+    cfg = TrainConfig(**{"epochs": 3, "batch_size": 16, "lr": 0.01, **kw})
+    return train_neural(*TRAIN, *DEV, LABELS, model_cfg, SEQ, cfg, on_event=on_event, pretrained=pretrained)
+
+
+def strip_timing(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in row.items() if k not in TIMING_KEYS} for row in history]
+
+
+def test_training_learns_and_returns_best_weights_usable_by_numpy() -> None:
+    events: list[dict[str, Any]] = []
+    result = train(on_event=events.append, epochs=4, patience=4)
+    assert not result.interrupted and len(result.history) == 4
+    assert result.dev_metrics is not None and result.dev_metrics["accuracy"] >= 0.9
+    best = max(result.history, key=lambda row: row["dev_macro_f1"])
+    assert result.best_epoch == best["epoch"] and result.dev_metrics["macro_f1"] == best["dev_macro_f1"]
+    assert set(result.history[0]) == {
+        "epoch", "train_loss", "dev_loss", "dev_accuracy", "dev_macro_f1", "grad_norm", "seconds", "docs_per_s"
+    }
+    assert {e["event"] for e in events} == {"epoch_start", "batch", "epoch_end"}
+    assert events[0] == {"event": "epoch_start", "epoch": 1, "batches": 13}
+    assert result.n_parameters == sum(w.size for w in result.weights.values())
+    assert all(w.dtype == np.float32 for w in result.weights.values())
+
+    # The saved weights are the best epoch's: the numpy path reproduces the reported dev accuracy.
+    index = {w: i for i, w in enumerate(result.vocab)}
+    ids, lengths = pad_batch(encode(DEV[0], index, SEQ)[0])
+    pred = forward_numpy(SMALL, result.weights, ids, lengths).argmax(1)
+    assert np.mean(pred == np.array(DEV[1])) == pytest.approx(result.dev_metrics["accuracy"])
+
+
+@pytest.mark.parametrize("arch", ["conv1d", "bilstm"])
+def test_identical_runs_give_identical_history(arch: str) -> None:
+    cfg = NeuralConfig(arch=arch, embed_dim=16, hidden_size=16, conv_filters=8, dropout=0.3)
+    a, b = train(cfg, epochs=2), train(cfg, epochs=2)
+    assert strip_timing(a.history) == strip_timing(b.history)
+    assert all(np.array_equal(a.weights[k], b.weights[k]) for k in a.weights)
+    c = train(cfg, epochs=2, seed=99)
+    assert strip_timing(c.history) != strip_timing(a.history)
+
+
+def test_early_stopping_after_patience_epochs_without_improvement() -> None:
+    # lr=0 leaves the network untouched, so dev macro-F1 never improves after epoch 1.
+    result = train(epochs=8, patience=2, lr=1e-12, weight_decay=0.0)
+    assert [row["epoch"] for row in result.history] == [1, 2, 3]
+    assert result.best_epoch == 1
+
+
+def test_ctrl_c_keeps_best_weights_and_reports_interrupted() -> None:
+    def interrupt_in_epoch_2(event: dict[str, Any]) -> None:
+        if event["event"] == "batch" and event["epoch"] == 2 and event["batch"] == 3:
+            raise KeyboardInterrupt
+
+    result = train(on_event=interrupt_in_epoch_2, epochs=5)
+    assert result.interrupted and result.best_epoch == 1 and len(result.history) == 1
+    assert result.weights and result.dev_metrics is not None
+
+
+def test_ctrl_c_before_any_epoch_returns_current_weights() -> None:
+    def interrupt_at_once(event: dict[str, Any]) -> None:
+        if event["event"] == "batch":
+            raise KeyboardInterrupt
+
+    result = train(on_event=interrupt_at_once)
+    assert result.interrupted and result.best_epoch == 0 and result.dev_metrics is None
+    assert "head.weight" in result.weights and result.history == []
+
+
+def test_without_dev_set_a_stratified_share_is_held_out() -> None:
+    cfg = TrainConfig(epochs=1, batch_size=16, dev_fraction=0.25)
+    result = train_neural(*TRAIN, None, None, LABELS, SMALL, SEQ, cfg)
+    assert result.dev_metrics is not None and result.dev_metrics["n"] == 50
+
+
+def test_balanced_class_weights_and_bad_inputs() -> None:
+    assert train(epochs=1, class_weight="balanced").history
+    with pytest.raises(UsageError):
+        train_neural(TRAIN[0], [5] * len(TRAIN[0]), *DEV, LABELS, SMALL, SEQ, TrainConfig(epochs=1))
+    with pytest.raises(UsageError):
+        TrainConfig(class_weight="inverse")
+    with pytest.raises(UsageError, match="shape"):
+        train(epochs=1, pretrained=np.zeros((3, 16), dtype=np.float32))
+
+
+def write_vectors(path: Path, lines: list[str]) -> Path:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "wt", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("name", ["vectors.vec", "vectors.vec.gz"])
+def test_load_word_vectors(tmp_path: Path, name: str) -> None:
+    path = write_vectors(tmp_path / name, ["3 4", "good 1 2 3 4 ", "bad -1 0 0.5 2", "unused 0 0 0 0", "good 9 9 9 9"])
+    vocab = ["<pad>", "<unk>", "good", "bad", "film"]
+    matrix, found = load_word_vectors(path, vocab, 4)
+    assert matrix.shape == (5, 4) and matrix.dtype == np.float32 and found == 2
+    assert matrix[2].tolist() == [1, 2, 3, 4]  # first occurrence wins
+    assert matrix[3].tolist() == [-1, 0, 0.5, 2]
+    assert not matrix[0].any()  # PAD stays zero
+    assert matrix[4].any() and np.array_equal(load_word_vectors(path, vocab, 4)[0], matrix)  # seeded init
+
+
+def test_load_word_vectors_without_header(tmp_path: Path) -> None:
+    path = write_vectors(tmp_path / "v.vec", ["good 1 2", "bad 3 4"])
+    matrix, found = load_word_vectors(path, ["<pad>", "<unk>", "bad"], 2)
+    assert found == 1 and matrix[2].tolist() == [3, 4]
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["2 5", "good 1 2 3"], "v.vec:1: file has 5-dimensional vectors, expected 3"),
+        (["good 1 2 3", "bad 1 2"], "v.vec:2: expected a word and 3 numbers, found 2"),
+        (["good 1 2 3", "bad 1 x 3"], "v.vec:2: malformed number"),
+    ],
+)
+def test_malformed_word_vectors_name_file_and_line(tmp_path: Path, lines: list[str], message: str) -> None:
+    path = write_vectors(tmp_path / "v.vec", lines)
+    with pytest.raises(DataError, match=message):
+        load_word_vectors(path, ["<pad>", "<unk>", "good", "bad"], 3)
+
+
+def test_word_vector_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="cannot read"):
+        load_word_vectors(tmp_path / "missing.vec", ["<pad>"], 3)
+    bad = tmp_path / "latin1.vec"
+    bad.write_bytes(b"good 1 2 3\nb\xe9d 1 2 3\n")
+    with pytest.raises(DataError, match="latin1.vec:2: not valid UTF-8"):
+        load_word_vectors(bad, ["<pad>", "<unk>", "good"], 3)
+
+
+def test_pretrained_vectors_initialise_the_embedding(tmp_path: Path) -> None:
+    vocab = build_vocabulary(TRAIN[0], SEQ)
+    path = write_vectors(tmp_path / "v.vec", [f"{w} " + " ".join(["0.5"] * 16) for w in ("good", "bad")])
+    matrix, found = load_word_vectors(path, vocab, 16)
+    assert found == 2
+    result = train(pretrained=matrix, epochs=1, lr=1e-12, weight_decay=0.0)
+    np.testing.assert_allclose(result.weights["embedding.weight"], matrix, atol=1e-6)
