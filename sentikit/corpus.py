@@ -6,13 +6,14 @@ size. Every problem becomes a `DataError` naming the source and the line, with w
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gzip
 import io
 import json
 import logging
+import re
 import sys
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,10 @@ _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", "
 
 # Quoted fields may legitimately be huge (a 10 MB review is still a review).
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+# A JSON escape for a lone UTF-16 surrogate ("\ud800") decodes to a str that cannot be written out as UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,12 @@ def _detect_format(name: str, head: str) -> str:
 
 
 class _LineCounter(io.TextIOBase):
-    """Text wrapper that counts physical lines, so decode and CSV errors can name the line."""
+    """Text wrapper that counts physical lines, so decode and CSV errors can name the line, and refuses NUL
+    characters (a binary file, or UTF-16 read as something else)."""
 
-    def __init__(self, text: IO[str]) -> None:
+    def __init__(self, text: IO[str], name: str) -> None:
         self._text = text
+        self._name = name
         self.line = 0
 
     def readable(self) -> bool:
@@ -114,9 +121,12 @@ class _LineCounter(io.TextIOBase):
         if not line:
             raise StopIteration
         self.line += 1
+        if "\x00" in line:
+            raise DataError(f"{self._name}: line {self.line} contains NUL bytes; this looks like a binary file, "
+                            "not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
         return line
 
-    def readline(self, size: int = -1) -> str:  # noqa: ARG002 - csv only calls iteration
+    def readline(self, size: int = -1) -> str:  # csv only iterates; readline serves the first line
         try:
             return next(self)
         except StopIteration:
@@ -150,8 +160,8 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
     opts = options or CorpusOptions()
     stats = stats if stats is not None else ReadStats()
     name = source_name(path)
-    try:
-        codecs.lookup(opts.encoding)
+    try:  # also refuses codecs that are not text encodings (hex, rot13, ...)
+        io.TextIOWrapper(io.BytesIO(), encoding=opts.encoding)
     except LookupError as exc:
         raise UsageError(f"unknown encoding {opts.encoding!r}", hint="try utf-8, cp1251 or latin-1") from exc
     raw = _open_binary(path)
@@ -161,29 +171,49 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
         binary: IO[bytes] = gzip.GzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered  # type: ignore[assignment]
         encoding = "utf-8-sig" if opts.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else opts.encoding
         text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
-        counter = _LineCounter(text)
+        counter = _LineCounter(text, name)
         try:
             first = counter.readline()
-            if "\x00" in first:
-                raise DataError(f"{name}: line 1 contains NUL bytes; this looks like a binary file, not a corpus")
             fmt = opts.input_format if opts.input_format != "auto" else _detect_format(name, first)
             lines = _chain_first(first, counter)
             yield from _validated(_records(fmt, lines, counter, name, opts, need_labels), name, opts,
                                   need_labels, stats, counter)
         except UnicodeDecodeError as exc:
+            line = _decode_error_line(exc, counter.line)
+            if b"\x00" in exc.object:
+                raise DataError(f"{name}: line {line} is not valid {opts.encoding} and has NUL bytes; this looks "
+                                "like a binary file, not a text corpus",
+                                hint="if it is UTF-16 text, pass --encoding utf-16") from exc
             raise DataError(
-                f"{name}: line {counter.line + 1} is not valid {opts.encoding} (byte 0x{exc.object[exc.start]:02x})",
+                f"{name}: line {line} is not valid {opts.encoding} (byte 0x{exc.object[exc.start]:02x})",
                 hint="pass --encoding cp1251 or --encoding latin-1 if that is the file's encoding",
             ) from exc
-        except (gzip.BadGzipFile, EOFError, OSError) as exc:
+        except UnicodeError as exc:  # e.g. "UTF-16 stream does not start with BOM"
+            raise DataError(f"{name}: cannot decode as {opts.encoding} ({exc})",
+                            hint="pass the file's real encoding with --encoding") from exc
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise DataError(f"{name}: cannot decompress ({exc})",
+                            hint="the gzip file is truncated or corrupt; check the download") from exc
+        except OSError as exc:
             raise DataError(f"{name}: cannot read ({exc})") from exc
     finally:
         if str(path) == "-":
-            # A TextIOWrapper closes its buffer when collected: detach so stdin stays usable.
+            # Wrappers close what they wrap when collected: detach them so stdin stays usable.
             if "text" in locals():
                 text.detach()
+            if "buffered" in locals() and buffered is not raw:
+                buffered.detach()
         else:
             raw.close()
+
+
+def _decode_error_line(exc: UnicodeDecodeError, lines_read: int) -> int:
+    """The line of the bad byte. The text layer decodes a chunk of several lines at once and, when it fails,
+    has returned no line of that chunk yet; so count the line breaks in the chunk before the bad byte."""
+    before = exc.object[: exc.start]
+    if not isinstance(before, bytes | bytearray):  # pragma: no cover - decoders always see bytes
+        return lines_read + 1
+    return lines_read + 1 + before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
 
 
 def _chain_first(first: str, rest: _LineCounter) -> Iterator[str]:
@@ -204,8 +234,9 @@ def _records(fmt: str, lines: Iterator[str], counter: _LineCounter, name: str, o
     if fmt not in ("csv", "tsv"):
         raise UsageError(f"unknown input format {fmt!r}", hint=f"choose one of {', '.join(INPUT_FORMATS)}")
     reader = csv.reader(lines, delimiter="\t" if fmt == "tsv" else ",", strict=True)
+    start = 1  # the line where the row being parsed begins
     try:
-        header = next(reader, None)
+        header = next((row for row in reader if row), None)  # blank lines before the header are ignored
         if header is None:
             return
         header = [h.strip() for h in header]
@@ -213,15 +244,22 @@ def _records(fmt: str, lines: Iterator[str], counter: _LineCounter, name: str, o
         label_col = _pick_column(header, opts.label_col, LABEL_COLUMNS, "label", name, need_labels)
         t_i = header.index(text_col)  # type: ignore[arg-type]
         l_i = header.index(label_col) if label_col else -1
+        start = counter.line + 1
         for row in reader:
             if not row:
+                start = counter.line + 1
                 continue
             if len(row) != len(header):
                 raise DataError(f"{name}: line {counter.line}: {len(row)} fields where the header has "
                                 f"{len(header)}", hint="check the quoting and the delimiter")
             extra = {h: v for i, (h, v) in enumerate(zip(header, row)) if i not in (t_i, l_i)}
             yield Record(text=row[t_i], label=row[l_i] if l_i >= 0 else None, extra=extra, line=counter.line)
+            start = counter.line + 1
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            # The quote opened where the row began; the reader only noticed at the end of the file.
+            raise DataError(f"{name}: line {start}: a quoted field starting on this line is never closed",
+                            hint="check for an unclosed or stray quote") from exc
         raise DataError(f"{name}: line {counter.line}: malformed {fmt.upper()} ({exc})",
                         hint="check for an unclosed or stray quote") from exc
 
@@ -236,7 +274,10 @@ def _jsonl_records(lines: Iterator[str], counter: _LineCounter, name: str, opts:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DataError(f"{name}: line {counter.line}: not valid JSON ({exc.msg})") from exc
+            raise DataError(f"{name}: line {counter.line}: not valid JSON ({exc.msg})",
+                            hint='each line must be one JSON object, e.g. {"text": "...", "label": "pos"}') from exc
+        except RecursionError as exc:
+            raise DataError(f"{name}: line {counter.line}: JSON nested too deeply") from exc
         if not isinstance(obj, dict):
             raise DataError(f"{name}: line {counter.line}: expected a JSON object per line")
         if text_col is None:
@@ -247,8 +288,21 @@ def _jsonl_records(lines: Iterator[str], counter: _LineCounter, name: str, opts:
             raise DataError(f"{name}: line {counter.line}: no {text_col!r} field")
         label = obj.get(label_col) if label_col else None
         extra = {k: _as_text(v) for k, v in obj.items() if k not in (text_col, label_col)}
-        yield Record(text=_as_text(obj[text_col]), label=None if label is None else _as_text(label), extra=extra,
-                     line=counter.line)
+        record = Record(text=_as_text(obj[text_col]), label=None if label is None else _as_text(label),
+                        extra=extra, line=counter.line)
+        if _SURROGATE_ESCAPE.search(line):
+            record = _without_surrogates(record)
+        yield record
+
+
+def _without_surrogates(record: Record) -> Record:
+    """Replace lone surrogates (from escapes like "\\ud800") with U+FFFD, so the text can be written as UTF-8."""
+
+    def fix(value: str) -> str:
+        return _SURROGATE.sub("\ufffd", value)
+
+    return Record(text=fix(record.text), label=None if record.label is None else fix(record.label),
+                  extra={fix(k): fix(v) for k, v in record.extra.items()}, line=record.line)
 
 
 def _as_text(value: object) -> str:
@@ -278,7 +332,10 @@ def _validated(records: Iterator[Record], name: str, opts: CorpusOptions, need_l
             continue
         yield Record(text=record.text, label=label, extra=record.extra, line=record.line)
     if stats.rows == 0:
-        raise DataError(f"{name}: no documents (the input is empty or has only a header)")
+        if counter.line == 0:
+            raise DataError(f"{name}: the input is empty", hint="pass a file with one document per row")
+        raise DataError(f"{name}: no documents after the header (line {counter.line} is the last line)",
+                        hint="pass a file with one document per row below the header")
 
 
 def report_skipped(name: str, stats: ReadStats) -> None:
@@ -336,7 +393,7 @@ def stratified_split(labels: Sequence[str], dev_fraction: float, seed: int) -> t
     for label in sorted(set(labels)):
         members = np.flatnonzero(label_array == label)
         rng.shuffle(members)
-        n_dev = min(len(members) - 1, int(round(dev_fraction * len(members))))
+        n_dev = min(len(members) - 1, round(dev_fraction * len(members)))
         dev_parts.append(members[:n_dev])
         train_parts.append(members[n_dev:])
     train = np.sort(np.concatenate(train_parts))

@@ -37,7 +37,9 @@ def tiny(arch: str, **overrides: object) -> NeuralConfig:
     return NeuralConfig(arch=arch, **{**base, **overrides})
 
 
-def random_batch(rng: np.random.Generator, lengths: list[int], pad_to: int | None = None) -> tuple[np.ndarray, ...]:
+def random_batch(
+    rng: np.random.Generator, lengths: list[int], pad_to: int | None = None
+) -> tuple[np.ndarray, ...]:
     """Right-padded ids (B, T) with real tokens in 1..V-1 and PAD (0) after each length."""
     T = pad_to or max(lengths)
     ids = np.zeros((len(lengths), T), dtype=np.int64)
@@ -71,8 +73,15 @@ def test_config_round_trip_and_validation() -> None:
         NeuralConfig.from_dict({"hidden": 3})
     with pytest.raises(UsageError, match="conv1d"):
         NeuralConfig(arch="transformer")
-    for bad in ({"pool": "first"}, {"combine": "sum"}, {"dropout": 1.0}, {"hidden_size": 0},
-                {"conv_widths": ()}, {"num_layers": True}, {"bidirectional": "yes"}):
+    for bad in (
+        {"pool": "first"},
+        {"combine": "sum"},
+        {"dropout": 1.0},
+        {"hidden_size": 0},
+        {"conv_widths": ()},
+        {"num_layers": True},
+        {"bidirectional": "yes"},
+    ):
         with pytest.raises(UsageError):
             NeuralConfig(**bad)
 
@@ -81,7 +90,9 @@ def test_importing_models_package_does_not_import_torch() -> None:
     code = "import sys, sentikit.models, sentikit.models.numpy_forward; print('torch' in sys.modules)"
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
     assert out.strip() == "False"
 
 
@@ -144,7 +155,9 @@ def test_numpy_forward_rejects_bad_lengths() -> None:
 def test_bidirectional_flag_and_bi_names_build_the_same_network() -> None:
     a = build_model(tiny("gru", bidirectional=True), V, C)
     b = build_model(tiny("bigru"), V, C)
-    assert [(k, v.shape) for k, v in a.state_dict().items()] == [(k, v.shape) for k, v in b.state_dict().items()]
+    assert [(k, v.shape) for k, v in a.state_dict().items()] == [
+        (k, v.shape) for k, v in b.state_dict().items()
+    ]
     assert tiny("bigru").is_bidirectional and not tiny("gru").is_bidirectional
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,10 @@ def corpus(n: int, seed: int) -> tuple[list[list[str]], list[int]]:
     for _ in range(n):
         label = int(rng.integers(0, 2))
         doc = list(rng.choice(filler, size=int(rng.integers(2, 10))))
-        doc.insert(int(rng.integers(0, len(doc) + 1)), str(rng.choice(["good", "great"] if label else ["bad", "awful"])))
+        doc.insert(
+            int(rng.integers(0, len(doc) + 1)),
+            str(rng.choice(["good", "great"] if label else ["bad", "awful"])),
+        )
         docs.append(doc)
         y.append(label)
     return docs, y
@@ -70,7 +74,14 @@ def test_training_learns_and_returns_best_weights_usable_by_numpy() -> None:
     best = max(result.history, key=lambda row: row["dev_macro_f1"])
     assert result.best_epoch == best["epoch"] and result.dev_metrics["macro_f1"] == best["dev_macro_f1"]
     assert set(result.history[0]) == {
-        "epoch", "train_loss", "dev_loss", "dev_accuracy", "dev_macro_f1", "grad_norm", "seconds", "docs_per_s"
+        "epoch",
+        "train_loss",
+        "dev_loss",
+        "dev_accuracy",
+        "dev_macro_f1",
+        "grad_norm",
+        "seconds",
+        "docs_per_s",
     }
     assert {e["event"] for e in events} == {"epoch_start", "batch", "epoch_end"}
     assert events[0] == {"event": "epoch_start", "epoch": 1, "batches": 13}
@@ -146,7 +157,9 @@ def write_vectors(path: Path, lines: list[str]) -> Path:
 
 @pytest.mark.parametrize("name", ["vectors.vec", "vectors.vec.gz"])
 def test_load_word_vectors(tmp_path: Path, name: str) -> None:
-    path = write_vectors(tmp_path / name, ["3 4", "good 1 2 3 4 ", "bad -1 0 0.5 2", "unused 0 0 0 0", "good 9 9 9 9"])
+    path = write_vectors(
+        tmp_path / name, ["3 4", "good 1 2 3 4 ", "bad -1 0 0.5 2", "unused 0 0 0 0", "good 9 9 9 9"]
+    )
     vocab = ["<pad>", "<unk>", "good", "bad", "film"]
     matrix, found = load_word_vectors(path, vocab, 4)
     assert matrix.shape == (5, 4) and matrix.dtype == np.float32 and found == 2
@@ -172,7 +185,7 @@ def test_load_word_vectors_without_header(tmp_path: Path) -> None:
 )
 def test_malformed_word_vectors_name_file_and_line(tmp_path: Path, lines: list[str], message: str) -> None:
     path = write_vectors(tmp_path / "v.vec", lines)
-    with pytest.raises(DataError, match=message):
+    with pytest.raises(DataError, match=re.escape(message)):
         load_word_vectors(path, ["<pad>", "<unk>", "good", "bad"], 3)
 
 
@@ -181,7 +194,7 @@ def test_word_vector_file_errors(tmp_path: Path) -> None:
         load_word_vectors(tmp_path / "missing.vec", ["<pad>"], 3)
     bad = tmp_path / "latin1.vec"
     bad.write_bytes(b"good 1 2 3\nb\xe9d 1 2 3\n")
-    with pytest.raises(DataError, match="latin1.vec:2: not valid UTF-8"):
+    with pytest.raises(DataError, match=re.escape("latin1.vec:2: not valid UTF-8")):
         load_word_vectors(bad, ["<pad>", "<unk>", "good"], 3)
 
 

@@ -46,7 +46,10 @@ def preprocess(
             row = {"text": " ".join(tokens)}
             if record.label is not None:
                 row["label"] = record.label
-            row.update(record.extra)
+            for key, value in record.extra.items():
+                # An input column that happens to be called "text" (with --text-col review) must not
+                # overwrite the processed text.
+                row.setdefault(key, value)
             writer.write(row)
             count += 1
             advance(record.line)

@@ -46,6 +46,12 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
             raise
         _say(str(exc))
         return exc.exit_code
+    except click_exceptions.NoArgsIsHelpError as exc:
+        # `sentikit` alone: Typer's rich help has already been printed (and the message is empty).
+        message = exc.format_message()
+        if message.strip():
+            sys.stderr.write(message.rstrip("\n") + "\n")
+        return EXIT_USAGE
     except click_exceptions.UsageError as exc:
         if debug:
             raise

@@ -64,6 +64,9 @@ def _build_prep(lang: str, lemmatize: bool, stem: bool, tokens: str, remove_stop
 
     if lemmatize and stem:
         raise UsageError("--lemmatize and --stem are mutually exclusive")
+    for option, value, choices in (("--lang", lang, LANGS), ("--tokens", tokens, TOKEN_UNITS)):
+        if value not in choices:
+            raise UsageError(f"invalid {option} {value!r}", hint=f"choose one of: {', '.join(choices)}")
     extra = tuple(read_stopword_file(stopwords)) if stopwords else ()
     return PreprocessConfig(
         lang=lang,  # type: ignore[arg-type]

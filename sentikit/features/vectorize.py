@@ -2,17 +2,15 @@
 
 Owns `FeatureConfig` (the only place feature defaults live), the n-gram analyzers, fitting through
 scikit-learn (`fit_vectorizer`), and `LeanVectorizer`, which rebuilds scikit-learn's fitted matrix from plain
-data (terms, idf) with numpy and dicts only, so the prediction path never imports scipy or scikit-learn
-(both are imported lazily, only by the functions that need them).
+data with numpy and dicts only: scipy and scikit-learn are imported lazily, never on the prediction path.
 
-Feature layout. Word n-grams (1..ngram_max, joined by " ") form one block; character n-grams, when asked
-for, form a second block placed after it. Each block is its own scikit-learn vectorizer, so document
-frequency limits, `max_features` and the row normalisation (l1 for "tf", l2 for "tfidf") apply per block:
-the character block has far more, and far more frequent, features and would otherwise drown the words.
-Character n-grams run over " " + " ".join(tokens) + " ": the padding marks the first and last word the same
-way as the inner ones, and a gram may span a word boundary (" не по"). In `terms` they carry the prefix
-CHAR_PREFIX ("\\x01", which no token produced by sentikit.text contains), so a character gram can never
-collide with a word n-gram and survives a one-entry-per-line text table.
+Layout: word n-grams (1..ngram_max, joined by " ") form one block; character n-grams, when asked for, a
+second block after it. Each block is its own scikit-learn vectorizer, so min_df/max_df, max_features and the
+row normalisation (l1 for "tf", l2 for "tfidf") act per block: the far more numerous character grams would
+otherwise drown the words. Character n-grams run over " " + " ".join(tokens) + " " (the padding marks the
+first and last word like the inner ones; grams may span words: " не по"). In `terms` they carry CHAR_PREFIX
+("\\x01", which no sentikit token contains), so they never collide with word n-grams and fit a
+one-entry-per-line text table.
 """
 
 from __future__ import annotations
@@ -33,6 +31,7 @@ CHAR_PREFIX = "\x01"
 MAX_WORD_NGRAM = 3
 MAX_CHAR_NGRAM = 8
 _BATCH = 2048  # documents per numpy pass in LeanVectorizer.transform: bounds the temporary key arrays
+_SORTED_PROBES = 1 << 17  # gram tables above this size are probed with sorted queries (measured crossover)
 
 CsrParts = tuple[np.ndarray, np.ndarray, np.ndarray]  # (indptr int64, indices int32, values float32)
 
@@ -129,12 +128,11 @@ def char_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
 # -- fitting (scikit-learn) -------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class FittedFeatures:
-    """What fitting learned, as plain data, plus the training matrix for the trainer.
+    """What fitting learned, as plain data, plus the training matrix (scipy CSR float32) for the trainer.
 
-    terms: column names (word block, then CHAR_PREFIX + gram); idf: float32 per column for "tfidf", else
-    None; matrix: scipy CSR (n_docs, n_features) float32, exactly what scikit-learn produced.
-    `estimators` holds the fitted scikit-learn vectorizers only when asked for (tests, comparisons): their
-    vocabularies are large, so by default they are dropped once their state has been copied out.
+    terms: column names (word block, then CHAR_PREFIX + gram); idf: float32 per column for "tfidf", else None.
+    `estimators` keeps the fitted scikit-learn vectorizers only on request (tests, comparisons): their
+    vocabularies are large, so by default they are dropped once copied out.
     """
 
     config: FeatureConfig
@@ -189,8 +187,7 @@ def fit_vectorizer(docs: list[list[str]], cfg: FeatureConfig | None = None, *,
             raise DataError(f"no {what} features left to learn from ({exc})",
                             hint="lower --min-df, raise --max-df, or check the texts are not empty") from exc
         # stop_words_ lists every pruned term (millions of n-grams on a large corpus) and is never needed.
-        if hasattr(vectorizer, "stop_words_"):
-            del vectorizer.stop_words_
+        vectorizer.__dict__.pop("stop_words_", None)
         # Column j is the j-th term in sorted order: scikit-learn numbers its vocabulary alphabetically.
         block_terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
         terms.extend([prefix + term for term in block_terms] if prefix else block_terms)
@@ -201,6 +198,7 @@ def fit_vectorizer(docs: list[list[str]], cfg: FeatureConfig | None = None, *,
         else:
             del vectorizer.vocabulary_
     matrix = blocks[0] if len(blocks) == 1 else sp.hstack(blocks, format="csr", dtype=np.float32)
+    matrix.sort_indices()  # fit_transform leaves each row's columns in first-seen order
     idf = np.concatenate(idfs) if idfs else None
     return FittedFeatures(config=cfg, terms=terms, idf=idf, matrix=matrix, estimators=tuple(kept))
 
@@ -216,120 +214,101 @@ def sklearn_transform(features: FittedFeatures, docs: list[list[str]]) -> Any:
 
 
 # -- lean transform (numpy + dicts) ---------------------------------------------------------------------
-class _GramTable:
-    """Integer keys of the known grams, sorted, with their columns: a vectorised dictionary."""
+class _CodedBlock:
+    """One block's grams as integers, matched in numpy rather than built as Python strings.
 
-    def __init__(self, keys: np.ndarray, columns: np.ndarray) -> None:
-        order = np.argsort(keys, kind="stable")
-        self.keys = keys[order]
-        self.columns = columns[order]
+    A unit (a token for word n-grams, a character for character n-grams) has a code 1..A; 0 marks an unknown
+    unit or a document boundary. The gram u1..un is the integer sum(code(ui) * (A+1)**(n-i)), so grams of
+    different lengths fall in disjoint ranges and one sorted array of the known grams' keys answers every
+    lookup through np.searchsorted. Tokens cost one dict lookup each (not one per gram); characters are
+    coded for the whole batch at once, from one UTF-32 string.
+    """
 
-    def find(self, query: np.ndarray) -> np.ndarray:
-        """Column of each query key, -1 where the gram is unknown."""
-        if not self.keys.size:
-            return np.full(query.shape, -1, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.keys, query), self.keys.size - 1)
-        return np.where(self.keys[at] == query, self.columns[at], -1)
-
-
-class _CodedWords:
-    """Word n-grams as integers: each token gets an id once (one dict lookup per token, not per gram), and an
-    n-gram (a, b, c) becomes (a*V + b)*V + c, looked up in a `_GramTable` per order, all in numpy."""
-
-    def __init__(self, tokens: dict[str, int], orders: list[Any], n_max: int) -> None:
-        self.tokens, self.orders, self.n_max = tokens, orders, n_max
-
-    @classmethod
-    def build(cls, terms: Sequence[str], n_max: int) -> _CodedWords | None:
-        """None when the integer keys could overflow (an exotic vocabulary): the dict path is used then."""
-        if not terms:
-            return cls({}, [np.full(1, -1, np.int64)], n_max)
-        n_parts = np.fromiter((t.count(" ") for t in terms), np.int64, len(terms)) + 1
-        if n_parts.max() > n_max:
-            return None  # a token holding a space: only string lookups reproduce scikit-learn then
-        tokens: dict[str, int] = {}
-        ids = np.fromiter((tokens.setdefault(p, len(tokens)) for p in " ".join(terms).split(" ")), np.int64)
-        size = len(tokens)
-        if size**n_max >= 2**62:
-            return None
-        starts = np.cumsum(n_parts) - n_parts
-        columns = np.arange(len(terms), dtype=np.int64)
-        unigram = np.full(size + 1, -1, dtype=np.int64)  # the extra last entry answers the unknown id -1
-        unigram[ids[starts[n_parts == 1]]] = columns[n_parts == 1]
-        orders: list[Any] = [unigram]
-        for order in range(2, n_max + 1):
-            first = starts[n_parts == order]
-            keys = ids[first]
-            for j in range(1, order):
-                keys = keys * size + ids[first + j]
-            orders.append(_GramTable(keys, columns[n_parts == order]))
-        return cls(tokens, orders, n_max)
-
-    def columns(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        ids = np.fromiter(map(self.tokens.get, chain.from_iterable(docs), repeat(-1)), np.int64)
-        rows = np.repeat(np.arange(len(docs), dtype=np.int64), np.fromiter(map(len, docs), np.int64, len(docs)))
-        out_rows, out_cols = [rows], [self.orders[0][ids]]
-        keys, valid, size = ids, ids >= 0, len(self.tokens)
-        for order in range(2, min(self.n_max, ids.size) + 1):
-            last = ids[order - 1 :]
-            # A gram is valid when all its tokens are known and lie in one document (rows are sorted).
-            valid = valid[:-1] & (last >= 0) & (rows[: last.size] == rows[order - 1 :])
-            keys = keys[:-1] * size + last  # unknown ids make garbage keys, masked out by `valid`
-            out_rows.append(rows[: last.size][valid])
-            out_cols.append(self.orders[order - 1].find(keys[valid]))
-        return np.concatenate(out_rows), np.concatenate(out_cols)
-
-
-class _CodedChars:
-    """Character n-grams as integers: characters get codes 1..A (0: unknown or a document boundary) and a
-    gram c1..cn becomes sum(ci * (A+1)**(n-i)); the whole batch is one string, encoded once."""
-
-    def __init__(self, lut: np.ndarray, base: int, table: _GramTable, low: int, high: int) -> None:
-        self.lut, self.base, self.table, self.low, self.high = lut, base, table, low, high
+    def __init__(self, kind: str, units: Sequence[str], keys: np.ndarray, columns: np.ndarray, low: int,
+                 high: int) -> None:
+        if keys.shape != columns.shape or keys.ndim != 1:
+            raise ValueError(f"{kind} gram keys and columns do not match")
+        self.kind, self.units, self.keys, self.cols = kind, units, keys, columns
+        self.low, self.high, self.base = low, high, len(units) + 1
+        self.unigrams: np.ndarray | None = None  # built on first use
+        if kind == "word":
+            self.codes = dict(zip(units, range(1, self.base), strict=True))
+        else:
+            points = np.array([ord(u) for u in units] or [0], dtype=np.int64)
+            self.lut = np.zeros(int(points.max()) + 2, dtype=np.int64)  # the last entry answers unseen points
+            self.lut[points[: len(units)]] = np.arange(1, self.base)
 
     @classmethod
-    def build(cls, grams: Sequence[str], first_column: int, low: int, high: int) -> _CodedChars | None:
-        joined = "".join(grams)
-        alphabet = sorted(set(joined))
-        base = len(alphabet) + 1
-        if "\x00" in alphabet or base**high >= 2**62:
+    def from_terms(cls, kind: str, grams: Sequence[str], first: int, low: int,
+                   high: int) -> _CodedBlock | None:
+        """None when integer keys cannot represent the block exactly (the caller then looks up strings)."""
+        if kind == "word":
+            units = " ".join(grams).split(" ")
+            lengths = np.fromiter(map(str.count, grams, repeat(" ")), np.int64, len(grams)) + 1
+            alphabet = sorted(set(units))
+            code_of = dict(zip(alphabet, range(1, len(alphabet) + 1), strict=True))
+            codes = np.fromiter(map(code_of.__getitem__, units), np.int64, len(units))
+        else:
+            joined = "".join(grams)
+            lengths = np.fromiter(map(len, grams), np.int64, len(grams))
+            alphabet = sorted(set(joined))
+            codes = np.searchsorted(np.array([ord(c) for c in alphabet]), _code_points(joined)) + 1
+        # A token holding a space poses as a longer n-gram; \x00 marks document ends; keys must fit 63 bits.
+        if lengths.max() > high or "\x00" in alphabet or (len(alphabet) + 1) ** high >= 2**62:
             return None
-        points = np.array([ord(c) for c in alphabet] or [0], dtype=np.int64)
-        lut = np.zeros(int(points.max()) + 2, dtype=np.int64)  # the extra last entry answers unseen code points
-        lut[points[: len(alphabet)]] = np.arange(1, len(alphabet) + 1)
-        codes = lut[_code_points(joined)]
-        lengths = np.fromiter(map(len, grams), np.int64, len(grams))
         starts = np.cumsum(lengths) - lengths
         exponent = np.repeat(starts + lengths - 1, lengths) - np.arange(codes.size)
-        keys = np.add.reduceat(codes * base**exponent, starts) if len(grams) else np.zeros(0, np.int64)
-        return cls(lut, base, _GramTable(keys, first_column + np.arange(len(grams))), low, high)
+        keys = np.add.reduceat(codes * (len(alphabet) + 1) ** exponent, starts)
+        order = np.argsort(keys)
+        return cls(kind, alphabet, keys[order], (first + order).astype(np.int32), low, high)
 
     def columns(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        pieces = [f" {' '.join(tokens)} " if tokens else "" for tokens in docs]
-        points = _code_points("\x00".join(pieces))
-        codes = self.lut[np.minimum(points, self.lut.size - 1)]
-        lengths = np.fromiter(map(len, pieces), np.int64, len(pieces)) + 1  # + the boundary after each
+        """(row, column) of every gram occurrence in `docs`; column -1 for an unknown gram."""
+        if self.kind == "word":
+            units = chain.from_iterable(chain.from_iterable(zip(docs, repeat((None,)))))  # None: boundary
+            codes = np.fromiter(map(self.codes.get, units, repeat(0)), np.int64)
+            lengths = np.fromiter(map(len, docs), np.int64, len(docs)) + 1
+        else:
+            pieces = [f" {' '.join(tokens)} " if tokens else "" for tokens in docs]
+            codes = self.lut[np.minimum(_code_points("\x00".join(pieces)), self.lut.size - 1)]
+            lengths = np.fromiter(map(len, pieces), np.int64, len(pieces)) + 1
         rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)[: codes.size]
-        out_rows, out_cols = [], []
+        out_rows, out_cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         keys, valid = codes, codes > 0
         for n in range(1, min(self.high, codes.size) + 1):
-            if n > 1:
+            if n > 1:  # extend every (n-1)-gram by the unit after it; one 0 code invalidates the gram
                 keys = keys[:-1] * self.base + codes[n - 1 :]
-                valid = valid[:-1] & (codes[n - 1 :] > 0)  # a gram over a boundary holds a 0 code
+                valid = valid[:-1] & (codes[n - 1 :] > 0)
             if n >= self.low:
                 out_rows.append(rows[: keys.size][valid])
-                out_cols.append(self.table.find(keys[valid]))
-        if not out_rows:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+                out_cols.append(self._find(keys[valid], n))
         return np.concatenate(out_rows), np.concatenate(out_cols)
+
+    def _find(self, query: np.ndarray, n: int) -> np.ndarray:
+        """Columns of n-gram keys, -1 for unknown grams."""
+        if n == 1:  # a unigram's key is its code: a direct table
+            if self.unigrams is None:
+                self.unigrams = np.full(self.base, -1, dtype=np.int64)
+                known = self.keys < self.base
+                self.unigrams[self.keys[known]] = self.cols[known]
+            return self.unigrams[query]
+        # Binary search in the n-gram key range only. In a table too big for the CPU caches, sorted queries
+        # pay off: walking the table in order beats random probes into millions of keys.
+        lo, hi = np.searchsorted(self.keys, [self.base ** (n - 1), self.base**n])
+        table, found = self.keys[lo:hi], np.full(query.size, -1, dtype=np.int64)
+        if table.size:
+            order = np.argsort(query) if table.size > _SORTED_PROBES else slice(None)
+            at = np.minimum(np.searchsorted(table, query[order]), table.size - 1)
+            found[order] = np.where(table[at] == query[order], self.cols[lo:hi][at], -1)
+        return found
 
 
 def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
 
 
-class _DictGrams:
-    """The plain path: build every gram as a string and look it up in a dict (exact whatever the tokens)."""
+class _DictBlock:
+    """The plain path: every gram built as a string and looked up in a dict (exact whatever the tokens)."""
 
     def __init__(self, index: dict[str, int], grams: Any) -> None:
         self.index, self.grams = index, grams
@@ -344,50 +323,83 @@ class _DictGrams:
         return rows, np.frombuffer(ids, dtype=np.int64)
 
 
+def _block(cfg: FeatureConfig, kind: str, grams: Sequence[str], first: int, coded: bool) -> Any:
+    low, high = (1, cfg.ngram_max) if kind == "word" else cfg.char_ngrams or (1, 1)
+    block = _CodedBlock.from_terms(kind, grams, first, low, high) if coded else None
+    if block is not None:
+        return block
+    analyzer = partial(word_ngrams, n_max=high) if kind == "word" else partial(char_ngrams, low=low, high=high)
+    return _DictBlock(dict(zip(grams, range(first, first + len(grams)), strict=True)), analyzer)
+
+
 class LeanVectorizer:
     """Rebuilds the fitted scikit-learn matrix from (config, terms, idf) with numpy and dicts only.
 
-    Grams are matched as integers (see `_CodedWords`, `_CodedChars`), which needs tokens without spaces, as
-    sentikit.text produces; `coded=False` forces per-gram string lookups (slower; the tests' cross-check).
+    Grams are matched as integers (`_CodedBlock`), which assumes tokens without spaces, as sentikit.text
+    produces; `coded=False` forces per-gram string lookups (slower; what the tests cross-check against).
     Every floating-point step mirrors scikit-learn's (float32 data, float64 row sums in the same order), so
-    the values agree to the last bit or within float32 rounding.
+    the values agree to the last bit. `state()` / `from_state()` carry the integer tables, so loading a
+    model skips rebuilding them from the terms.
     """
 
     def __init__(self, cfg: FeatureConfig, terms: Sequence[str], idf: np.ndarray | None = None, *,
-                 coded: bool = True) -> None:
-        self.config = cfg
+                 coded: bool = True, blocks: list[Any] | None = None) -> None:
         n = len(terms)
         n_word = next((i for i, t in enumerate(terms) if t.startswith(CHAR_PREFIX)), n)
-        if n_word == 0:
-            raise ValueError("feature terms have no word block")
         chars_ok = cfg.char_ngrams is not None and all(t.startswith(CHAR_PREFIX) for t in terms[n_word:])
-        if n_word < n and not chars_ok:
-            raise ValueError("feature terms do not match the configuration (misplaced character n-grams)")
-        if cfg.encoding == "tfidf":
-            if idf is None or np.shape(idf) != (n,):
-                raise ValueError(f"tfidf features need one idf weight per term ({n}), got {np.shape(idf)}")
-            self.idf_: np.ndarray | None = np.asarray(idf, dtype=np.float32)
-        else:
-            self.idf_ = None
-        self.terms_ = terms
-        self.n_features_ = n
-        self.n_word_ = n_word
-        words = terms[:n_word]
-        self._blocks: list[Any] = [
-            (_CodedWords.build(words, cfg.ngram_max) if coded else None)
-            or _DictGrams(dict(zip(words, range(n_word), strict=True)), partial(word_ngrams, n_max=cfg.ngram_max))
-        ]
-        if n_word < n and cfg.char_ngrams is not None:
-            low, high = cfg.char_ngrams
-            grams = [t[1:] for t in terms[n_word:]]
-            self._blocks.append(
-                (_CodedChars.build(grams, n_word, low, high) if coded else None)
-                or _DictGrams({g: n_word + i for i, g in enumerate(grams)}, partial(char_ngrams, low=low, high=high))
-            )
+        if n_word == 0 or (n_word < n and not chars_ok):
+            raise ValueError("feature terms do not match the configuration")
+        if cfg.encoding == "tfidf" and (idf is None or np.shape(idf) != (n,)):
+            raise ValueError(f"tfidf features need one idf weight per term ({n}), got {np.shape(idf)}")
+        self.config, self.terms_, self.n_features_, self.n_word_ = cfg, terms, n, n_word
+        self.idf_ = np.asarray(idf, dtype=np.float32) if cfg.encoding == "tfidf" else None
+        if blocks is None:  # `blocks` is given by from_state only
+            blocks = [_block(cfg, "word", terms[:n_word], 0, coded)]
+            if n_word < n:
+                blocks.append(_block(cfg, "char", [t[1:] for t in terms[n_word:]], n_word, coded))
+        self._blocks = blocks
+
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]], dict[str, Any]]:
+        """(arrays, text tables, JSON-safe info) that `from_state` rebuilds this vectorizer from."""
+        arrays: dict[str, np.ndarray] = {} if self.idf_ is None else {"idf": self.idf_}
+        texts: dict[str, list[str]] = {"terms": list(self.terms_)}
+        for block in self._blocks:
+            if isinstance(block, _CodedBlock):
+                arrays[f"{block.kind}_keys"], arrays[f"{block.kind}_columns"] = block.keys, block.cols
+                if block.kind == "word":
+                    texts["word_units"] = list(block.units)
+                else:
+                    arrays["char_units"] = np.array([ord(u) for u in block.units], dtype=np.int32)
+        return arrays, texts, {"n_features": self.n_features_, "n_word_features": self.n_word_}
+
+    @classmethod
+    def from_state(cls, cfg: FeatureConfig, arrays: dict[str, np.ndarray], texts: dict[str, list[str]],
+                   info: dict[str, Any]) -> LeanVectorizer:
+        terms, n_word = texts["terms"], int(info["n_word_features"])
+        if len(terms) != int(info["n_features"]) or not 0 < n_word <= len(terms):
+            raise ValueError("feature terms do not match the recorded feature counts")
+        blocks: list[Any] = []
+        for kind, first, last in (("word", 0, n_word), ("char", n_word, len(terms))):
+            if first == last:
+                continue
+            if f"{kind}_keys" not in arrays:
+                grams = terms[first:last] if kind == "word" else [t[1:] for t in terms[first:last]]
+                blocks.append(_block(cfg, kind, grams, first, coded=False))
+                continue
+            keys = np.asarray(arrays[f"{kind}_keys"], dtype=np.int64)
+            columns = np.asarray(arrays[f"{kind}_columns"], dtype=np.int64)
+            if columns.size != last - first or columns.min() < first or columns.max() >= last:
+                raise ValueError(f"{kind} gram tables do not match the feature terms")
+            units = texts["word_units"] if kind == "word" else [chr(p) for p in arrays["char_units"]]
+            low, high = (1, cfg.ngram_max) if kind == "word" else cfg.char_ngrams or (1, 1)
+            blocks.append(_CodedBlock(kind, units, keys, columns, low, high))
+        return cls(cfg, terms, arrays.get("idf"), blocks=blocks)
 
     def transform(self, docs: Sequence[list[str]]) -> CsrParts:
         """CSR parts (indptr int64, indices int32, values float32) of the documents' feature matrix."""
-        parts = [self._transform_batch(docs[i : i + _BATCH]) for i in range(0, len(docs), _BATCH)]
+        # Batches small enough for row * F + column to fit 32 bits: sorting 32-bit keys is ~1.5x faster.
+        batch = max(1, min(_BATCH, (2**32 - 1) // max(self.n_features_, 1)))
+        parts = [self._transform_batch(docs[i : i + batch]) for i in range(0, len(docs), batch)]
         if not parts:
             return np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
         offsets = np.cumsum([0] + [p[0][-1] for p in parts[:-1]])
@@ -403,8 +415,9 @@ class LeanVectorizer:
         known = columns >= 0
         # One sort of row * F + column gives each row's distinct columns in ascending order with their
         # counts, which is exactly scikit-learn's CSR layout (sorted indices).
-        keys, counts = np.unique(rows[known] * n_features + columns[known], return_counts=True)
-        rows = keys // n_features
+        flat = (rows[known] * n_features + columns[known]).astype(np.uint32)
+        keys, counts = np.unique(flat, return_counts=True)
+        rows = (keys // n_features).astype(np.int64)
         columns = keys - rows * n_features
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_docs), out=indptr[1:])
@@ -435,13 +448,13 @@ class LeanVectorizer:
 
 # -- display and export ---------------------------------------------------------------------------------
 def display_term(term: str) -> str:
-    """A term as shown to people: word n-grams as they are, character n-grams as ⟨gram⟩ with ␣ for spaces."""
+    """A term for people: word n-grams as they are, character n-grams as ⟨gram⟩ with ␣ for spaces."""
     if term.startswith(CHAR_PREFIX):
         return "⟨" + term[1:].replace(" ", "␣") + "⟩"
     return term
 
 
-def bag_of_words_table(docs: Sequence[list[str]], vectorizer: LeanVectorizer, terms: Sequence[str], n: int,
+def bag_of_words_table(docs: Sequence[list[str]], vectorizer: LeanVectorizer, n: int,
                        row_labels: Sequence[str] | None = None) -> tuple[list[str], list[str], np.ndarray]:
     """(row labels, column terms, dense (rows, cols) values) for `sentikit vectorize --show N`.
 
@@ -457,13 +470,11 @@ def bag_of_words_table(docs: Sequence[list[str]], vectorizer: LeanVectorizer, te
     position[top] = np.arange(len(top))
     n_rows = min(n, len(docs))
     table = np.zeros((n_rows, len(top)), dtype=np.float32)
-    for row in range(n_rows):
-        cols = indices[indptr[row] : indptr[row + 1]]
-        where = position[cols]
-        shown = where >= 0
-        table[row, where[shown]] = values[indptr[row] : indptr[row + 1]][shown]
+    rows = np.repeat(np.arange(len(docs)), np.diff(indptr))
+    shown = (rows < n_rows) & (position[indices] >= 0)
+    table[rows[shown], position[indices[shown]]] = values[shown]
     labels = list(row_labels[:n_rows]) if row_labels is not None else [f"doc {i + 1}" for i in range(n_rows)]
-    return labels, [display_term(terms[j]) for j in top], table
+    return labels, [display_term(vectorizer.terms_[j]) for j in top], table
 
 
 def to_scipy(parts: CsrParts, n_features: int) -> Any:

@@ -9,8 +9,10 @@ The callers cache per distinct word form, so each form is analysed once; these o
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import Any
 
+from sentikit.errors import DataError
 from sentikit.text.stopwords import nltk_data_dirs
 
 Analyser = Callable[[str], str]
@@ -30,7 +32,24 @@ def resolve_en_lemmatizer(choice: str) -> str:
     """Turn 'auto' into the concrete backend, so the artifact records (and replays) what was used."""
     if choice == "auto":
         return "wordnet" if wordnet_installed() else "simplemma"
+    if choice == "wordnet":
+        _require_wordnet()
     return choice
+
+
+def _require_wordnet() -> None:
+    if not wordnet_installed():
+        raise DataError("NLTK's WordNet data is not installed",
+                        hint="run `python -m nltk.downloader wordnet`, or use the simplemma lemmatizer")
+
+
+@lru_cache(maxsize=1)
+def _pymorphy_parse() -> Callable[[str], Any]:
+    """One analyser per process, shared by every `Morphology` (it is read-only; loading it takes ~0.2 s and
+    ~15 MB, and worker processes forked after the first use inherit it)."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer().parse
 
 
 class Morphology:
@@ -42,9 +61,7 @@ class Morphology:
 
     @cached_property
     def _ru_lemma(self) -> Analyser:
-        import pymorphy3
-
-        parse = pymorphy3.MorphAnalyzer().parse
+        parse = _pymorphy_parse()
 
         def lemma(word: str) -> str:
             return parse(word)[0].normal_form.replace("ё", "е")
@@ -54,6 +71,7 @@ class Morphology:
     @cached_property
     def _en_lemma(self) -> Analyser:
         if self.en_lemmatizer == "wordnet":
+            _require_wordnet()  # a model trained elsewhere may ask for it
             from nltk.stem import WordNetLemmatizer
 
             lemmatize = WordNetLemmatizer().lemmatize

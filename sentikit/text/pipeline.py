@@ -6,7 +6,7 @@ only applies them. A trained model stores `PreprocessConfig` plus `get_state()`,
 rebuilds the very same pipeline elsewhere.
 
 Speed: review corpora are Zipfian, so every distinct token form is analysed once and cached; the hot loop is a
-regex `findall` plus one dict lookup per token.
+regex `findall` plus one dict lookup per token, run by `map` in C.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class Preprocessor:
         self.config = config or PreprocessConfig()
 
     # -- scikit-learn style -------------------------------------------------------------------------------
-    def fit(self, texts: Iterable[str] | None = None, y: Any = None) -> Preprocessor:  # noqa: ARG002
+    def fit(self, texts: Iterable[str] | None = None, y: Any = None) -> Preprocessor:
         """Resolve machine-dependent choices; the texts themselves are not needed."""
         cfg = self.config
         langs = ("ru", "en") if cfg.lang == "auto" else (cfg.lang,)
@@ -95,9 +95,10 @@ class Preprocessor:
         """Process one distinct token form (cached by the caller)."""
         if not is_word(token):
             return token  # emoticons, emoji and placeholders pass through
-        if token in self.stopwords_:
+        key = token if self.config.lowercase else token.lower()  # the lists are lowercase
+        if key in self.stopwords_:
             return _DROP
-        if is_negation(token):
+        if is_negation(key):
             return token  # lemmatizers would turn "don't" into "do"
         result = self._morph(token)
         if result != token and result in self.stopwords_:
@@ -110,14 +111,15 @@ class Preprocessor:
         cache = self._cache
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        words: list[str] = []
-        append = words.append
-        for token in word_tokens(normalize_text(text, self.config)):
-            out = cache.get(token)
-            if out is None:
-                out = cache[token] = self._token(token)
-            if out:
-                append(out)
+        tokens = word_tokens(normalize_text(text, self.config))
+        # Hot path: every form seen before, so map/filter run the whole loop in C (dropped stopwords are "").
+        try:
+            words = list(filter(None, map(cache.__getitem__, tokens)))
+        except KeyError:
+            for token in tokens:
+                if token not in cache:
+                    cache[token] = self._token(token)
+            words = list(filter(None, map(cache.__getitem__, tokens)))
         if self._char_n:
             return char_units(words, self._char_n)
         return words

@@ -8,14 +8,16 @@ import re
 
 # Order matters: placeholders and emoticons are tried before words, so "<url>" and ":-)" stay whole.
 _PLACEHOLDER = r"<(?:url|user|num)>"
-_EMOTICON = r"(?:[:;=8xх][-o^']?[)(\]\[dpрз3*/\\|]+(?!\w)|<3|\){2,}|\({2,})"
+# Upper and lower case spelled out: re.IGNORECASE on the whole pattern makes tokenizing ~40% slower.
+_EMOTICON = r"(?:[:;=8xXхХ][-oO^']?[)(\]\[dDpPрРзЗ3*/\\|]+(?!\w)|<3|\){2,}|\({2,})"
 _WORD = r"[^\W_]+(?:['-][^\W_]+)*"
 _EMOJI = (
     r"[\U0001F1E6-\U0001F1FF]{2}"  # flags are pairs of regional indicators
     r"|[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2764\u203C\u2049](?:\uFE0F)?"
     r"(?:[\U0001F3FB-\U0001F3FF])?(?:\u200D[\U0001F300-\U0001FAFF\u2600-\u27BF](?:\uFE0F)?)*"
 )
-TOKEN_PATTERN = re.compile(f"{_PLACEHOLDER}|{_EMOTICON}|{_WORD}|{_EMOJI}", re.IGNORECASE)
+# Every token starts with a non-space; the leading lookahead lets the engine skip whitespace cheaply.
+TOKEN_PATTERN = re.compile(f"(?=\\S)(?:{_PLACEHOLDER}|{_EMOTICON}|{_WORD}|{_EMOJI})")
 
 
 def word_tokens(text: str) -> list[str]:

@@ -1,0 +1,214 @@
+"""CLI round trips for every architecture: train → save → predict (arguments and stdin) → evaluate → show,
+plus compare, determinism, --force protection and Ctrl-C during training."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import sentikit
+from sentikit.cli.app import app
+from sentikit.training.trainers import ARCHITECTURES, LINEAR_ARCHS
+
+REPO = Path(__file__).resolve().parent.parent
+TINY_NEURAL = ["--epochs", "1", "--embed-dim", "8", "--hidden-size", "8", "--conv-filters", "4", "--max-len", "40",
+               "--batch-size", "16"]
+
+
+def tiny_args(arch: str) -> list[str]:
+    return [] if arch in LINEAR_ARCHS else TINY_NEURAL
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """120 English reviews from the bundled corpus, 40 per label."""
+    rows = list(csv.DictReader((REPO / "data" / "reviews_en.csv").open(encoding="utf-8")))
+    picked: list[dict[str, str]] = []
+    for label in ("negative", "neutral", "positive"):
+        picked += [r for r in rows if r["label"] == label][:40]
+    path = tmp_path_factory.mktemp("corpus") / "reviews.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["text", "label", "domain"])
+        writer.writeheader()
+        writer.writerows(picked)
+    return path
+
+
+def run(args: list[str], input: str | None = None):
+    return CliRunner().invoke(app, args, input=input)
+
+
+@pytest.fixture(scope="module")
+def trained(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("models")
+    models = {}
+    for arch in ARCHITECTURES:
+        result = run(["train", str(corpus), "--arch", arch, "--out", str(out / arch), *tiny_args(arch)])
+        assert result.exit_code == 0, (arch, result.stderr)
+        assert "saved to" in result.stderr
+        assert result.stdout == ""
+        models[arch] = out / arch
+    return models
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+@pytest.mark.parametrize("via", ["args", "stdin"])
+def test_predict_round_trip(trained: dict[str, Path], arch: str, via: str) -> None:
+    texts = ["Great product, works perfectly", "Terrible, broke after a day", "It arrived on Tuesday"]
+    if via == "args":
+        result = run(["predict", "--model", str(trained[arch]), *texts])
+    else:
+        result = run(["predict", "--model", str(trained[arch])], input="\n".join(texts) + "\n")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows] == texts
+    model = sentikit.load(trained[arch])
+    expected = model.predict(texts)
+    for row, pred in zip(rows, expected):
+        assert row["label"] == pred.label
+        assert set(row["probabilities"]) == {"negative", "neutral", "positive"}
+        assert sum(row["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_trailing_newline_and_empty_lines(trained: dict[str, Path]) -> None:
+    model = str(trained["logreg"])
+    with_nl = run(["predict", "--model", model], input="good\n\nbad\n")
+    without = run(["predict", "--model", model], input="good\n\nbad")
+    assert with_nl.exit_code == without.exit_code == 0
+    assert with_nl.stdout == without.stdout
+    rows = [json.loads(line) for line in with_nl.stdout.splitlines()]
+    assert [r["label"] is None for r in rows] == [False, True, False]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "tsv", "csv", "table"])
+def test_predict_formats(trained: dict[str, Path], fmt: str) -> None:
+    result = run(["predict", "--model", str(trained["logreg"]), "--format", fmt, "nice", "awful"])
+    assert result.exit_code == 0, result.stderr
+    if fmt in ("tsv", "csv"):
+        delimiter = "\t" if fmt == "tsv" else ","
+        table = list(csv.reader(result.stdout.splitlines(), delimiter=delimiter))
+        assert table[0][:2] == ["text", "label"] and len(table) == 3
+        assert {c for c in table[0] if c.startswith("p_")} == {"p_negative", "p_neutral", "p_positive"}
+    elif fmt == "table":
+        assert "nice" in result.stdout and "awful" in result.stdout
+
+
+def test_predict_input_file_keeps_columns(trained: dict[str, Path], corpus: Path) -> None:
+    result = run(["predict", "--model", str(trained["logreg"]), "--input", str(corpus)])
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 120
+    assert {"domain", "gold_label", "label", "probabilities"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("arch", ["logreg", "gru"])
+def test_evaluate_json_matches_library(trained: dict[str, Path], corpus: Path, arch: str) -> None:
+    result = run(["evaluate", str(corpus), "--model", str(trained[arch]), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    model = sentikit.load(trained[arch])
+    texts = [r["text"] for r in csv.DictReader(corpus.open(encoding="utf-8"))]
+    gold = [r["label"] for r in csv.DictReader(corpus.open(encoding="utf-8"))]
+    predicted = [p.label for p in model.predict(texts)]
+    assert report["accuracy"] == pytest.approx(np.mean([p == g for p, g in zip(predicted, gold)]))
+    assert 0.0 <= report["macro_f1"] <= 1.0
+    assert report["unknown_labels"] == {}
+
+
+def test_evaluate_reports_unknown_labels(trained: dict[str, Path], tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("text,label\ngreat,positive\nmeh,mixed\n", encoding="utf-8")
+    result = run(["evaluate", str(path), "--model", str(trained["logreg"]), "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["unknown_labels"] == {"mixed": 1}
+    assert "mixed" in result.stderr
+
+
+def test_show_model_card(trained: dict[str, Path]) -> None:
+    as_json = run(["show", str(trained["gru"]), "--format", "json"])
+    assert as_json.exit_code == 0
+    manifest = json.loads(as_json.stdout)
+    assert manifest["arch"] == "gru" and manifest["format_version"] == 1
+    assert manifest["history"] and "grad_norm" in manifest["history"][0]
+    assert manifest["training"]["data"]["rows"] == 120
+    table = run(["show", str(trained["gru"]), "--format", "table"])
+    assert table.exit_code == 0 and "training history" in table.stdout and "parameters" in table.stdout
+
+
+def test_existing_model_needs_force(trained: dict[str, Path], corpus: Path) -> None:
+    target = trained["nb"]
+    before = (target / "manifest.json").read_bytes()
+    refused = run(["train", str(corpus), "--arch", "nb", "--out", str(target)])
+    assert refused.exit_code == 1
+    assert refused.stderr.count("\n") == 1 and "--force" in refused.stderr
+    assert (target / "manifest.json").read_bytes() == before
+    forced = run(["train", str(corpus), "--arch", "nb", "--out", str(target), "--force"])
+    assert forced.exit_code == 0
+
+
+def test_default_output_and_latest(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SENTIKIT_MODEL", raising=False)
+    assert run(["train", str(corpus), "--arch", "nb"]).exit_code == 0
+    assert (tmp_path / "models" / "reviews-nb" / "manifest.json").is_file()
+    result = run(["predict", "lovely"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["text"] == "lovely"
+
+
+def test_no_model_is_a_clean_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SENTIKIT_MODEL", raising=False)
+    result = run(["predict", "text"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1
+
+
+def test_unknown_arch_is_usage_error(corpus: Path, tmp_path: Path) -> None:
+    result = run(["train", str(corpus), "--arch", "transformer", "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "gru" in result.stderr and "logreg" in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_seed_gives_identical_models(corpus: Path, tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        assert run(["train", str(corpus), "--arch", "gru", "--seed", "7", "--out", str(tmp_path / name),
+                    *TINY_NEURAL]).exit_code == 0
+    a = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    b = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert a["history"][0]["train_loss"] == b["history"][0]["train_loss"]
+    assert a["metrics"] == b["metrics"]
+    assert (tmp_path / "a" / "weights.safetensors").read_bytes() == (tmp_path / "b" / "weights.safetensors").read_bytes()
+
+
+def test_ctrl_c_during_training_saves_best_and_exits_130(corpus: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit.cli import progress
+
+    original = progress.TrainingProgress.handle
+
+    def interrupt(self, event):  # noqa: ANN001, ANN202
+        if event.get("event") == "batch" and event.get("epoch") == 2:
+            raise KeyboardInterrupt
+        return original(self, event)
+
+    monkeypatch.setattr(progress.TrainingProgress, "handle", interrupt)
+    out = tmp_path / "m"
+    result = run(["train", str(corpus), "--arch", "gru", "--out", str(out), *TINY_NEURAL, "--epochs", "3"])
+    assert result.exit_code == 130, result.stderr
+    assert sentikit.load(out).manifest["training"]["interrupted"] is True
+
+
+def test_compare_table(corpus: Path) -> None:
+    result = run(["compare", str(corpus), "--arch", "logreg,conv1d", "--format", "json", *TINY_NEURAL])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert [r["arch"] for r in rows] == ["logreg", "conv1d"]
+    for row in rows:
+        assert 0 <= row["accuracy"] <= 1 and row["parameters"] > 0 and row["artifact_kb"] > 0
+        assert row["predict_docs_per_s"] > 0

@@ -1,0 +1,275 @@
+"""CLI tests for `sentikit preprocess`, `sentikit stopwords`, `--version` and `--help`, through Typer's CliRunner.
+
+In this Typer (0.29, with its vendored click) `CliRunner` always keeps the two streams apart: `result.stdout` and
+`result.stderr` are separate, `result.output` is both interleaved. So every test checks the exit code, stdout and
+stderr on their own.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from sentikit import __version__
+from sentikit.cli.app import app
+
+CSV = "text,label,id\nОтличный фильм!,pos,1\nI don't like it :(,neg,2\n"
+
+
+def invoke(*args: str, input: str | bytes | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), input=input, prog_name="sentikit")
+
+
+def one_error_line(result: Result) -> str:
+    """The stderr of a failed command: exactly one line, starting with 'error:', and no traceback anywhere."""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def source(tmp_path: Path, via: str, name: str, data: str | bytes) -> tuple[list[str], str | bytes | None]:
+    """(arguments, stdin) that give the command `data` as a file argument or on stdin."""
+    if via == "stdin":
+        return ["-"], data
+    path = tmp_path / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return [str(path)], None
+
+
+# -- output formats ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("via", ["argument", "stdin"])
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("txt", "отличный фильм\ni don't like it :(\n"),
+        ("jsonl", '{"text": "отличный фильм", "label": "pos", "id": "1"}\n'
+                  '{"text": "i don\'t like it :(", "label": "neg", "id": "2"}\n'),
+        ("csv", "text,label,id\nотличный фильм,pos,1\ni don't like it :(,neg,2\n"),
+    ],
+)
+def test_output_formats(tmp_path: Path, via: str, fmt: str, expected: str) -> None:
+    args, stdin = source(tmp_path, via, "reviews.csv", CSV)
+    result = invoke("preprocess", *args, "--format", fmt, input=stdin)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == expected
+    assert result.stderr == "preprocessed 2 document(s)\n"
+
+
+@pytest.mark.parametrize("via", ["argument", "stdin"])
+def test_gzip_input(tmp_path: Path, via: str) -> None:
+    args, stdin = source(tmp_path, via, "reviews.csv.gz", gzip.compress(CSV.encode()))
+    result = invoke("preprocess", *args, input=stdin)
+    assert (result.exit_code, result.stdout) == (0, "отличный фильм\ni don't like it :(\n")
+
+
+@pytest.mark.parametrize("fmt", ["txt", "csv", "jsonl"])
+def test_trailing_newline_makes_no_difference(tmp_path: Path, fmt: str) -> None:
+    data = {"txt": "Привет, мир!\r\nhello <br /> world", "csv": CSV.rstrip("\n"),
+            "jsonl": '{"text": "Да"}\n{"text": "нет"}'}[fmt]
+    with_newline = invoke("preprocess", "-", "--format", "jsonl", input=data + "\n")
+    without = invoke("preprocess", "-", "--format", "jsonl", input=data)
+    assert with_newline.exit_code == without.exit_code == 0
+    assert with_newline.stdout == without.stdout != ""
+
+
+def test_jsonl_input_keeps_label_and_other_fields() -> None:
+    data = '{"review": "Так себе", "sentiment": "neutral", "stars": 3, "meta": {"src": "x"}}\n'
+    result = invoke("preprocess", "-", "--format", "jsonl", input=data)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"text": "так себе", "label": "neutral", "stars": "3",
+                                         "meta": '{"src": "x"}'}
+
+
+def test_a_column_called_text_does_not_replace_the_processed_text() -> None:
+    result = invoke("preprocess", "-", "--text-col", "review", "--format", "jsonl",
+                    input="review,text,label\nОчень Хорошо,raw,pos\n")
+    assert json.loads(result.stdout) == {"text": "очень хорошо", "label": "pos"}
+
+
+def test_preprocessing_options() -> None:
+    data = "Фильмы НЕ понравились, ничего хорошего :( https://x.ru\nThe movies weren't good\n"  # txt
+    lemmas = invoke("preprocess", "-", "--lemmatize", "--remove-stopwords", input=data)
+    assert lemmas.stdout == "фильм не понравиться ничего хороший :( <url>\nmovie weren't good\n"
+    stems = invoke("preprocess", "-", "--stem", "--lang", "en", input=data)
+    assert stems.stdout.splitlines()[1] == "the movi weren't good"
+    chars = invoke("preprocess", "-", "--tokens", "char2", input="Не то\n")
+    assert chars.stdout == "не е_ _т то\n"
+    numbers = invoke("preprocess", "-", "--numbers-placeholder", input="10 из 10\n")
+    assert numbers.stdout == "<num> из <num>\n"
+    dropped = invoke("preprocess", "-", "--remove-stopwords", "--drop-negations", input="это не то\n")
+    assert dropped.stdout == "\n"  # every word is a stopword: an empty line keeps the lines aligned
+
+
+def test_extra_stopword_file(tmp_path: Path) -> None:
+    words = tmp_path / "stop.txt"
+    words.write_text("фильм # domain word\n", encoding="utf-8")
+    result = invoke("preprocess", "-", "--stopwords", str(words), input="Фильм и кино\n")
+    assert result.stdout == "кино\n"  # --stopwords implies --remove-stopwords ("и" is a built-in stopword)
+
+
+def test_two_jobs_give_the_same_output() -> None:
+    data = "".join(f"Отзыв номер {i}: не понравилось, don't buy {i}\n" for i in range(2000))
+    one = invoke("preprocess", "-", "--lemmatize", "--jobs", "1", input=data)
+    two = invoke("preprocess", "-", "--lemmatize", "--jobs", "2", input=data)
+    assert one.exit_code == two.exit_code == 0
+    assert two.stdout == one.stdout
+    assert len(one.stdout.splitlines()) == 2000
+
+
+def test_skipped_rows_are_a_warning_and_strict_makes_them_an_error() -> None:
+    data = "text,label\nok,pos\n,neg\n"
+    result = invoke("preprocess", "-", input=data)
+    assert (result.exit_code, result.stdout) == (0, "ok\n")
+    assert result.stderr.splitlines() == ["warning: <stdin>: skipped 1 row(s) with an empty text",
+                                          "preprocessed 1 document(s)"]
+    strict = invoke("preprocess", "-", "--strict", input=data)
+    assert strict.exit_code == 1
+    assert one_error_line(strict) == "error: <stdin>: line 3: empty text (drop --strict to skip such rows)"
+
+
+def test_quiet_keeps_only_results() -> None:
+    result = invoke("--quiet", "preprocess", "-", input="text\nok\n\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "ok\n", "")
+
+
+# -- errors ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "extra", "fragment"),
+    [
+        ("missing.csv", None, [], "no such file"),
+        ("latin.csv", b"text\ncaf\xe9\n", [], "line 2 is not valid utf-8"),
+        ("quote.csv", b'text,label\n"a"b,pos\n', [], "line 2: malformed CSV"),
+        ("cols.csv", b"foo,bar\n1,2\n", ["--input-format", "csv"], "columns found: foo, bar"),
+        ("empty.csv", b"", [], "the input is empty"),
+        ("header.csv", b"text,label\n", [], "no documents after the header"),
+        ("nul.txt", b"a\x00b\n", [], "NUL bytes"),
+        ("bad.jsonl", b"{oops\n", [], "line 1: not valid JSON"),
+        ("ok.csv", b"text\nok\n", ["--text-col", "body"], "no column 'body'"),
+        ("ok.csv", b"text\nok\n", ["--stopwords", "/nonexistent/stop.txt"], "no such stopword file"),
+    ],
+)
+@pytest.mark.parametrize("via", ["argument", "stdin"])
+def test_data_errors_exit_1_with_one_line(tmp_path: Path, via: str, name: str, data: bytes | None,
+                                          extra: list[str], fragment: str) -> None:
+    if data is None:
+        if via == "stdin":
+            pytest.skip("stdin always exists")
+        args, stdin = [str(tmp_path / name)], None
+    else:
+        args, stdin = source(tmp_path, via, name, data)
+    result = invoke("preprocess", *args, *extra, input=stdin)
+    assert result.exit_code == 1
+    assert fragment in one_error_line(result)
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--format", "xml"], "invalid --format 'xml'"),
+        (["--jobs", "0"], "--jobs"),
+        (["--jobs", "two"], "--jobs"),
+        (["--lang", "fr"], "invalid --lang 'fr'"),
+        (["--tokens", "char9"], "invalid --tokens 'char9'"),
+        (["--input-format", "xls"], "invalid --input-format 'xls'"),
+        (["--lemmatize", "--stem"], "mutually exclusive"),
+        (["--encoding", "klingon"], "unknown encoding 'klingon'"),
+        (["--bogus"], "No such option: --bogus"),
+        (["a.csv", "b.csv"], "unexpected extra argument"),
+    ],
+)
+def test_bad_option_values_exit_2(args: list[str], fragment: str) -> None:
+    result = invoke("preprocess", "-", *args, input="text\nok\n")
+    assert result.exit_code == 2
+    line = one_error_line(result)
+    assert fragment in line, line
+    assert result.stdout == ""
+
+
+def test_unknown_command_exits_2() -> None:
+    result = invoke("frobnicate")
+    assert result.exit_code == 2
+    assert "No such command" in one_error_line(result)
+
+
+def test_no_arguments_prints_help_without_an_error_line() -> None:
+    result = invoke()
+    assert result.exit_code == 2
+    assert "Usage" in result.stdout and "preprocess" in result.stdout
+    assert "error" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["preprocess", "--help"], ["stopwords", "--help"]])
+def test_help(args: list[str]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout and result.stderr == ""
+    if args[0] == "preprocess":
+        for option in ("--lemmatize", "--stem", "--remove-stopwords", "--tokens", "--format", "--jobs",
+                       "--encoding", "--text-col", "--strict"):
+            assert option in result.stdout
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, f"sentikit {__version__}\n", "")
+
+
+# -- stopwords --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lang", "present", "negations"), [("ru", ["и", "в", "это"], ["не", "нет", "ни"]),
+                                                            ("en", ["the", "and", "it's"], ["not", "no", "don't"])])
+def test_stopwords_command(lang: str, present: list[str], negations: list[str]) -> None:
+    for source_ in ("auto", "builtin"):
+        result = invoke("stopwords", "--lang", lang, "--source", source_)
+        assert result.exit_code == 0
+        words = result.stdout.splitlines()
+        assert set(present) <= set(words)
+        assert not set(negations) & set(words)  # kept by default, so not part of the list in use
+        (line,) = result.stderr.splitlines()
+        assert f"{len(words)} {lang} stopwords from" in line and "negations kept" in line
+        if source_ == "builtin":
+            assert "built-in list" in line
+    full = invoke("stopwords", "--lang", lang, "--source", "builtin", "--no-keep-negations")
+    assert set(negations) <= set(full.stdout.splitlines())
+
+
+def test_stopwords_from_nltk_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "corpora" / "stopwords"
+    folder.mkdir(parents=True)
+    (folder / "russian").write_text("и\nне\nхорошо\n", encoding="utf-8")
+    monkeypatch.setenv("NLTK_DATA", str(tmp_path))
+    result = invoke("stopwords", "--lang", "ru")
+    assert (result.exit_code, result.stdout) == (0, "и\nхорошо\n")
+    assert "NLTK stopwords corpus (russian)" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "fragment"), [(["--lang", "de"], "invalid --lang 'de'"),
+                                                (["--source", "web"], "invalid --source 'web'")])
+def test_stopwords_bad_values(args: list[str], fragment: str) -> None:
+    result = invoke("stopwords", *args)
+    assert result.exit_code == 2
+    assert fragment in one_error_line(result)
+
+
+# -- import cost ------------------------------------------------------------------------------------------------
+
+
+def test_importing_the_cli_does_not_import_heavy_libraries() -> None:
+    code = ("import sys, sentikit.cli.app; "
+            "print(','.join(m for m in ('torch', 'sklearn', 'nltk') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
