@@ -57,7 +57,7 @@ def test_lean_proba_matches_sklearn(arch: str, n_classes: int, encoding: str) ->
     assert lean.shape == (50, n_classes)
     np.testing.assert_allclose(lean, reference, rtol=0, atol=1e-6)
     np.testing.assert_allclose(lean.sum(axis=1), 1.0, atol=1e-12)
-    rows = 1 if n_classes == 2 and arch != "nb" or n_classes == 2 else n_classes
+    rows = 1 if n_classes == 2 else n_classes
     assert fit.weights.coef.shape == (rows, features.n_features) and fit.weights.coef.dtype == np.float32
 
 
