@@ -30,7 +30,8 @@ def _flatten(prefix: str, data: Any, out: dict[str, Any]) -> None:
         out[prefix] = data
 
 
-@app.command(epilog="Examples:\n\n  sentikit show models/reviews-gru\n\n  sentikit show models/reviews-gru --format json")
+@app.command(epilog="Examples:\n\n  sentikit show models/reviews-gru\n\n"
+                    "  sentikit show models/reviews-gru --format json")
 def show(
     model: Annotated[str | None, typer.Argument(help="Model folder [default: the last model trained here].")] = None,
     format: Annotated[str | None, typer.Option("--format", "-f", help="table or json.")] = None,

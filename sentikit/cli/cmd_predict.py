@@ -50,7 +50,8 @@ def _stdin_batches(max_batch: int = 256) -> Iterator[list[str]]:
 def predict(
     texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify (default: stdin lines).")] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
-    input: Annotated[str | None, typer.Option("--input", "-i", help="Corpus file to classify (keeps its columns).")] = None,
+    input: Annotated[str | None, typer.Option("--input", "-i",
+                                              help="Corpus file to classify (keeps its columns).")] = None,
     format: Annotated[str | None, typer.Option("--format", "-f", help="table, jsonl, tsv or csv "
                                                "[default: table on a terminal, else jsonl].")] = None,
     corpus: CorpusOptions = CorpusOptions(),

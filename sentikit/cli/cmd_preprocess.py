@@ -81,17 +81,19 @@ def stopwords(
 
   sentikit vectorize data/reviews_en.csv --encoding-scheme tfidf --out features/
 
-  sentikit vectorize data/reviews_ru.csv --encoding-scheme binary --show 8
+  sentikit vectorize data/reviews_ru.csv --encoding-scheme binary --remove-stopwords --show 8
 """)
 @with_options(PREPROCESS_OPTIONS, CORPUS_OPTIONS)
 def vectorize(
     input: Annotated[str, typer.Argument(help="Corpus file or - for stdin.")] = "-",
-    scheme: Annotated[str, typer.Option("--encoding-scheme", "--scheme",
-                                        help="binary (1/0 bag of words), count, tf or tfidf.")] = "tfidf",
-    ngram_max: Annotated[int, typer.Option(help="Word n-grams from 1 to this (1-3).", min=1, max=3)] = 1,
+    encoding_scheme: Annotated[str | None, typer.Option(
+        "--encoding-scheme", "--scheme",
+        help="binary (1/0 bag of words), count, tf or tfidf [default: tfidf].")] = None,
+    ngram_max: Annotated[int | None, typer.Option(help="Word n-grams from 1 to this (1-3) [default: 2].", min=1,
+                                                  max=3)] = None,
     char_ngrams: Annotated[str | None, typer.Option(help="Also character n-grams, e.g. 2-5.")] = None,
-    min_df: Annotated[int, typer.Option(help="Drop terms in fewer documents than this.", min=1)] = 1,
-    max_df: Annotated[float, typer.Option(help="Drop terms in more than this share of documents.")] = 1.0,
+    min_df: Annotated[int | None, typer.Option(help="Drop terms in fewer documents than this.", min=1)] = None,
+    max_df: Annotated[float | None, typer.Option(help="Drop terms in more than this share of documents.")] = None,
     max_features: Annotated[int | None, typer.Option(help="Keep only the most frequent terms.", min=1)] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for matrix.npz + vocabulary.json.")] = None,
     show: Annotated[int, typer.Option(help="Print the bag-of-words table for the first N documents.", min=0)] = 0,
@@ -99,14 +101,18 @@ def vectorize(
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Bag of words, TF or TF-IDF matrices: write them (.npz + vocabulary) and/or show the table."""
+    from sentikit.cli.options import parse_range
+    from sentikit.features.vectorize import FeatureConfig
     from sentikit.features.workflow import vectorize_corpus
 
     if out is None and show == 0:
         raise UsageError("nothing to do: pass --out FOLDER and/or --show N")
-    result = vectorize_corpus(require_input(input), corpus, prep, scheme=scheme, ngram_max=ngram_max,
-                              char_ngrams=char_ngrams, min_df=min_df, max_df=max_df, max_features=max_features,
-                              out=out, show=show)
+    chosen = {"encoding": encoding_scheme, "ngram_max": ngram_max,
+              "char_ngrams": parse_range(char_ngrams, "--char-ngrams"),
+              "min_df": min_df, "max_df": max_df, "max_features": max_features}
+    features = FeatureConfig(**{k: v for k, v in chosen.items() if v is not None})
+    result = vectorize_corpus(require_input(input), corpus, prep, features, out=out, show=show)
     if show:
-        render_table(result.table_rows, result.table_columns, title=f"{scheme}: documents × most frequent terms")
-    info(f"{result.n_documents} documents × {result.n_features} terms"
-         + (f"; written to {out}" if out else ""))
+        render_table(result.table_rows, result.table_columns,
+                     title=f"{features.encoding}: documents × most frequent terms")
+    info(f"{result.n_documents} documents × {result.n_features} terms" + (f"; written to {out}" if out else ""))

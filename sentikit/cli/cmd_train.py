@@ -29,7 +29,8 @@ ARCH_HELP = f"Architecture: {', '.join(ARCHITECTURES)}."
 def train(
     data: Annotated[str, typer.Argument(help="Labelled corpus (csv/tsv/jsonl, optionally .gz) or - for stdin.")],
     arch: Annotated[str, typer.Option("--arch", "-a", help=ARCH_HELP)] = "logreg",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Model folder [default: models/<data>-<arch>].")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o",
+                                             help="Model folder [default: models/<data>-<arch>].")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing model folder.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
     dev_fraction: Annotated[float, typer.Option(help="Share of DATA held out for dev.", min=0.01, max=0.9)] = 0.1,
@@ -64,7 +65,8 @@ def train(
 @with_options(MODEL_OPTIONS, PREPROCESS_OPTIONS, CORPUS_OPTIONS)
 def compare(
     data: Annotated[str, typer.Argument(help="Labelled corpus or - for stdin.")],
-    arch: Annotated[str, typer.Option("--arch", "-a", help="Comma-separated architectures.")] = "logreg,nbsvm,conv1d,gru",
+    arch: Annotated[str, typer.Option("--arch", "-a",
+                                      help="Comma-separated architectures.")] = "logreg,nbsvm,conv1d,gru",
     keep: Annotated[Path | None, typer.Option(help="Keep the trained models in this folder (one per arch).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing models under --keep.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,

@@ -151,7 +151,7 @@ NN = "Neural models (conv1d, rnn, lstm, gru, bi*)"
 FIT = "Training"
 
 
-def _pair(text: str | None, what: str) -> tuple[int, int] | None:
+def parse_range(text: str | None, what: str) -> tuple[int, int] | None:
     if text is None:
         return None
     try:
@@ -178,7 +178,7 @@ def _ints(text: str | None, what: str) -> tuple[int, ...] | None:
 
 def _build_overrides(**values: Any) -> dict[str, Any]:
     values["encoding"] = values.pop("feature_encoding")  # FeatureConfig.encoding; --encoding is the file's
-    values["char_ngrams"] = _pair(values["char_ngrams"], "--char-ngrams")
+    values["char_ngrams"] = parse_range(values["char_ngrams"], "--char-ngrams")
     values["conv_widths"] = _ints(values["conv_widths"], "--conv-widths")
     if values["vectors"] is not None:
         values["vectors"] = str(values["vectors"])
