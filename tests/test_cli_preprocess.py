@@ -148,7 +148,6 @@ def test_quiet_keeps_only_results() -> None:
 @pytest.mark.parametrize(
     ("name", "data", "extra", "fragment"),
     [
-        ("missing.csv", None, [], "no such file"),
         ("latin.csv", b"text\ncaf\xe9\n", [], "line 2 is not valid utf-8"),
         ("quote.csv", b'text,label\n"a"b,pos\n', [], "line 2: malformed CSV"),
         ("cols.csv", b"foo,bar\n1,2\n", ["--input-format", "csv"], "columns found: foo, bar"),
@@ -161,18 +160,19 @@ def test_quiet_keeps_only_results() -> None:
     ],
 )
 @pytest.mark.parametrize("via", ["argument", "stdin"])
-def test_data_errors_exit_1_with_one_line(tmp_path: Path, via: str, name: str, data: bytes | None,
+def test_data_errors_exit_1_with_one_line(tmp_path: Path, via: str, name: str, data: bytes,
                                           extra: list[str], fragment: str) -> None:
-    if data is None:
-        if via == "stdin":
-            pytest.skip("stdin always exists")
-        args, stdin = [str(tmp_path / name)], None
-    else:
-        args, stdin = source(tmp_path, via, name, data)
+    args, stdin = source(tmp_path, via, name, data)
     result = invoke("preprocess", *args, *extra, input=stdin)
     assert result.exit_code == 1
     assert fragment in one_error_line(result)
     assert result.stdout == ""
+
+
+def test_missing_file_exits_1(tmp_path: Path) -> None:
+    result = invoke("preprocess", str(tmp_path / "missing.csv"))
+    assert result.exit_code == 1
+    assert one_error_line(result) == f"error: {tmp_path / 'missing.csv'}: no such file"
 
 
 @pytest.mark.parametrize(
