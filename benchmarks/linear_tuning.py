@@ -90,26 +90,51 @@ def scores(y_true: np.ndarray, proba: np.ndarray, classes: list[str]) -> dict[st
 
 # -- grids ------------------------------------------------------------------------------------------------
 def grid(arch: str, corpus: str) -> list[tuple[FeatureConfig, list[LinearConfig]]]:
-    """Feature settings x model settings tried on dev. Small on purpose: IMDB runs take minutes each."""
+    """Feature settings x model settings tried on dev. Small on purpose: IMDB runs take minutes each.
+
+    Built in two rounds: the first (min_df=1 everywhere) showed character n-grams matter for logreg,
+    interpolation (beta < 1) and nb class balancing hurt, and trigrams help nbsvm on IMDB; the second added
+    min_df=2 variants and the class weight x alpha grid for nb.
+    """
     big = corpus == "imdb"
     if arch == "nbsvm":
-        cs = [LinearConfig("nbsvm", C=c) for c in (0.1, 0.3, 1.0, 3.0)]
-        cs += [LinearConfig("nbsvm", C=1.0, nbsvm_beta=0.25), LinearConfig("nbsvm", C=1.0, nb_alpha=0.5)]
+        cs = [LinearConfig("nbsvm", C=c, nbsvm_beta=b) for c in (0.1, 0.3, 1.0, 3.0) for b in (1.0, 0.25)]
+        cs.append(LinearConfig("nbsvm", C=1.0, nb_alpha=0.5))
         feats = [FeatureConfig("binary", 2), FeatureConfig("binary", 3), FeatureConfig("binary", 3, min_df=2),
                  FeatureConfig("tfidf", 3)]
         return [(f, cs) for f in feats]
     if arch == "logreg":
-        cs = [LinearConfig("logreg", C=c) for c in (1.0, 3.0, 10.0, 30.0, 100.0)]
-        cs.append(LinearConfig("logreg", C=10.0, class_weight="none"))
-        feats = [FeatureConfig("tfidf", 2), FeatureConfig("tfidf", 3), FeatureConfig("tfidf", 2, char_ngrams=(2, 5))]
-        if not big:
-            feats += [FeatureConfig("tfidf", 2, char_ngrams=(1, 4)), FeatureConfig("tfidf", 2, char_ngrams=(2, 6)),
+        cs = [LinearConfig("logreg", C=c) for c in (1.0, 3.0, 10.0, 30.0)]
+        cs.append(LinearConfig("logreg", C=3.0, class_weight="none"))
+        feats = [FeatureConfig("tfidf", 2), FeatureConfig("tfidf", 3), FeatureConfig("tfidf", 2, min_df=2)]
+        if big:  # character n-grams of 25k long reviews cost minutes and gigabytes to count
+            feats.append(FeatureConfig("tfidf", 3, min_df=2))
+        else:
+            chars = ((2, 5), (1, 4))
+            feats += [FeatureConfig("tfidf", 2, char_ngrams=c, min_df=m) for c in chars for m in (1, 2)]
+            feats += [FeatureConfig("tfidf", 2, char_ngrams=(2, 6)),
                       FeatureConfig("tfidf", 2, char_ngrams=(2, 5), sublinear_tf=False)]
         return [(f, cs) for f in feats]
-    cs = [LinearConfig("nb", nb_alpha=a) for a in (0.03, 0.1, 0.3, 1.0)]
-    cs.append(LinearConfig("nb", nb_alpha=0.1, class_weight="none"))
-    feats = [FeatureConfig("tfidf", 2), FeatureConfig("tfidf", 3), FeatureConfig("binary", 3), FeatureConfig("count", 2)]
+    alphas = (0.03, 0.1, 0.3, 1.0)
+    cs = [LinearConfig("nb", nb_alpha=a, class_weight=w) for w in ("none", "balanced") for a in alphas]
+    feats = [FeatureConfig("tfidf", 2), FeatureConfig("tfidf", 3), FeatureConfig("binary", 3),
+             FeatureConfig("count", 2), FeatureConfig("tfidf", 2, min_df=2),
+             FeatureConfig("binary", 3, min_df=2)]
     return [(f, cs) for f in feats]
+
+
+def _done(path: Path | None) -> set[str]:
+    """Keys of the dev runs already in a results file (--skip-done), so a grid can be extended cheaply."""
+    if path is None or not path.exists():
+        return set()
+    records = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {_key(r["corpus"], r["features"], r["model"]) for r in records if r.get("event") == "dev"}
+
+
+def _key(corpus: str, features: dict[str, Any], model: dict[str, Any]) -> str:
+    resolved = LinearConfig.from_dict(model)  # None means the arch default: compare what was actually used
+    model = {**model, "C": resolved.resolved_C, "class_weight": resolved.resolved_class_weight}
+    return json.dumps([corpus, features, model], sort_keys=True)
 
 
 def cmd_tune(args: argparse.Namespace) -> None:
@@ -117,8 +142,12 @@ def cmd_tune(args: argparse.Namespace) -> None:
     train_docs, y_train, dev_docs, y_dev, classes = dev_data(args.corpus)
     emit({"event": "data", "corpus": args.corpus, "train": len(train_docs), "dev": len(dev_docs),
           "classes": classes, "seconds": round(time.perf_counter() - t0, 1)})
+    done = _done(args.out) if args.skip_done else set()
     for arch in args.arch:
-        for feats, configs in grid(arch, args.corpus):
+        for feats, all_configs in grid(arch, args.corpus):
+            configs = [c for c in all_configs if _key(args.corpus, feats.to_dict(), c.to_dict()) not in done]
+            if not configs:
+                continue
             t0 = time.perf_counter()
             features = fit_vectorizer(train_docs, feats)
             lean = features.lean()
@@ -130,34 +159,57 @@ def cmd_tune(args: argparse.Namespace) -> None:
                 fit_s = time.perf_counter() - t0
                 proba = predict_proba_lean(*dev_parts, weights)
                 emit({"event": "dev", "corpus": args.corpus, "arch": arch, "features": feats.to_dict(),
-                      "model": cfg.to_dict(), "C": cfg.resolved_C, "n_features": features.n_features,
-                      **scores(y_dev, proba, classes), "feature_s": round(feat_s, 1), "fit_s": round(fit_s, 1)})
+                      "model": cfg.to_dict(), "C": cfg.resolved_C, "class_weight": cfg.resolved_class_weight,
+                      "n_features": features.n_features, **scores(y_dev, proba, classes),
+                      "feature_s": round(feat_s, 1), "fit_s": round(fit_s, 1)})
 
 
 # -- test figures -----------------------------------------------------------------------------------------
+class Stopwatch:
+    """Wall and CPU (user + system) seconds per step: the machine is shared, so CPU time is the figure that
+    does not depend on what else runs (the work is single-threaded apart from short numpy/BLAS bursts)."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, float] = {}
+        self._wall, self._cpu = time.perf_counter(), self.cpu()
+        self.wall0, self.cpu0 = self._wall, self._cpu
+
+    @staticmethod
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    def lap(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), self.cpu()
+        self.steps[f"{name}_s"] = round(wall - self._wall, 1)
+        self.steps[f"{name}_cpu_s"] = round(cpu - self._cpu, 1)
+        self._wall, self._cpu = wall, cpu
+
+    def total(self, name: str) -> None:
+        self.steps[f"{name}_s"] = round(time.perf_counter() - self.wall0, 1)
+        self.steps[f"{name}_cpu_s"] = round(self.cpu() - self.cpu0, 1)
+
+
 def cmd_final(args: argparse.Namespace) -> None:
-    """Default settings, full train split, test split once; run one corpus/arch per process for a clean RSS."""
+    """Default settings, full train split, test split once; one corpus/arch per process for a clean RSS."""
     arch = args.arch[0]
-    t_start = time.perf_counter()
+    clock = Stopwatch()
     texts, labels = read_split(args.corpus, "train")
-    t0 = time.perf_counter()
+    clock.lap("read")
     docs = tokenize(texts)
-    prep_s = time.perf_counter() - t0
+    clock.lap("preprocess")
     classes = sorted(set(labels))
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[x] for x in labels])
     del texts
-    t0 = time.perf_counter()
     features = fit_vectorizer(docs, default_features(arch))
-    feat_s = time.perf_counter() - t0
+    clock.lap("features")
     cfg = LinearConfig(arch=arch)
-    t0 = time.perf_counter()
     weights = train_linear(features.matrix, y, len(classes), cfg, seed=0)
-    fit_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    clock.lap("fit")
     arrays, tables, meta = export(weights, features, cfg)
-    export_s = time.perf_counter() - t0
-    train_total = time.perf_counter() - t_start
+    clock.lap("export")
+    clock.total("train_total")
     train_rss = peak_rss_mb()
     n_features = features.n_features
     del features, docs
@@ -166,27 +218,33 @@ def cmd_final(args: argparse.Namespace) -> None:
     y_test = np.array([index[x] for x in test_labels])
     proba = predictor.predict_proba(tokenize(test_texts))
     emit({"event": "test", "corpus": args.corpus, "arch": arch, "features": default_features(arch).to_dict(),
-          "model": cfg.to_dict(), "C": cfg.resolved_C, "n_features": n_features, **scores(y_test, proba, classes),
-          "preprocess_s": round(prep_s, 1), "features_s": round(feat_s, 1), "fit_s": round(fit_s, 1),
-          "export_s": round(export_s, 1), "train_total_s": round(train_total, 1),
-          "peak_rss_train_mb": round(train_rss), "peak_rss_mb": round(peak_rss_mb())})
+          "model": cfg.to_dict(), "C": cfg.resolved_C, "class_weight": cfg.resolved_class_weight,
+          "n_features": n_features, **scores(y_test, proba, classes), **clock.steps,
+          "peak_rss_train_mb": round(train_rss), "peak_rss_mb": round(peak_rss_mb()),
+          "loadavg_1min": round(os.getloadavg()[0], 1)})
 
 
 # -- throughput -------------------------------------------------------------------------------------------
-def _best(fn: Any, repeat: int) -> tuple[float, Any]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
+def _timed(fn: Any, repeat: int) -> tuple[dict[str, float], Any]:
+    """First (cold) and best wall seconds, and the best run's CPU seconds, of `repeat` calls."""
+    times: dict[str, float] = {"best": float("inf")}
+    result = None
+    for i in range(repeat):
+        wall, cpu = time.perf_counter(), Stopwatch.cpu()
         result = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, result
+        wall, cpu = time.perf_counter() - wall, Stopwatch.cpu() - cpu
+        if i == 0:
+            times["first"] = wall
+        if wall < times["best"]:
+            times["best"], times["cpu"] = wall, cpu
+    return times, result
 
 
 def cmd_throughput(args: argparse.Namespace) -> None:
-    """Whole predict path on IMDB test (raw text -> probabilities): lean numpy vs scikit-learn's transform and
-    predict_proba on the same fitted model; and how long a saved model takes to load."""
+    """The whole predict path on IMDB test (raw text -> probabilities): lean numpy vs scikit-learn's own
+    transform + predict_proba of the same fitted model, both after the same Preprocessor; and how long a saved
+    model takes to load."""
     from sentikit.artifacts import load_model, save_model
-    from sentikit.features.vectorize import to_scipy
     from sentikit.models.linear import LINEAR_ARCHS
 
     arch = args.arch[0]
@@ -197,25 +255,31 @@ def cmd_throughput(args: argparse.Namespace) -> None:
     fit = LINEAR_ARCHS[arch](features.matrix, y, len(classes), LinearConfig(arch=arch), 0)
     arrays, tables, meta = export(fit.weights, features)
     test_texts = read_split("imdb", "test")[0][: args.docs]
+    n = len(test_texts)
     with tempfile.TemporaryDirectory() as tmp:
-        save_model(Path(tmp) / "m", {"model": meta}, arrays, tables)
-        size_mb = sum(p.stat().st_size for p in (Path(tmp) / "m").iterdir()) / 2**20
-        load_s, folder = _best(lambda: load_model(Path(tmp) / "m"), 3)
-        build_s, predictor = _best(lambda: LinearPredictor.from_export(folder.arrays, folder.texts,
-                                                                        folder.manifest["model"]), 3)
-    pre = Preprocessor(PreprocessConfig()).fit()
-    pre.transform(test_texts[:200])  # warm the token cache a little, as a long-running process would be
-    lean_s, lean_p = _best(lambda: predictor.predict_proba(pre.transform(test_texts)), args.repeat)
-    tok_s, docs = _best(lambda: pre.transform(test_texts), args.repeat)
-    vec_s, parts = _best(lambda: predictor.vectorizer.transform(docs), args.repeat)
-    sk_s, sk_p = _best(lambda: fit.sklearn_proba(sklearn_transform(features, pre.transform(test_texts))), args.repeat)
-    same_matrix = bool(np.array_equal(parts[2], sklearn_transform(features, docs).data))
-    emit({"event": "throughput", "arch": arch, "docs": len(test_texts), "model_mb": round(size_mb, 1),
-          "n_features": features.n_features, "load_model_s": round(load_s, 3), "from_export_s": round(build_s, 3),
-          "lean_docs_per_s": round(len(test_texts) / lean_s), "sklearn_docs_per_s": round(len(test_texts) / sk_s),
-          "preprocess_docs_per_s": round(len(test_texts) / tok_s), "lean_vectorize_docs_per_s":
-          round(len(test_texts) / vec_s), "max_abs_proba_diff": float(np.abs(lean_p - sk_p).max()),
-          "same_matrix": same_matrix, "scipy_npz_nnz": int(to_scipy(parts, features.n_features).nnz)})
+        folder_path = Path(tmp) / "model"
+        save_model(folder_path, {"model": meta}, arrays, tables)
+        size_mb = sum(p.stat().st_size for p in folder_path.iterdir()) / 2**20
+        load, folder = _timed(lambda: load_model(folder_path), args.repeat)
+        arrays, tables, meta = folder.arrays, folder.texts, folder.manifest["model"]
+        build, predictor = _timed(lambda: LinearPredictor.from_export(arrays, tables, meta), args.repeat)
+    pre = Preprocessor(PreprocessConfig()).fit()  # a fresh one: its token cache starts cold, as in a CLI run
+    lean, lean_p = _timed(lambda: predictor.predict_proba(pre.transform(test_texts)), args.repeat)
+    prep, docs = _timed(lambda: pre.transform(test_texts), args.repeat)
+    vec, parts = _timed(lambda: predictor.vectorizer.transform(docs), args.repeat)
+    sk, sk_p = _timed(lambda: fit.sklearn_proba(sklearn_transform(features, pre.transform(test_texts))),
+                      args.repeat)
+    emit({"event": "throughput", "arch": arch, "docs": n, "n_features": features.n_features,
+          "model_mb": round(size_mb, 1), "load_model_s": round(load["best"], 3),
+          "from_export_s": round(build["best"], 3),
+          "lean_docs_per_s": round(n / lean["best"]), "lean_docs_per_cpu_s": round(n / lean["cpu"]),
+          "lean_cold_docs_per_s": round(n / lean["first"]),
+          "sklearn_docs_per_s": round(n / sk["best"]), "sklearn_docs_per_cpu_s": round(n / sk["cpu"]),
+          "preprocess_docs_per_s": round(n / prep["best"]),
+          "lean_vectorize_docs_per_s": round(n / vec["best"]),
+          "same_matrix": bool(np.array_equal(parts[2], sklearn_transform(features, docs).data)),
+          "max_abs_proba_diff": float(np.abs(lean_p - sk_p).max()),
+          "loadavg_1min": round(os.getloadavg()[0], 1)})
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -227,6 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--docs", type=int, default=25000, help="throughput: IMDB test documents to score")
     parser.add_argument("--repeat", type=int, default=3, help="throughput: best of N timings")
     parser.add_argument("--out", type=Path, help="also append the JSON lines to this file")
+    parser.add_argument("--skip-done", action="store_true", help="tune: skip settings already in --out")
     args = parser.parse_args(argv)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -92,9 +92,22 @@ def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFol
             try:
                 arrays = st_numpy.load_file(file_path)
             except Exception as exc:  # SafetensorError, bad header, unknown dtype: all mean a bad file
+                if _looks_pickled(file_path):
+                    raise ModelError(f"{file_path} is a pickle (or a torch.save zip), which can run code when "
+                                     f"loaded, so it was not opened; {_REDO} with sentikit") from exc
                 raise ModelError(f"cannot read {file_path} as safetensors ({exc}); {_REDO}") from exc
         # Any other listed file belongs to a later format extension: verified above, not interpreted.
     return ModelFolder(path=folder, manifest=manifest, arrays=arrays, texts=texts)
+
+
+def _looks_pickled(file_path: Path) -> bool:
+    """Sniff, never unpickle: pickle protocol 2+ starts with 0x80, torch.save writes a zip ("PK")."""
+    try:
+        with open(file_path, "rb") as handle:
+            head = handle.read(2)
+    except OSError:
+        return False
+    return (len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or head == b"PK"
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -243,6 +256,29 @@ def _check_target(target: Path, *, force: bool) -> bool:
     if not empty:
         raise OutputError(f"{target} is a folder that is not a sentikit model; choose another path")
     return True  # an empty folder holds nothing to lose
+
+
+def check_save_target(path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Raise OutputError now if `save_model(path, ..., force=force)` could not write there, so a long training
+    run does not end with "cannot write": an existing model without `force`, a file or foreign folder in the
+    way, a parent path that runs into a file, or a folder this process cannot create entries in."""
+    import tempfile
+
+    target = Path(os.path.abspath(os.fspath(path)))
+    if target.is_symlink():
+        target = target.resolve()
+    if not target.name:
+        raise OutputError(f"cannot save a model as {target}; pass a folder path such as models/my-model")
+    _check_target(target, force=force)
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent  # save_model creates the missing folders below the nearest existing one
+    if not ancestor.is_dir():
+        raise OutputError(f"cannot save a model under {ancestor}: it is a file, not a folder; choose another path")
+    try:  # the real test of writability (access() says yes to root on a read-only mount)
+        os.rmdir(tempfile.mkdtemp(prefix=f".{target.name}.probe-", dir=ancestor))
+    except OSError as exc:
+        raise OutputError(f"cannot write to folder {ancestor} ({_why(exc)}); choose a writable one") from exc
 
 
 def _write_and_swap(

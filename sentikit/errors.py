@@ -44,6 +44,12 @@ class UsageError(SentikitError):
     exit_code = EXIT_USAGE
 
 
+class Interrupted(SentikitError):
+    """The user stopped the command (Ctrl-C); the message says what was kept."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
 class OutputError(SentikitError):
     """Results cannot be written (read-only folder, existing model without --force, ...)."""
 

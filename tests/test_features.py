@@ -1,4 +1,4 @@
-"""Tests for sentikit.features.vectorize: config validation, and LeanVectorizer == scikit-learn, bit for bit."""
+"""Tests for sentikit.features.vectorize: config validation; LeanVectorizer == scikit-learn, bit for bit."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ RU_TRAIN = [
     "Фильм ёлки: смешно 😀 и мило",
     "@user спасибо, было здорово http://t.co/x",
 ]
-UNSEEN = ["An unseen word here", "", "не понравилось, совсем ужасный фильм", "great great movie 😀 ёлки", "?"]
+UNSEEN = ["An unseen word here", "", "не понравилось, совсем ужасный фильм", "great movie 😀 ёлки", "?"]
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,8 @@ def test_terms_layout_and_analyzers() -> None:
     assert word_ngrams([], 3) == [] and word_ngrams(["a"], 2) == ["a"]
     assert char_ngrams(["ab"], 2, 3) == [" a", "ab", "b ", " ab", "ab "]
     assert char_ngrams([], 1, 3) == []
-    features = fit_vectorizer([["good", "film"], ["bad"]], FeatureConfig(encoding="count", char_ngrams=(3, 3)))
+    cfg = FeatureConfig(encoding="count", char_ngrams=(3, 3))
+    features = fit_vectorizer([["good", "film"], ["bad"]], cfg)
     words = [t for t in features.terms if not t.startswith(CHAR_PREFIX)]
     assert words == ["bad", "film", "good", "good film"]
     assert features.terms[len(words)] == CHAR_PREFIX + " ba" and features.idf is None
@@ -128,7 +129,8 @@ def test_config_validation_and_round_trip() -> None:
     assert isinstance(cfg.max_df, float)  # an int 1 would mean "one document" to scikit-learn
     assert FeatureConfig.from_dict(cfg.to_dict()) == cfg
     for bad in ({"encoding": "bm25"}, {"ngram_max": 4}, {"ngram_max": 0}, {"char_ngrams": (5, 2)},
-                {"char_ngrams": (2,)}, {"min_df": 0}, {"max_df": 1.5}, {"max_features": 0}, {"sublinear_tf": 1}):
+                {"char_ngrams": (2,)}, {"min_df": 0}, {"max_df": 1.5}, {"max_features": 0},
+                {"sublinear_tf": 1}):
         with pytest.raises(UsageError):
             FeatureConfig(**bad)  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="binary, count, tf, tfidf"):

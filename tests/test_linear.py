@@ -14,6 +14,7 @@ from sentikit.features.vectorize import FeatureConfig, fit_vectorizer, to_scipy
 from sentikit.models.linear import (
     ARCHS,
     DEFAULT_C,
+    DEFAULT_CLASS_WEIGHT,
     LINEAR_ARCHS,
     LinearConfig,
     LinearPredictor,
@@ -65,7 +66,8 @@ def test_nbsvm_interpolation_matches_sklearn() -> None:
     docs, y = corpus(3, 120, seed=5)
     features = fit_vectorizer(docs, FeatureConfig(encoding="binary"))
     fit = LINEAR_ARCHS["nbsvm"](features.matrix, y, 3, LinearConfig(arch="nbsvm", nbsvm_beta=0.25), 0)
-    lean = predict_proba_lean(features.matrix.indptr, features.matrix.indices, features.matrix.data, fit.weights)
+    matrix = features.matrix
+    lean = predict_proba_lean(matrix.indptr, matrix.indices, matrix.data, fit.weights)
     np.testing.assert_allclose(lean, fit.sklearn_proba(features.matrix), atol=1e-6)
 
 
@@ -86,7 +88,8 @@ def test_balanced_class_weight_changes_the_fit(arch: str) -> None:
     balanced = train_linear(features.matrix, y, 3, LinearConfig(arch=arch, class_weight="balanced"))
     assert not np.allclose(plain.coef, balanced.coef)
     # Balancing moves probability mass towards the rare classes.
-    assert predict_proba_lean(*parts, balanced)[:, 1:].mean() > predict_proba_lean(*parts, plain)[:, 1:].mean()
+    rare_balanced = predict_proba_lean(*parts, balanced)[:, 1:].mean()
+    assert rare_balanced > predict_proba_lean(*parts, plain)[:, 1:].mean()
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -97,7 +100,8 @@ def test_export_round_trip_is_json_and_safetensors_friendly(arch: str) -> None:
     weights = train_linear(features.matrix, y, 3, cfg)
     arrays, texts, meta = export(weights, features, cfg)
     assert all(isinstance(a, np.ndarray) and a.dtype != object for a in arrays.values())
-    assert all(isinstance(t, list) and all(isinstance(s, str) and "\n" not in s for s in t) for t in texts.values())
+    for table in texts.values():
+        assert isinstance(table, list) and all(isinstance(s, str) and "\n" not in s for s in table)
     meta = json.loads(json.dumps(meta))
     predictor = LinearPredictor.from_export(arrays, texts, meta)
     expected = predict_proba_lean(*features.lean().transform(docs), weights)
@@ -114,6 +118,7 @@ def test_config_defaults_and_validation() -> None:
     assert LinearConfig.from_dict(LinearConfig(arch="nb", C=2).to_dict()) == LinearConfig(arch="nb", C=2.0)
     for arch in ARCHS:
         assert LinearConfig(arch=arch).resolved_C == (DEFAULT_C[arch] or 1.0)
+        assert LinearConfig(arch=arch).resolved_class_weight == DEFAULT_CLASS_WEIGHT[arch]
         assert isinstance(default_features(arch), FeatureConfig)
     assert LinearConfig(arch="logreg", C=0.5).resolved_C == 0.5
     for bad in ({"arch": "svm"}, {"C": 0}, {"C": -1.0}, {"class_weight": "auto"}, {"nb_alpha": 0},

@@ -38,7 +38,7 @@ def show(
 ) -> None:
     """Print the model card: architecture, parameters, options, metrics and training history."""
     from sentikit.artifacts import load_model as load_folder
-    from sentikit.errors import UsageError
+    from sentikit.errors import ModelError, UsageError
     from sentikit.predict import resolve_model_path
 
     fmt = format or ("table" if sys.stdout.isatty() else "json")
@@ -49,15 +49,28 @@ def show(
     if fmt == "json":
         sys.stdout.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         return
+    try:
+        _print_card(path, manifest)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        # The files check out (sha256) but the manifest was edited by hand into something unexpected.
+        raise ModelError(f"{path}: the manifest has unexpected content ({type(exc).__name__}: {exc})",
+                         hint="see it with --format json, or retrain the model") from exc
+
+
+def _print_card(path: Any, manifest: dict[str, Any]) -> None:
+    from rich.markup import escape
+
     console = stdout_console()
     dev = manifest.get("metrics", {}).get("dev", {})
     data = manifest.get("training", {}).get("data", {})
-    console.print(f"[bold]{path}[/]  {manifest.get('arch')} ({manifest.get('kind')}), "
-                  f"{manifest.get('n_parameters', 0):,} parameters, sentikit {manifest.get('sentikit_version')}, "
-                  f"created {manifest.get('created')}")
-    console.print(f"labels: {', '.join(manifest.get('labels', []))}  ·  trained on {data.get('source')} "
-                  f"({data.get('train_rows')} train / {data.get('dev_rows')} dev rows, sha256 "
-                  f"{str(data.get('sha256', ''))[:12]}…) in {manifest.get('training', {}).get('seconds')} s")
+    # Paths, labels and sources are user data: escaped, so "[/]" in a label cannot break the markup.
+    console.print(f"[bold]{escape(str(path))}[/]  {escape(str(manifest.get('arch')))} "
+                  f"({escape(str(manifest.get('kind')))}), {manifest.get('n_parameters', 0):,} parameters, "
+                  f"sentikit {escape(str(manifest.get('sentikit_version')))}, created {manifest.get('created')}")
+    console.print(f"labels: {escape(', '.join(map(str, manifest.get('labels', []))))}  ·  trained on "
+                  f"{escape(str(data.get('source')))} ({data.get('train_rows')} train / {data.get('dev_rows')} dev "
+                  f"rows, sha256 {str(data.get('sha256', ''))[:12]}…) in "
+                  f"{manifest.get('training', {}).get('seconds')} s")
     if dev:
         console.print(f"dev accuracy [bold]{dev.get('accuracy', 0):.4f}[/]  ·  dev macro-F1 "
                       f"[bold]{dev.get('macro_f1', 0):.4f}[/]")

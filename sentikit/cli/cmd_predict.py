@@ -13,27 +13,40 @@ from sentikit.cli.output import OUTPUT_FORMATS, RowWriter, info, render_table, r
 from sentikit.corpus import CorpusOptions
 from sentikit.errors import UsageError
 
+MAX_CONFUSION_LABELS = 30
 MODEL_HELP = "Model folder [default: $SENTIKIT_MODEL, else the last model trained here]."
 
 
-def _stdin_batches(max_batch: int = 256) -> Iterator[list[str]]:
+def _stdin_batches(corpus: CorpusOptions, max_batch: int = 256) -> Iterator[list[str]]:
     """Lines of stdin in batches that never wait for more input than is already available, so results
-    stream behind `tail -f` while large piped inputs still get batched."""
-    import select
+    stream behind `tail -f` while large piped inputs still get batched.
 
-    stream = sys.stdin
+    Lines go through the corpus reader (as plain lines), so --encoding, the BOM, CRLF and binary input are
+    handled as for every other command; empty lines, which the reader skips, are put back so that output
+    row N is always input line N.
+    """
+    import select
+    from dataclasses import replace
+
+    from sentikit.corpus import ReadStats, read_corpus
+
     try:
-        fd = stream.fileno()
+        fd = sys.stdin.fileno()
     except (OSError, ValueError, AttributeError):
         fd = None
+    stats = ReadStats()
     batch: list[str] = []
-    for line in stream:
-        batch.append(line.rstrip("\r\n"))
+    last = 0
+    for record in read_corpus("-", replace(corpus, input_format="txt"), stats=stats):
+        batch.extend([""] * (record.line - last - 1))
+        batch.append(record.text)
+        last = record.line
         # Nothing more waiting on the pipe: answer now rather than wait for a full batch.
         idle = fd is not None and not select.select([fd], [], [], 0)[0]
         if len(batch) >= max_batch or idle:
             yield batch
             batch = []
+    batch.extend([""] * (stats.rows - last))
     if batch:
         yield batch
 
@@ -70,7 +83,7 @@ def predict(
     labels = loaded.labels
     extras: deque[dict[str, str]] = deque()
     if input:
-        records = read_corpus(input, corpus)
+        records = read_corpus(require_input(input), corpus)
 
         def texts_from_file() -> Iterator[str]:
             for record in records:
@@ -81,7 +94,7 @@ def predict(
     elif texts:
         rows = predict_rows(loaded, texts)
     else:
-        rows = predict_rows(loaded, [], batches=_stdin_batches())
+        rows = predict_rows(loaded, [], batches=_stdin_batches(corpus))
     writer = RowWriter(fmt)
     for row in rows:
         extra = extras.popleft() if extras else {}
@@ -129,7 +142,10 @@ def evaluate(
     render_table([{"label": label, **figures} for label, figures in report["per_class"].items()],
                  title="per class")
     labels = report["labels"]
-    render_table([{"true \\ predicted": label, **dict(zip(labels, row))}
-                  for label, row in zip(labels, report["confusion"])], title="confusion matrix")
+    if len(labels) <= MAX_CONFUSION_LABELS:
+        render_table([{"true \\ predicted": label, **dict(zip(labels, row))}
+                      for label, row in zip(labels, report["confusion"])], title="confusion matrix")
+    else:  # a 1000 x 1000 table helps nobody and takes a minute to draw
+        info(f"confusion matrix not shown for {len(labels)} labels: use --format json")
     info(f"model: {report['model']}")
 

@@ -10,7 +10,7 @@ from sentikit.cli.options import CORPUS_OPTIONS, MODEL_OPTIONS, PREPROCESS_OPTIO
 from sentikit.cli.output import RowWriter, info, resolve_format
 from sentikit.cli.progress import TrainingProgress
 from sentikit.corpus import CorpusOptions
-from sentikit.errors import EXIT_INTERRUPTED
+from sentikit.errors import Interrupted
 from sentikit.text.config import PreprocessConfig
 from sentikit.training.trainers import ARCHITECTURES
 
@@ -46,14 +46,14 @@ def train(
     settings = TrainSettings(arch=arch, dev_fraction=dev_fraction, seed=seed)
     with TrainingProgress() as progress:
         outcome = train_model(require_input(data), out=out, force=force, settings=settings, prep=prep,
-                              corpus_options=corpus, dev=dev, overrides=overrides, on_event=progress.handle)
+                              corpus_options=corpus, dev=require_input(dev) if dev else None, overrides=overrides,
+                              on_event=progress.handle)
     metrics = outcome.dev_metrics
-    info(f"[bold]{arch}[/]: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
+    info(f"{arch}: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
          f"({outcome.seconds:.1f} s, {outcome.n_parameters:,} parameters)")
     info(f"saved to {outcome.path}  —  try: sentikit predict --model {outcome.path} \"some text\"")
     if outcome.interrupted:
-        info("training was interrupted: the best model so far was saved")
-        raise typer.Exit(EXIT_INTERRUPTED)
+        raise Interrupted(f"interrupted: the best model so far was saved to {outcome.path}")
 
 
 @app.command(epilog="""Examples:
@@ -88,7 +88,8 @@ def compare(
     settings = TrainSettings(arch=archs[0] if archs else "logreg", dev_fraction=dev_fraction, seed=seed)
     with TrainingProgress() as progress:
         rows = compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
-                              dev=dev, overrides=overrides, keep=keep, force=force, on_event=progress.handle)
+                              dev=require_input(dev) if dev else None, overrides=overrides, keep=keep,
+                              force=force, on_event=progress.handle)
     if fmt == "json":
         write_json(rows)
         return

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import os
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer.core
@@ -16,10 +21,39 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 
+_BREAKS = {ord(ch): " " for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def one_line(message: str) -> str:
+    """Messages quote user data (file names, column names, labels): keep them to one printable line."""
+    flat = message.replace("\r\n", " ").translate(_BREAKS)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", flat)
+
+
 def _say(message: str) -> None:
+    """The one error line. Plain text (never Rich markup: messages quote user data such as "[/]")."""
+    from rich.text import Text
+
     from sentikit.cli.output import stderr_console
 
-    stderr_console().print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    try:
+        stderr_console().print(Text.assemble(("error:", "bold red"), " ", one_line(message)), highlight=False,
+                               soft_wrap=True)
+    except (OSError, ValueError):  # stderr closed (`2>&-`) or a broken pipe: nowhere left to say it
+        pass
+
+
+class _Interrupted(Exception):
+    """Ctrl-C, carried past Typer (which would turn it into a silent exit 130)."""
+
+
+class _BrokenPipe(Exception):
+    """EPIPE on stdout, carried past Typer (which would turn it into a silent exit 1)."""
+
+
+def _is_broken_pipe(exc: BaseException) -> bool:
+    return isinstance(exc, BrokenPipeError) or (isinstance(exc, OSError) and exc.errno == errno.EPIPE)
 
 
 def _silence_stdout() -> None:
@@ -61,12 +95,20 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
     except click_exceptions.ClickException as exc:
         _say(exc.format_message())
         return exc.exit_code
-    except (KeyboardInterrupt, typer.Abort):
-        _say("interrupted")
+    except (_Interrupted, KeyboardInterrupt, typer.Abort):
+        with _sigint_ignored():  # a second Ctrl-C must not turn the report into a traceback
+            _say("interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
+    except (_BrokenPipe, BrokenPipeError):
+        # The reader went away (`| head -1`): what it wanted is written; stop quietly, like `cat` does.
         _silence_stdout()
         return EXIT_OK
+    except SystemExit as exc:
+        # Rich (tables, help) and Typer answer EPIPE with SystemExit(1), raised while handling the OSError.
+        if exc.__context__ is not None and _is_broken_pipe(exc.__context__):
+            _silence_stdout()
+            return EXIT_OK
+        raise
     except MemoryError:
         _say("out of memory (try a smaller --max-features, --max-len or --batch-size)")
         return EXIT_DATA
@@ -84,12 +126,72 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
         return EXIT_DATA
 
 
+class _ClosedStdout(io.TextIOBase):
+    """Stands in for a closed stdout (`>&-`): writing results there is an error, not a crash."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed; redirect it to a file or /dev/null instead")
+
+
+def _replace_closed_streams() -> None:
+    # Python sets sys.stdin/stdout/stderr to None when the descriptor is closed; everything here expects streams.
+    if sys.stdin is None:  # `<&-`: nothing to read, as from an empty file
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class SentikitGroup(typer.core.TyperGroup):
-    """Typer group whose `main` never lets a traceback through (unless --debug)."""
+    """Typer group whose `main` never lets a traceback through (unless --debug).
+
+    Typer's own `main` swallows Ctrl-C (exit 130 without a word) and EPIPE (exit 1); `make_context` (help
+    output) and `invoke` (every command) re-raise them as exceptions Typer lets through to `run_safely`.
+    """
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            raise _Interrupted from exc
+        except OSError as exc:
+            if _is_broken_pipe(exc):
+                raise _BrokenPipe from exc
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise _Interrupted from exc
+        except OSError as exc:
+            if _is_broken_pipe(exc):
+                raise _BrokenPipe from exc
+            raise
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         extra.pop("windows_expand_args", None)
+        _replace_closed_streams()
         code = run_safely(self, list(args) if args is not None else None, prog_name, extra)
         try:
             sys.stdout.flush()

@@ -176,7 +176,23 @@ def _ints(text: str | None, what: str) -> tuple[int, ...] | None:
     return values
 
 
+def _model_choices() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Option → (flag, valid values), checked when the command line is read, before any data is."""
+    from sentikit.features.sequences import TRUNCATE_MODES
+    from sentikit.features.vectorize import ENCODINGS
+    from sentikit.models.config import COMBINE_MODES, POOL_MODES
+
+    return {"class_weight": ("--class-weight", ("none", "balanced")),
+            "feature_encoding": ("--encoding-scheme", ENCODINGS),
+            "device": ("--device", ("auto", "cpu", "cuda")),  # as sentikit.training.neural accepts
+            "combine": ("--combine", COMBINE_MODES), "pool": ("--pool", POOL_MODES),
+            "truncate": ("--truncate", TRUNCATE_MODES)}
+
+
 def _build_overrides(**values: Any) -> dict[str, Any]:
+    for name, (flag, choices) in _model_choices().items():
+        if values[name] is not None and values[name] not in choices:
+            raise UsageError(f"invalid {flag} {values[name]!r}", hint=f"choose one of: {', '.join(choices)}")
     values["encoding"] = values.pop("feature_encoding")  # FeatureConfig.encoding; --encoding is the file's
     values["char_ngrams"] = parse_range(values["char_ngrams"], "--char-ngrams")
     values["conv_widths"] = _ints(values["conv_widths"], "--conv-widths")

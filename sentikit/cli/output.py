@@ -16,6 +16,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from sentikit.errors import UsageError
 
@@ -41,16 +42,17 @@ def stdout_console() -> Console:
     return Console(highlight=False)
 
 
-def info(message: str) -> None:
-    """A progress/summary line on stderr (suppressed by --quiet)."""
+def info(message: str, style: str | None = None) -> None:
+    """A progress/summary line on stderr (suppressed by --quiet). Plain text, never Rich markup: messages
+    quote file names, labels and columns, and "[red]pos" is a label like any other."""
     if not _state["quiet"]:
-        stderr_console().print(message, highlight=False, soft_wrap=True)
+        stderr_console().print(Text(message, style=style or ""), highlight=False, soft_wrap=True)
 
 
 def warn(message: str) -> None:
     """A warning line on stderr (suppressed by --quiet)."""
     if not _state["quiet"]:
-        stderr_console().print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+        stderr_console().print(Text.assemble(("warning:", "yellow"), " ", message), highlight=False, soft_wrap=True)
 
 
 class _StderrHandler(logging.Handler):
@@ -95,6 +97,7 @@ class RowWriter:
         self.title = title
         self._rows: list[dict[str, Any]] = []
         self._csv: Any = None
+        self._csv_quoted: Any = None
         self._flush = not sys.stdout.isatty()
 
     def write(self, row: dict[str, Any]) -> None:
@@ -110,11 +113,18 @@ class RowWriter:
             if self.columns is None:
                 self.columns = list(row)
             if self._csv is None:
-                self._csv = csv.writer(out, delimiter="\t" if self.fmt == "tsv" else ",", lineterminator="\n")
-                self._csv.writerow(self.columns)
-            self._csv.writerow([_cell(row.get(c)) for c in self.columns])
+                delimiter = "\t" if self.fmt == "tsv" else ","
+                self._csv = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+                # csv quotes "\n" but not a lone "\r" (not in the line terminator), which readers take for a
+                # line break: rows holding one are written with every field quoted.
+                self._csv_quoted = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+                self._write_csv_row([str(c) for c in self.columns])
+            self._write_csv_row([_cell(row.get(c)) for c in self.columns])
         if self._flush:
             out.flush()
+
+    def _write_csv_row(self, cells: list[str]) -> None:
+        (self._csv_quoted if any("\r" in cell for cell in cells) else self._csv).writerow(cells)
 
     def close(self) -> None:
         if self.fmt == "table" and self._rows:
@@ -125,12 +135,13 @@ def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None =
                  title: str | None = None) -> None:
     rows = list(rows)
     cols = list(columns) if columns else list(rows[0]) if rows else []
-    table = Table(title=title, show_lines=False)
+    # Text, not str: cells, headers and titles hold user data, which Rich must not read as markup.
+    table = Table(title=Text(title) if title else None, show_lines=False)
     for col in cols:
         numeric = bool(rows) and isinstance(rows[0].get(col), int | float)
-        table.add_column(col, justify="right" if numeric else "left", overflow="fold")
+        table.add_column(Text(col), justify="right" if numeric else "left", overflow="fold")
     for row in rows:
-        table.add_row(*[_cell(row.get(c)) for c in cols])
+        table.add_row(*[Text(_cell(row.get(c))) for c in cols])
     stdout_console().print(table)
 
 

@@ -9,6 +9,12 @@ from typing import Any
 from sentikit.cli.output import info, is_quiet, stderr_console
 
 
+def _some(labels: list[str], limit: int = 20) -> str:
+    """The label list, shortened when there are thousands of them."""
+    shown = ", ".join(labels[:limit])
+    return shown if len(labels) <= limit else f"{shown}, … ({len(labels)} labels)"
+
+
 class TrainingProgress:
     """Context manager whose `handle(event)` is the training loop's progress callback."""
 
@@ -31,9 +37,9 @@ class TrainingProgress:
     def handle(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
         if kind == "data":
-            info(f"{event['train']} training and {event['dev']} dev documents; labels: {', '.join(event['labels'])}")
+            info(f"{event['train']} training and {event['dev']} dev documents; labels: {_some(event['labels'])}")
         elif kind == "stage":
-            info(f"[dim]{event['stage']}…[/]")
+            info(f"{event['stage']}…", style="dim")
         elif kind == "epoch_start" and self._interactive:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 

@@ -8,9 +8,9 @@ Layout: word n-grams (1..ngram_max, joined by " ") form one block; character n-g
 second block after it. Each block is its own scikit-learn vectorizer, so min_df/max_df, max_features and the
 row normalisation (l1 for "tf", l2 for "tfidf") act per block: the far more numerous character grams would
 otherwise drown the words. Character n-grams run over " " + " ".join(tokens) + " " (the padding marks the
-first and last word like the inner ones; grams may span words: " не по"). In `terms` they carry CHAR_PREFIX
-("\\x01", which no sentikit token contains), so they never collide with word n-grams and fit a
-one-entry-per-line text table.
+first and last word like the inner ones; grams may span words: " не по"). In `terms` they carry
+CHAR_PREFIX ("\\x01", which no sentikit token contains), so they never collide with word n-grams and fit
+a one-entry-per-line text table.
 """
 
 from __future__ import annotations
@@ -59,23 +59,20 @@ class FeatureConfig:
             raise UsageError(f"invalid encoding {self.encoding!r}",
                              hint=f"choose one of: {', '.join(ENCODINGS)}")
         _int_in("ngram_max", self.ngram_max, 1, MAX_WORD_NGRAM)
-        if self.char_ngrams is not None:
-            grams = self.char_ngrams
+        grams = self.char_ngrams
+        if grams is not None:
             if isinstance(grams, str) or not isinstance(grams, Sequence) or len(grams) != 2:
-                raise UsageError(f"invalid char_ngrams {grams!r}",
-                                 hint="expected two integers (min, max), e.g. 2,5")
-            low, high = grams
-            _int_in("char_ngrams minimum", low, 1, MAX_CHAR_NGRAM)
-            _int_in("char_ngrams maximum", high, low, MAX_CHAR_NGRAM)
-            object.__setattr__(self, "char_ngrams", (int(low), int(high)))  # a JSON list becomes a tuple
+                raise UsageError(f"invalid char_ngrams {grams!r}", hint="expected two integers: min, max")
+            _int_in("char_ngrams minimum", grams[0], 1, MAX_CHAR_NGRAM)
+            _int_in("char_ngrams maximum", grams[1], grams[0], MAX_CHAR_NGRAM)
+            object.__setattr__(self, "char_ngrams", (grams[0], grams[1]))  # a JSON list becomes a tuple
         _int_in("min_df", self.min_df, 1, None)
+        if self.max_features is not None:
+            _int_in("max_features", self.max_features, 1, None)
         max_df = self.max_df
         if isinstance(max_df, bool) or not isinstance(max_df, int | float) or not 0 < max_df <= 1:
             raise UsageError(f"invalid max_df {max_df!r}", hint="expected a fraction of documents in (0, 1]")
-        # scikit-learn reads an int max_df as a document count: 1 would keep only hapaxes.
-        object.__setattr__(self, "max_df", float(self.max_df))
-        if self.max_features is not None:
-            _int_in("max_features", self.max_features, 1, None)
+        object.__setattr__(self, "max_df", float(self.max_df))  # scikit-learn reads an int as a count
         if not isinstance(self.sublinear_tf, bool):
             raise UsageError(f"invalid sublinear_tf {self.sublinear_tf!r}", hint="expected true or false")
 
@@ -126,7 +123,7 @@ def char_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
 
 
 # -- fitting (scikit-learn) -------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds arrays: identity comparison only
 class FittedFeatures:
     """What fitting learned, as plain data, plus the training matrix (scipy CSR float32) for the trainer.
 
@@ -188,9 +185,10 @@ def fit_vectorizer(docs: list[list[str]], cfg: FeatureConfig | None = None, *,
                             hint="lower --min-df, raise --max-df, or check the texts are not empty") from exc
         # stop_words_ lists every pruned term (millions of n-grams on a large corpus) and is never needed.
         vectorizer.__dict__.pop("stop_words_", None)
-        # Column j is the j-th term in sorted order: scikit-learn numbers its vocabulary alphabetically.
-        block_terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
-        terms.extend([prefix + term for term in block_terms] if prefix else block_terms)
+        vocabulary = vectorizer.vocabulary_  # term -> column
+        ordered = np.empty(len(vocabulary), dtype=object)
+        ordered[np.fromiter(vocabulary.values(), np.int64, len(vocabulary))] = list(vocabulary)
+        terms.extend([prefix + term for term in ordered.tolist()] if prefix else ordered.tolist())
         if cfg.encoding == "tfidf":
             idfs.append(np.asarray(vectorizer.idf_, dtype=np.float32))
         if keep_estimators:
@@ -328,8 +326,8 @@ def _block(cfg: FeatureConfig, kind: str, grams: Sequence[str], first: int, code
     block = _CodedBlock.from_terms(kind, grams, first, low, high) if coded else None
     if block is not None:
         return block
-    analyzer = partial(word_ngrams, n_max=high) if kind == "word" else partial(char_ngrams, low=low, high=high)
-    return _DictBlock(dict(zip(grams, range(first, first + len(grams)), strict=True)), analyzer)
+    analyzers = {"word": partial(word_ngrams, n_max=high), "char": partial(char_ngrams, low=low, high=high)}
+    return _DictBlock(dict(zip(grams, range(first, first + len(grams)), strict=True)), analyzers[kind])
 
 
 class LeanVectorizer:

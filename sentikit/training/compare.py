@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from sentikit.corpus import CorpusOptions
-from sentikit.errors import UsageError
+from sentikit.errors import Interrupted, UsageError
 from sentikit.text.config import PreprocessConfig
 from sentikit.training.pipeline import EventHandler, TrainSettings, build_manifest, get_trainer, prepare
+from sentikit.training.trainers import check_overrides
 
 COLUMNS = ("arch", "accuracy", "macro_f1", "train_seconds", "predict_docs_per_s", "parameters", "artifact_kb",
            "best_epoch")
@@ -30,13 +31,17 @@ def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None =
             dev: str | None = None, overrides: dict[str, Any] | None = None, keep: Path | None = None,
             force: bool = False, on_event: EventHandler | None = None) -> list[dict[str, Any]]:
     """Train each architecture on one shared split; return one result row per architecture."""
-    from sentikit.artifacts import save_model
+    from sentikit.artifacts import check_save_target, save_model
     from sentikit.model import load_model
 
     if not archs:
         raise UsageError("no architectures to compare", hint="pass --arch gru,logreg,...")
     settings = settings or TrainSettings()
     trainers = {arch: get_trainer(arch) for arch in archs}  # fail on a bad name before any work
+    for arch in archs:  # ... and on a bad setting or an unwritable --keep folder
+        check_overrides(arch, overrides or {})
+        if keep:
+            check_save_target(keep / arch, force=force)
     notify = on_event or (lambda event: None)
     prepared = prepare(data, settings=settings, prep=prep, corpus_options=corpus_options, dev=dev,
                        overrides=overrides, on_event=notify)
@@ -48,6 +53,9 @@ def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None =
             started = time.perf_counter()
             fitted = trainer(prepared.inputs)
             seconds = time.perf_counter() - started
+            if fitted.interrupted:  # Ctrl-C ends the whole comparison, not just this architecture
+                done = ", ".join(row["arch"] for row in rows) or "none"
+                raise Interrupted(f"interrupted while training {arch} (finished: {done})")
             out = (keep / arch) if keep else Path(scratch) / arch
             path = save_model(out, build_manifest(prepared, arch_settings, fitted, seconds), fitted.arrays,
                               fitted.texts, force=force)

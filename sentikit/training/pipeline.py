@@ -19,7 +19,7 @@ from sentikit.corpus import CorpusOptions, LabelledCorpus, load_labelled, strati
 from sentikit.errors import DataError, OutputError, UsageError
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
-from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs
+from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs, check_overrides
 
 EventHandler = Callable[[dict[str, Any]], None]
 DEFAULT_MODELS_DIR = Path("models")
@@ -115,6 +115,15 @@ def prepare(data: str, *, settings: TrainSettings, prep: PreprocessConfig | None
     return Prepared(corpus, dev_corpus, preprocessor, inputs, dev_texts)
 
 
+MANIFEST_CONFUSION_MAX = 50  # labels; beyond, the C x C matrix would dominate the manifest (1500: 29 MB)
+
+
+def _manifest_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    if len(metrics.get("labels", ())) <= MANIFEST_CONFUSION_MAX:
+        return metrics
+    return {key: value for key, value in metrics.items() if key != "confusion"}
+
+
 def build_manifest(prepared: Prepared, settings: TrainSettings, fitted: Fitted,
                    seconds: float) -> dict[str, Any]:
     corpus, inputs = prepared.corpus, prepared.inputs
@@ -136,7 +145,7 @@ def build_manifest(prepared: Prepared, settings: TrainSettings, fitted: Fitted,
             "interrupted": fitted.interrupted,
             "python": platform.python_version(),
         },
-        "metrics": {"dev": fitted.dev_metrics},
+        "metrics": {"dev": _manifest_metrics(fitted.dev_metrics)},
         "history": fitted.history,
         "n_parameters": fitted.n_parameters,
         "library_versions": fitted.library_versions,
@@ -151,12 +160,14 @@ def get_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
 
 
 def check_output(out: Path, force: bool) -> None:
-    from sentikit.artifacts import is_model_folder
+    """Fail before any work if the model could not be saved at `out` (see `check_save_target`)."""
+    from sentikit.artifacts import check_save_target, is_model_folder
 
     if out.exists() and not force:
         what = "a model" if is_model_folder(out) else "something"
         raise OutputError(f"{out}: {what} already exists there",
                          hint="pass --force to replace a model, or choose another --out")
+    check_save_target(out, force=force)
 
 
 def train(data: str, *, out: Path | None = None, force: bool = False, settings: TrainSettings | None = None,
@@ -168,6 +179,7 @@ def train(data: str, *, out: Path | None = None, force: bool = False, settings: 
 
     settings = settings or TrainSettings()
     trainer = get_trainer(settings.arch)
+    check_overrides(settings.arch, overrides or {})
     out = out or default_output(data, settings.arch)
     check_output(out, force)
     prepared = prepare(data, settings=settings, prep=prep, corpus_options=corpus_options, dev=dev,

@@ -128,6 +128,24 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
     return fit
 
 
+def check_overrides(arch: str, overrides: dict[str, Any]) -> None:
+    """Build the configs `arch` will be trained with, so that an invalid setting fails now (UsageError),
+    not after the corpus has been read and preprocessed."""
+    if arch in LINEAR_ARCHS:
+        from sentikit.models.linear import LinearConfig, default_features
+
+        _override(default_features(arch), overrides)
+        _override(LinearConfig(arch=arch), overrides)
+        return
+    from sentikit.features.sequences import SequenceConfig
+    from sentikit.models.config import NeuralConfig
+    from sentikit.training.neural import TrainConfig
+
+    _override(NeuralConfig(arch=arch), overrides)
+    _override(SequenceConfig(), overrides)
+    _override(TrainConfig(), overrides)
+
+
 LINEAR_ARCHS: tuple[str, ...] = ("logreg", "nbsvm", "nb")
 TRAINERS: dict[str, Callable[[TrainInputs], Fitted]] = {
     **{name: _linear_trainer(name) for name in LINEAR_ARCHS},

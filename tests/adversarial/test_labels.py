@@ -1,0 +1,131 @@
+"""Odd label sets and odd rows for `train`: one class, a class of one, thousands of classes, numbers, NaN and
+empty values, and labels or column names that look like terminal markup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import assert_error, cli, write_csv
+
+from sentikit.corpus import stratified_split
+
+
+def manifest(model: Path) -> dict:
+    return json.loads((model / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_one_class_is_a_clear_error(rows: list[tuple[str, str]], tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "one.csv", [(text, "positive") for text, _ in rows])
+    assert_error(cli("-q", "train", source, "--arch", "nb", "--out", tmp_path / "m"), 1,
+                 "only one label", "'positive'", "at least two")
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_label_with_one_example_trains_and_stays_in_train(rows: list[tuple[str, str]], tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "rare.csv", [*rows, ("a one-off complaint about parking", "rare")])
+    result = cli("-q", "train", source, "--arch", "nb", "--out", tmp_path / "m")
+    assert result.exit_code == 0, result.stderr
+    card = manifest(tmp_path / "m")
+    assert "rare" in card["labels"]
+    assert card["metrics"]["dev"]["per_class"]["rare"]["support"] == 0  # not in dev: it was trained on
+    labels = [label for _, label in rows] + ["rare"]
+    train, dev = stratified_split(labels, 0.1, seed=13)
+    assert len(labels) - 1 in train and len(labels) - 1 not in dev
+
+
+def test_thousands_of_classes_train(tmp_path: Path) -> None:
+    """1500 classes of two documents each: per-class rounding holds none out, so one document of 10% of the
+    classes goes to dev; a linear model trains, and evaluate's table leaves out the 1500 x 1500 matrix."""
+    data = [(f"message {i % 1500} about topic{i % 1500} and day{i}", f"class{i % 1500}") for i in range(3000)]
+    source = write_csv(tmp_path / "many.csv", data)
+    # --max-features keeps the 1500-row weight matrix small (a fast test, not a memory one).
+    result = cli("-q", "train", source, "--arch", "nb", "--out", tmp_path / "m", "--max-features", "300")
+    assert result.exit_code == 0, result.stderr
+    card = manifest(tmp_path / "m")
+    assert len(card["labels"]) == 1500
+    assert "confusion" not in card["metrics"]["dev"]  # 1500 x 1500 counts would make a 29 MB manifest
+    assert card["training"]["data"]["dev_rows"] == 300 and card["training"]["data"]["train_rows"] == 2700
+    table = cli("evaluate", source, "--model", tmp_path / "m", "--format", "table")
+    assert table.exit_code == 0, table.stderr
+    assert "confusion matrix not shown for 1500 labels" in table.stderr
+
+
+def test_every_label_unique_is_a_clear_error(tmp_path: Path) -> None:
+    """A label column of ids (wrong --label-col) leaves nothing to hold out: say so, not "too small"."""
+    source = write_csv(tmp_path / "ids.csv", [(f"review number {i}", f"id-{i}") for i in range(2000)])
+    assert_error(cli("-q", "train", source, "--arch", "nb", "--out", tmp_path / "m"), 1,
+                 "no label has two or more documents", "2000 label(s) in 2000 row(s)", "--label-col")
+
+
+def test_split_of_many_small_classes_is_seeded_and_disjoint() -> None:
+    labels = [f"c{i % 700}" for i in range(2100)]
+    train, dev = stratified_split(labels, 0.1, seed=3)
+    again = stratified_split(labels, 0.1, seed=3)
+    assert np.array_equal(dev, again[1]) and len(dev) == 210
+    assert not set(train.tolist()) & set(dev.tolist()) and len(train) + len(dev) == 2100
+    assert {labels[i] for i in train} == set(labels)  # every class keeps a training example
+
+
+def test_numeric_labels_work_as_strings(rows: list[tuple[str, str]], tmp_path: Path) -> None:
+    codes = {"negative": "-1", "neutral": "0", "positive": "1"}
+    source = write_csv(tmp_path / "numeric.csv", [(text, codes[label]) for text, label in rows])
+    assert cli("-q", "train", source, "--arch", "nb", "--out", tmp_path / "m").exit_code == 0
+    assert manifest(tmp_path / "m")["labels"] == ["-1", "0", "1"]
+    result = cli("-q", "predict", "--model", tmp_path / "m", "lovely", "dreadful")
+    assert result.exit_code == 0
+    assert all(isinstance(json.loads(line)["label"], str) for line in result.stdout.splitlines())
+    jsonl = tmp_path / "numeric.jsonl"
+    jsonl.write_text("".join(json.dumps({"text": t, "label": int(codes[lab])}) + "\n" for t, lab in rows))
+    assert cli("-q", "train", jsonl, "--arch", "nb", "--out", tmp_path / "j").exit_code == 0
+    assert manifest(tmp_path / "j")["labels"] == ["-1", "0", "1"]
+
+
+EMPTY_ROWS = [("", "positive"), ("   \t ", "negative"), ("fine text", ""), ("more text", "NaN"), ("other", " null ")]
+
+
+def test_empty_texts_and_nan_labels_are_skipped_with_a_count(rows: list[tuple[str, str]], tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "holes.csv", [*rows, *EMPTY_ROWS])
+    result = cli("train", source, "--arch", "nb", "--out", tmp_path / "m")
+    assert result.exit_code == 0, result.stderr
+    assert "skipped 2 row(s) with an empty text" in result.stderr
+    assert "skipped 3 row(s) with an empty label" in result.stderr
+    assert manifest(tmp_path / "m")["training"]["data"]["rows"] == len(rows)
+
+
+@pytest.mark.parametrize(("extra", "line", "what"), [
+    (("", "positive"), 62, "empty text"), (("   ", "positive"), 62, "empty text"),
+    (("text", "nan"), 62, "empty label"), (("text", ""), 62, "empty label"),
+])
+def test_strict_makes_them_errors(rows: list[tuple[str, str]], tmp_path: Path, extra: tuple[str, str], line: int,
+                                  what: str) -> None:
+    source = write_csv(tmp_path / "holes.csv", [*rows, extra])
+    for command in (["train", source, "--arch", "nb", "--out", tmp_path / "m"],
+                    ["evaluate", source, "--model", tmp_path / "absent"]):
+        if command[0] == "evaluate":
+            cli("-q", "train", write_csv(tmp_path / "ok.csv", rows), "--arch", "nb", "--out", tmp_path / "absent")
+        assert_error(cli("-q", *command, "--strict"), 1, f"line {line}: {what}", "--strict")
+    assert not (tmp_path / "m").exists()
+
+
+def test_markup_in_labels_and_columns_is_shown_as_is(rows: list[tuple[str, str]], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich markup in user data must neither crash the error line nor vanish from the output."""
+    monkeypatch.setenv("COLUMNS", "250")  # tables wide enough not to fold the cells
+    assert_error(cli("-q", "train", write_csv(tmp_path / "cols.csv", [("x", "y")], header=("a[/]", "[bold]b")),
+                     "--out", tmp_path / "x"), 1, "a[/], [bold]b")
+    labelled = [(text, f"[red]{label}[/]") for text, label in rows]
+    source = write_csv(tmp_path / "markup.csv", labelled)
+    trained = cli("train", source, "--arch", "nb", "--out", tmp_path / "m")
+    assert trained.exit_code == 0, trained.stderr
+    assert "[red]negative[/]" in trained.stderr
+    for fmt in ("table", "csv"):
+        shown = cli("predict", "--model", tmp_path / "m", "--format", fmt, "[/] [b]not bold")
+        assert shown.exit_code == 0, shown.stderr
+        assert "[/] [b]not bold" in shown.stdout and "[red]negative[/]" in shown.stdout
+    card = cli("show", tmp_path / "m", "--format", "table")
+    assert card.exit_code == 0 and "[red]positive[/]" in card.stdout
+    report = cli("evaluate", source, "--model", tmp_path / "m", "--format", "table")
+    assert report.exit_code == 0 and "[red]neutral[/]" in report.stdout

@@ -1,0 +1,221 @@
+"""Untrusted or broken model folders for predict, evaluate and show (refused with one line, never executed), and
+model outputs that cannot be written (refused before training, the previous model untouched)."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import assert_error, cli, leftovers, snapshot
+
+MARKER = "pwned.marker"
+
+
+class _Payload:
+    """Unpickling this creates MARKER in the working folder: proof that a pickle was loaded."""
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (f"touch {MARKER}",))
+
+
+def _relist(model: Path, name: str) -> None:
+    """Make the manifest vouch for the current bytes of `name` (what an attacker replacing a file would do)."""
+    manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
+    data = (model / name).read_bytes()
+    manifest["files"][name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    (model / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _edit_manifest(model: Path, change: Callable[[dict], object]) -> None:
+    manifest = json.loads((model / "manifest.json").read_text(encoding="utf-8"))
+    change(manifest)
+    (model / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def _damage(model: Path, case: str) -> Path:
+    """Turn a copy of a good model into case `case`; returns the path to pass as --model."""
+    if case == "does-not-exist":
+        return model.parent / "no-such-model"
+    if case == "is-a-file":
+        (model.parent / "model.txt").write_text("not a model")
+        return model.parent / "model.txt"
+    if case == "empty-folder":
+        (model.parent / "empty").mkdir()
+        return model.parent / "empty"
+    if case == "file-missing":
+        (model / "terms.txt").unlink()
+    elif case == "truncated-weights":
+        data = (model / "weights.safetensors").read_bytes()
+        (model / "weights.safetensors").write_bytes(data[: len(data) // 2])
+    elif case == "truncated-weights-relisted":
+        data = (model / "weights.safetensors").read_bytes()
+        (model / "weights.safetensors").write_bytes(data[: len(data) // 2])
+        _relist(model, "weights.safetensors")
+    elif case == "newer-format":
+        _edit_manifest(model, lambda m: m.update(format_version=99))
+    elif case == "manifest-not-json":
+        (model / "manifest.json").write_text('{"format": "sentikit-model", ', encoding="utf-8")
+    elif case == "manifest-not-object":
+        (model / "manifest.json").write_text("[1, 2, 3]", encoding="utf-8")
+    elif case == "foreign-manifest":
+        (model / "manifest.json").write_text('{"format": "keras"}', encoding="utf-8")
+    elif case == "pickle-weights":
+        (model / "weights.safetensors").write_bytes(pickle.dumps(_Payload()))
+        _relist(model, "weights.safetensors")
+    elif case == "pickle-extra-file":
+        (model / "model.pkl").write_bytes(pickle.dumps(_Payload()))
+        _relist(model, "model.pkl")
+        _edit_manifest(model, lambda m: m["files"].pop("terms.txt"))  # and hide a real file
+    elif case == "path-traversal":
+        _edit_manifest(model, lambda m: m["files"].update({"../../etc/passwd": m["files"]["terms.txt"]}))
+    elif case == "unknown-kind":
+        _edit_manifest(model, lambda m: m.update(kind="transformer"))
+    return model
+
+
+MODEL_CASES: dict[str, list[str]] = {
+    "does-not-exist": ["no model at", "sentikit train"],
+    "is-a-file": ["is a file, not a model folder"],
+    "empty-folder": ["not a sentikit model folder", "no manifest.json"],
+    "file-missing": ["incomplete", "terms.txt is missing"],
+    "truncated-weights": ["weights.safetensors is corrupt"],
+    "truncated-weights-relisted": ["cannot read", "as safetensors"],
+    "newer-format": ["newer sentikit", "format 99", "upgrade"],
+    "manifest-not-json": ["manifest.json is not valid JSON"],
+    "manifest-not-object": ["not a JSON object"],
+    "foreign-manifest": ["not a sentikit model folder"],
+    "pickle-weights": ["is a pickle", "not opened"],
+    "pickle-extra-file": ["terms"],
+    "path-traversal": ["invalid file name", "../../etc/passwd"],
+    "unknown-kind": ["unknown model kind 'transformer'"],
+}
+SHOW_LOADS_ONLY_THE_FOLDER = {"pickle-extra-file", "unknown-kind"}  # show prints the card without a predictor
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate", "show"])
+@pytest.mark.parametrize("case", list(MODEL_CASES))
+def test_bad_model_is_refused_cleanly(case: str, command: str, model_copy: Path, corpus: Path,
+                                      tmp_path: Path) -> None:
+    target = _damage(model_copy, case)
+    before = snapshot(tmp_path)
+    argv = {"predict": ["predict", "--model", target, "lovely"],
+            "evaluate": ["evaluate", corpus, "--model", target, "--format", "json"],
+            "show": ["show", target, "--format", "json"]}[command]
+    result = cli("-q", *argv)
+    assert not (tmp_path / MARKER).exists(), "a pickle was unpickled"
+    assert snapshot(tmp_path) == before  # nothing written, nothing "repaired"
+    if command == "show" and case in SHOW_LOADS_ONLY_THE_FOLDER:
+        assert result.exit_code == 0 and json.loads(result.stdout)
+        return
+    assert_error(result, 1, *MODEL_CASES[case])
+    assert result.stdout == ""
+
+
+def test_hand_edited_manifest_does_not_crash_show(model_copy: Path) -> None:
+    _edit_manifest(model_copy, lambda m: m.update(metrics={"dev": {"accuracy": "high"}}, history=[{"x": None}]))
+    assert_error(cli("-q", "show", model_copy, "--format", "table"), 1, "unexpected content", "--format json")
+
+
+# -- writing models --------------------------------------------------------------------------------------------
+
+def test_existing_model_without_force_is_untouched(model_copy: Path, corpus: Path) -> None:
+    before = snapshot(model_copy)
+    assert_error(cli("-q", "train", corpus, "--arch", "logreg", "--out", model_copy), 1, "already exists", "--force")
+    assert snapshot(model_copy) == before
+
+
+@pytest.mark.parametrize(("setup", "command", "fragments"), [
+    ("parent-is-a-file", "train", ["is a file, not a folder"]),
+    ("parent-is-a-file", "compare", ["is a file, not a folder"]),
+    ("out-is-a-file", "train", ["already exists"]),
+    ("out-is-a-file", "compare", ["is a file, not a folder"]),  # --keep names the folder the models go in
+    ("foreign-folder-with-force", "train", ["not a sentikit model"]),
+    ("read-only-folder", "train", ["cannot write to folder", "Read-only file system"]),
+    ("read-only-folder", "compare", ["cannot write to folder", "Read-only file system"]),
+])
+def test_unwritable_output_fails_before_reading_data(setup: str, command: str, fragments: list[str],
+                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The corpus does not exist: the output problem must be reported first, before any (long) training."""
+    extra: list[str] = []
+    if setup == "parent-is-a-file":
+        (tmp_path / "plain").write_text("x")
+        out = tmp_path / "plain" / "sub" / "model"
+    elif setup == "out-is-a-file":
+        out = tmp_path / "model"
+        out.write_text("x")
+    elif setup == "foreign-folder-with-force":
+        out = tmp_path / "photos"
+        out.mkdir()
+        (out / "cat.jpg").write_bytes(b"\xff\xd8")
+        extra = ["--force"]
+    else:
+        out = _read_only(tmp_path / "ro", monkeypatch) / "model"
+    before = snapshot(tmp_path)
+    argv = {"train": ["train", "missing.csv", "--out", out, *extra],
+            "compare": ["compare", "missing.csv", "--arch", "nb,gru", "--keep", out, *extra]}[command]
+    assert_error(cli("-q", *argv), 1, *fragments)
+    assert snapshot(tmp_path) == before
+
+
+def _read_only(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Simulate a read-only folder (we run as root, so chmod would not stop writes): creating anything inside
+    fails with EROFS."""
+    folder.mkdir()
+    real_mkdir, real_open = os.mkdir, os.open
+
+    def inside(path: object) -> bool:
+        return Path(os.fsdecode(path)).resolve().parent == folder.resolve()  # type: ignore[arg-type]
+
+    def mkdir(path: object, *args: object, **kwargs: object) -> None:
+        if inside(path):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fsdecode(path))  # type: ignore[arg-type]
+        real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def open_(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & os.O_CREAT and inside(path):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fsdecode(path))  # type: ignore[arg-type]
+        return real_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    monkeypatch.setattr(os, "open", open_)
+    return folder
+
+
+def test_vectorize_into_read_only_folder(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _read_only(tmp_path / "ro", monkeypatch)
+    assert_error(cli("-q", "vectorize", corpus, "--out", folder), 1, "cannot write", "Read-only")
+    assert list(folder.iterdir()) == []
+    (tmp_path / "plain").write_text("x")
+    assert_error(cli("-q", "vectorize", corpus, "--out", tmp_path / "plain" / "v"), 1, "cannot create")
+
+
+@pytest.mark.parametrize(("fault", "code", "fragments"), [
+    (OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), 1, ["No space left on device", "free space"]),
+    (OSError(errno.EROFS, os.strerror(errno.EROFS)), 1, ["Read-only file system"]),
+    (KeyboardInterrupt(), 130, ["interrupted"]),  # Ctrl-C while saving (a real SIGINT: test_processes.py)
+])
+def test_failure_while_saving_keeps_the_previous_model(fault: BaseException, code: int, fragments: list[str],
+                                                       model_copy: Path, corpus: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up, turns read-only or the user presses Ctrl-C halfway through `--force`: the old model
+    survives intact and no temporary folder is left."""
+    import sentikit.artifacts as artifacts
+
+    before = snapshot(model_copy)
+    real_write = artifacts._write_file
+
+    def write(path: Path, data: bytes) -> None:
+        if path.name == "manifest.json":
+            raise fault
+        real_write(path, data)
+
+    monkeypatch.setattr(artifacts, "_write_file", write)
+    assert_error(cli("-q", "train", corpus, "--arch", "nb", "--out", model_copy, "--force"), code, *fragments)
+    assert snapshot(model_copy) == before
+    assert leftovers(model_copy.parent) == []

@@ -1,0 +1,72 @@
+"""Invalid option values on every command: exit 2, one line naming the option and listing the valid choices,
+decided before any data is read (the data file in these cases does not even exist)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import assert_error, cli
+
+ARCHS = "logreg, nbsvm, nb, conv1d, rnn, lstm, gru, birnn, bilstm, bigru"
+
+# (argv after `sentikit -q`, fragments of the one error line); MISSING is a corpus that does not exist.
+MISSING = "missing.csv"
+CASES: dict[str, tuple[list[str], list[str]]] = {
+    "train-arch": (["train", MISSING, "--arch", "transformer"], ["'transformer'", ARCHS]),
+    "train-pool": (["train", MISSING, "--arch", "gru", "--pool", "attention"],
+                   ["--pool 'attention'", "last, max, mean, maxmean"]),
+    "train-combine": (["train", MISSING, "--arch", "bigru", "--combine", "sum"], ["--combine 'sum'", "concat"]),
+    "train-truncate": (["train", MISSING, "--arch", "gru", "--truncate", "middle"], ["--truncate", "headtail"]),
+    "train-device": (["train", MISSING, "--arch", "gru", "--device", "tpu"], ["--device 'tpu'", "auto, cpu, cuda"]),
+    "train-class-weight": (["train", MISSING, "--class-weight", "heavy"], ["--class-weight", "none, balanced"]),
+    "train-encoding-scheme": (["train", MISSING, "--encoding-scheme", "word2vec"],
+                              ["--encoding-scheme 'word2vec'", "binary, count, tf, tfidf"]),
+    "train-lang": (["train", MISSING, "--lang", "de"], ["--lang 'de'", "auto, ru, en"]),
+    "train-tokens": (["train", MISSING, "--tokens", "char9"], ["--tokens", "word, char1, char2, char3"]),
+    "train-input-format": (["train", MISSING, "--input-format", "xml"], ["--input-format", "csv, tsv, jsonl"]),
+    "train-encoding": (["train", MISSING, "--encoding", "klingon"], ["unknown encoding 'klingon'", "cp1251"]),
+    "train-epochs": (["train", MISSING, "--epochs", "0"], ["--epochs", "greater than or equal to 1"]),
+    "train-epochs-text": (["train", MISSING, "--epochs", "many"], ["--epochs", "valid integer"]),
+    "train-dev-fraction": (["train", MISSING, "--dev-fraction", "1.5"], ["--dev-fraction"]),
+    "train-char-ngrams": (["train", MISSING, "--char-ngrams", "5-2"], ["--char-ngrams '5-2'", "2-5"]),
+    "train-conv-widths": (["train", MISSING, "--arch", "conv1d", "--conv-widths", "3,x"], ["--conv-widths"]),
+    "train-lemmatize-stem": (["train", MISSING, "--lemmatize", "--stem"], ["mutually exclusive"]),
+    "train-unknown-option": (["train", MISSING, "--epoch", "3"], ["No such option: --epoch", "--help"]),
+    "compare-arch": (["compare", MISSING, "--arch", "nb,bert"], ["'bert'", ARCHS]),
+    "compare-format": (["compare", MISSING, "--format", "xml"], ["--format 'xml'", "table, json, jsonl, csv"]),
+    "predict-format": (["predict", "--model", "nowhere", "--format", "xml", "text"], ["--format 'xml'", "jsonl"]),
+    "predict-texts-and-input": (["predict", "--model", "nowhere", "--input", MISSING, "text"], ["not both"]),
+    "evaluate-format": (["evaluate", MISSING, "--model", "nowhere", "--format", "csv"], ["--format 'csv'",
+                                                                                         "table, json"]),
+    "show-format": (["show", "nowhere", "--format", "yaml"], ["--format 'yaml'", "table, json"]),
+    "preprocess-format": (["preprocess", MISSING, "--format", "xml"], ["--format 'xml'", "txt, jsonl, csv"]),
+    "preprocess-jobs": (["preprocess", MISSING, "--jobs", "0"], ["--jobs"]),
+    "preprocess-lang": (["preprocess", MISSING, "--lang", "fr"], ["--lang 'fr'", "auto, ru, en"]),
+    "vectorize-nothing-to-do": (["vectorize", MISSING], ["nothing to do", "--out", "--show"]),
+    "vectorize-scheme": (["vectorize", MISSING, "--show", "3", "--encoding-scheme", "bm25"], ["'bm25'", "tfidf"]),
+    "stopwords-lang": (["stopwords", "--lang", "de"], ["--lang 'de'", "ru, en"]),
+    "stopwords-source": (["stopwords", "--source", "web"], ["--source 'web'", "auto, builtin, nltk"]),
+    "unknown-command": (["trian", MISSING], ["No such command 'trian'"]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_invalid_option_is_a_usage_error_before_reading_data(case: str, tmp_path: Path) -> None:
+    argv, fragments = CASES[case]
+    result = cli("-q", *argv)
+    assert_error(result, 2, *fragments)
+    assert "missing.csv: no such file" not in result.stderr
+    assert not (tmp_path / "models").exists()
+
+
+def test_bare_sentikit_shows_help_and_exits_2() -> None:
+    result = cli()
+    assert result.exit_code == 2
+    assert "Usage" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def test_help_and_version_exit_0() -> None:
+    for argv in (["--help"], ["train", "--help"], ["--version"]):
+        result = cli(*argv)
+        assert result.exit_code == 0 and result.stderr == ""

@@ -1,0 +1,111 @@
+"""The benchmark harness (benchmarks/run.py) end to end on a tiny synthetic corpus folder: sentikit (one linear,
+one neural architecture), fastText and scikit-learn; checks the JSON results and the Markdown report."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fasttext")
+pytest.importorskip("sklearn")
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks import run  # noqa: E402
+from benchmarks.best_settings import merge_options  # noqa: E402
+from benchmarks.corpora import Split, stratified_sample  # noqa: E402
+from benchmarks.tools import ROW_FIELDS  # noqa: E402
+
+POSITIVE = ["good", "great", "love", "excellent", "wonderful"]
+NEGATIVE = ["bad", "awful", "hate", "terrible", "boring"]
+FILLER = ["the", "movie", "film", "plot", "actor", "scene", "story", "was", "is", "a", "and"]
+
+
+def _document(rng: random.Random, cues: list[str]) -> str:
+    words = [rng.choice(FILLER) for _ in range(8)] + [rng.choice(cues) for _ in range(2)]
+    rng.shuffle(words)
+    return " ".join(words)
+
+
+def make_corpus(root: Path, name: str = "tiny") -> Path:
+    """`root/name/{train,test}.csv.gz` in the shared corpora's layout (gzip CSV, text,label, CRLF), no dev."""
+    rng = random.Random(7)
+    folder = root / name
+    folder.mkdir(parents=True)
+    for split, n in (("train", 160), ("test", 60)):
+        with gzip.open(folder / f"{split}.csv.gz", "wt", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)  # CRLF record separators by default
+            writer.writerow(["text", "label"])
+            for i in range(n):
+                label = "pos" if i % 2 else "neg"
+                text = _document(rng, POSITIVE if label == "pos" else NEGATIVE)
+                writer.writerow([text + ("\nsecond line" if i % 9 == 0 else ""), label])
+    return root
+
+
+def test_harness_end_to_end(tmp_path: Path) -> None:
+    corpora = make_corpus(tmp_path / "corpora")
+    out, report = tmp_path / "results", tmp_path / "BENCHMARKS.md"
+    argv = ["--corpus", "tiny", "--corpora", str(corpora), "--quick", "--archs", "logreg,conv1d",
+            "--neural-options", "--epochs 1 --max-len 32", "--fasttext-grid", "lr=0.5;epoch=5",
+            "--sklearn-grid", "C=1,10", "--cold-repeats", "1", "--throughput-docs", "40",
+            "--out", str(out), "--markdown", str(report)]
+    status = run.main(argv)
+
+    files = list(out.glob("*.json"))
+    assert len(files) == 1
+    result = json.loads(files[0].read_text(encoding="utf-8"))
+    rows = result["rows"]
+    assert status == 0, [r["error"] for r in rows if r["error"]]
+    assert [(r["tool"], r["arch"]) for r in rows] == [
+        ("sentikit", "logreg"), ("sentikit", "conv1d"), ("fastText", "fasttext"), ("scikit-learn", "sklearn")]
+    for row in rows:
+        assert set(ROW_FIELDS) <= set(row)
+        assert row["corpus"] == "tiny" and row["n_test"] == 60
+        assert 0.0 <= row["accuracy"] <= 1.0 and 0.0 <= row["macro_f1"] <= 1.0
+        for key in ("train_s", "predict_docs_s", "cold_start_s", "peak_rss_train_mb", "peak_rss_predict_mb",
+                    "artifact_mb"):
+            assert row[key] > 0, (row["model"], key)
+        assert len(row["cold_start_runs"]) == 1
+    assert rows[0]["accuracy"] >= 0.9  # the cue words separate the classes
+    assert rows[1]["settings"] == "--epochs 1 --max-len 32" and rows[1]["epochs"] == 1
+    assert rows[0]["predict_cli_docs_s"] > 0 and rows[2]["tune_s"] > 0
+
+    meta = result["meta"]
+    assert meta["quick"] is True and meta["machine"]["cores"] >= 1
+    assert {"sentikit", "torch", "scikit-learn", "fasttext", "numpy"} <= set(meta["versions"])
+    corpus = meta["corpora"][0]
+    assert corpus["dev_source"].startswith("stratified 10%")
+    assert corpus["sizes"] == {"train": 144, "dev": 16, "test": 60, "throughput": 40}
+    goals = result["goals"]
+    assert [g["corpus"] for g in goals["sentikit_best_vs_fasttext"]] == ["tiny"]
+    assert goals["sentikit_best_vs_fasttext"][0]["met"] is None  # no goal outside IMDB and RuSentiTweet
+    assert goals["defaults_vs_tuned"] == []  # no best settings for "tiny"
+
+    text = report.read_text(encoding="utf-8")
+    for heading in ("# Benchmarks", "## Measured", "## Goals", "## Published figures", "## Time budget"):
+        assert heading in text
+    assert "Quick run" in text and "91.22 %" in text and "0.6594" in text
+    assert "| tiny | sentikit | logreg (defaults) |" in text
+    assert "| tiny | fastText |" in text and "| tiny | scikit-learn |" in text
+    assert meta["command"] in text
+    assert not list((REPO_ROOT / "benchmarks").glob("tiny*"))  # nothing written into the repository
+
+
+def test_stratified_sample_and_merge_options() -> None:
+    split = Split([f"t{i}" for i in range(100)], ["a"] * 70 + ["b"] * 30)
+    sample = stratified_sample(split, 10, seed=1)
+    assert len(sample) == 10 and sample.labels.count("a") == 7
+    assert stratified_sample(split, 10, seed=1).texts == sample.texts  # seeded
+    assert stratified_sample(split, 500, seed=1) is split
+    merged = merge_options(["--epochs", "1", "--max-len", "64"], ["--epochs", "5"])
+    assert merged == ["--max-len", "64", "--epochs", "5"]
+    assert run.parse_grid("lr=0.1,0.5;epoch=5,25", ("lr", "epoch")) == {"lr": [0.1, 0.5], "epoch": [5, 25]}
