@@ -8,6 +8,7 @@ from them is written into the repository. Results go to stdout as JSON lines (an
   python benchmarks/linear_tuning.py tune --corpus imdb --arch nbsvm      # dev split only
   python benchmarks/linear_tuning.py final --corpus imdb --arch nbsvm     # test figures, one fresh process
   python benchmarks/linear_tuning.py throughput --arch nbsvm              # IMDB test, lean vs scikit-learn
+  python benchmarks/linear_tuning.py summary --results benchmarks/results/tune_*.jsonl
 
 Dev splits: SST-2 has its own; IMDB and RuSentiTweet get a seeded stratified 10% of train
 (sentikit.corpus.stratified_split, seed 13). The test split is read only by `final` and `throughput`.
@@ -133,7 +134,8 @@ def _done(path: Path | None) -> set[str]:
 
 def _key(corpus: str, features: dict[str, Any], model: dict[str, Any]) -> str:
     resolved = LinearConfig.from_dict(model)  # None means the arch default: compare what was actually used
-    model = {**model, "C": resolved.resolved_C, "class_weight": resolved.resolved_class_weight}
+    model = {**model, "C": resolved.resolved_C, "class_weight": resolved.resolved_class_weight,
+             "nb_alpha": resolved.resolved_nb_alpha}
     return json.dumps([corpus, features, model], sort_keys=True)
 
 
@@ -160,6 +162,7 @@ def cmd_tune(args: argparse.Namespace) -> None:
                 proba = predict_proba_lean(*dev_parts, weights)
                 emit({"event": "dev", "corpus": args.corpus, "arch": arch, "features": feats.to_dict(),
                       "model": cfg.to_dict(), "C": cfg.resolved_C, "class_weight": cfg.resolved_class_weight,
+                      "nb_alpha": cfg.resolved_nb_alpha,
                       "n_features": features.n_features, **scores(y_dev, proba, classes),
                       "feature_s": round(feat_s, 1), "fit_s": round(fit_s, 1)})
 
@@ -219,7 +222,8 @@ def cmd_final(args: argparse.Namespace) -> None:
     proba = predictor.predict_proba(tokenize(test_texts))
     emit({"event": "test", "corpus": args.corpus, "arch": arch, "features": default_features(arch).to_dict(),
           "model": cfg.to_dict(), "C": cfg.resolved_C, "class_weight": cfg.resolved_class_weight,
-          "n_features": n_features, **scores(y_test, proba, classes), **clock.steps,
+          "nb_alpha": cfg.resolved_nb_alpha, "n_features": n_features, **scores(y_test, proba, classes),
+          **clock.steps,
           "peak_rss_train_mb": round(train_rss), "peak_rss_mb": round(peak_rss_mb()),
           "loadavg_1min": round(os.getloadavg()[0], 1)})
 
@@ -282,22 +286,47 @@ def cmd_throughput(args: argparse.Namespace) -> None:
           "loadavg_1min": round(os.getloadavg()[0], 1)})
 
 
+def cmd_summary(args: argparse.Namespace) -> None:
+    """Dev results of every --out file given as --results, one line per setting: the metric on each corpus
+    (accuracy; macro-F1 for 5-class RuSentiTweet) and their mean over the corpora it was tried on."""
+    table: dict[tuple[str, str, str], dict[str, float]] = {}
+    for path in args.results:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if r.get("event") != "dev":
+                continue
+            f, m = FeatureConfig.from_dict(r["features"]), LinearConfig.from_dict(r["model"])
+            feats = (f"{f.encoding} w1-{f.ngram_max} char{f.char_ngrams or '-'} min_df={f.min_df}"
+                     f"{'' if f.sublinear_tf else ' linear-tf'}")
+            model = (f"C={m.resolved_C:g} {m.resolved_class_weight} alpha={m.resolved_nb_alpha:g}"
+                     f" beta={m.nbsvm_beta:g}")
+            metric = r["macro_f1"] if r["corpus"] == "rusentitweet" else r["accuracy"]
+            table.setdefault((r["arch"], feats, model), {})[r["corpus"]] = metric
+    for (arch, feats, model), by_corpus in sorted(table.items(), key=lambda kv: (kv[0][0], -len(kv[1]),
+                                                                                -np.mean(list(kv[1].values())))):
+        cells = "  ".join(f"{c}={by_corpus[c]:.4f}" if c in by_corpus else f"{c}=   -  " for c in NAMES)
+        print(f"{arch:6} {feats:42} {model:40} {cells}  mean={np.mean(list(by_corpus.values())):.4f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     global _out_file
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("tune", "final", "throughput"))
+    parser.add_argument("command", choices=("tune", "final", "throughput", "summary"))
     parser.add_argument("--corpus", choices=NAMES, default="imdb")
     parser.add_argument("--arch", choices=ARCHS, nargs="+", default=["nbsvm"])
     parser.add_argument("--docs", type=int, default=25000, help="throughput: IMDB test documents to score")
     parser.add_argument("--repeat", type=int, default=3, help="throughput: best of N timings")
     parser.add_argument("--out", type=Path, help="also append the JSON lines to this file")
     parser.add_argument("--skip-done", action="store_true", help="tune: skip settings already in --out")
+    parser.add_argument("--results", type=Path, nargs="+", default=[], help="summary: tune result files")
     args = parser.parse_args(argv)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         _out_file = args.out.open("a", encoding="utf-8")
-    {"tune": cmd_tune, "final": cmd_final, "throughput": cmd_throughput}[args.command](args)
-    emit({"event": "done", "command": args.command, "peak_rss_mb": round(peak_rss_mb())})
+    commands = {"tune": cmd_tune, "final": cmd_final, "throughput": cmd_throughput, "summary": cmd_summary}
+    commands[args.command](args)
+    if args.command != "summary":
+        emit({"event": "done", "command": args.command, "peak_rss_mb": round(peak_rss_mb())})
 
 
 if __name__ == "__main__":

@@ -6,11 +6,12 @@ Usage (from the repository root):
     .venv/bin/python benchmarks/memory_flat.py                  # 10 MB, 100 MB and 1 GB for both commands
     .venv/bin/python benchmarks/memory_flat.py --size-mb 200    # 10 MB, 100 MB and 200 MB
     .venv/bin/python benchmarks/memory_flat.py --sizes 5,50 --commands predict --model models/reviews_en-gru
+    .venv/bin/python benchmarks/memory_flat.py --sizes 10,100 --commands evaluate   # evaluate streams too
 
 Inputs are built under the system temp folder (/tmp) by repeating the reviews of the bundled corpus
-data/reviews_en.csv (a CSV with text,label,domain for `preprocess FILE`; plain lines for `predict`, piped to its
-stdin) and deleted afterwards (--keep keeps them). Output goes to /dev/null. Without --model, a Naive Bayes model
-is trained on the bundled corpus first (--arch to choose another architecture).
+data/reviews_en.csv (a CSV with text,label,domain for `preprocess FILE` and `evaluate FILE`; plain lines for
+`predict`, piped to its stdin) and deleted afterwards (--keep keeps them). Output goes to /dev/null. Without
+--model, a Naive Bayes model is trained on the bundled corpus first (--arch to choose another architecture).
 
 Peak RSS: the child's own high-water mark (VmHWM in /proc/PID/status, polled every 20 ms; it only grows) and
 wait4's ru_maxrss, whichever is larger. This script imports nothing heavy, so its own size (which Linux may carry
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -99,7 +101,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=1024, help="largest input in MB (default 1024)")
     parser.add_argument("--sizes", help="comma-separated sizes in MB (default: 10, 100 and --size-mb)")
-    parser.add_argument("--commands", default="preprocess,predict", help="preprocess, predict or both")
+    parser.add_argument("--commands", default="preprocess,predict",
+                        help="comma-separated: preprocess, predict, evaluate (default: preprocess,predict)")
     parser.add_argument("--model", type=Path, help="model for predict (default: train nb on the bundled corpus)")
     parser.add_argument("--arch", default="nb", help="architecture of the model trained without --model")
     parser.add_argument("--unique-tokens", action="store_true", help="a never-seen word on every line")
@@ -113,30 +116,31 @@ def main() -> None:
     print(f"sentikit memory benchmark: sizes {sizes} MB, commands {commands}, inputs in {tmp}, "
           f"{os.cpu_count()} CPUs, load average {load:.1f}", flush=True)
     model = opts.model
-    if "predict" in commands and model is None:
+    if {"predict", "evaluate"} & set(commands) and model is None:
         model = tmp / f"model-{opts.arch}"
         measure(["train", str(REPO / "data" / "reviews_en.csv"), "--arch", opts.arch, "--out", str(model)], None)
     rows = []
     try:
         for size in sizes:
             for command in commands:
-                kind = "csv" if command == "preprocess" else "txt"
+                kind = "txt" if command == "predict" else "csv"
                 path = tmp / f"input-{size}mb.{kind}"
                 if not path.exists():
                     docs = build_input(path, size * MB, kind, opts.unique_tokens)
                     (tmp / f"{path.name}.docs").write_text(str(docs))
                 docs = int((tmp / f"{path.name}.docs").read_text())
-                args = ["preprocess", str(path)] if command == "preprocess" else ["predict", "--model", str(model)]
-                wall, cpu, peak = measure(args, None if command == "preprocess" else path)
+                args = {"preprocess": ["preprocess", str(path)], "predict": ["predict", "--model", str(model)],
+                        "evaluate": ["evaluate", str(path), "--model", str(model), "--format", "json"]}[command]
+                wall, cpu, peak = measure(args, path if command == "predict" else None)
                 rows.append((command, size, docs, wall, cpu, peak))
                 print(f"  {command:<10} {size:>6} MB  {docs:>10,} docs  {wall:8.1f} s wall  {cpu:8.1f} s CPU  "
                       f"peak RSS {peak:7.1f} MB", flush=True)
-                if not opts.keep:
-                    path.unlink()
+            if not opts.keep:  # one size at a time on disk
+                for leftover in tmp.glob(f"input-{size}mb.*"):
+                    leftover.unlink()
     finally:
         if not opts.keep:
-            for leftover in tmp.glob("input-*"):
-                leftover.unlink()
+            shutil.rmtree(tmp, ignore_errors=True)
     print()
     print("| command | input | documents | wall s | CPU s | docs/s (CPU) | peak RSS MB |")
     print("|---|---:|---:|---:|---:|---:|---:|")

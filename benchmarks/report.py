@@ -142,6 +142,15 @@ def _preprocess_section(preprocess: dict[str, Any] | None) -> str:
     return f"Command: `{preprocess['command']}` ({preprocess['seconds']:.0f} s)\n\n{table}"
 
 
+def _threads_text(threads: int | None) -> str:
+    if not threads:
+        return "the libraries' defaults (`--threads 0`); fastText trains with 1 thread"
+    return (f"OMP/OPENBLAS/MKL_NUM_THREADS={threads} in every tool's processes, fastText `thread=1` (`--threads`). "
+            "Same models (up to float summation order), steadier timings: on this shared 2-core machine the default "
+            "2 threads made sentikit's torch training up to 70× and its numpy prediction up to 25× slower "
+            "(OpenMP/OpenBLAS threads spinning against other load)")
+
+
 def render_markdown(result: dict[str, Any], budget_text: str) -> str:
     meta, rows = result["meta"], result["rows"]
     machine, versions = meta["machine"], meta["versions"]
@@ -168,6 +177,7 @@ def render_markdown(result: dict[str, Any], budget_text: str) -> str:
 - **Machine**: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB memory; {machine['os']}, \
 Python {machine['python']}
 - **Libraries**: {version_text}
+- **Threads**: {_threads_text(meta.get("threads"))}
 - **Wall time of this run**: {meta['wall_s'] / 60:.1f} min; seed {meta['seed']}; 1-minute load average {load_text}
 
 ## Measured

@@ -64,8 +64,7 @@ class Plan:
 # Full run on a 2-core CPU: neural models are capped to ~2-3 minutes each (training + full-test evaluation); see
 # FULL_BUDGET for the measurements behind the caps.
 FULL = Plan(quick=False, sizes=None, throughput_docs=2000, archs=ALL_ARCHS,
-            neural_options={"imdb": ["--epochs", "1", "--max-len", "100"], "*": ["--epochs", "2"]},
-            neural_train_rows={"imdb": 4000})
+            neural_options={"imdb": ["--epochs", "2", "--max-len", "128"], "*": []})
 QUICK = Plan(quick=True, sizes={"train": 1500, "dev": 500, "test": 1000}, throughput_docs=500,
              archs=("logreg", "nbsvm", "nb", "gru"), neural_options={"*": ["--epochs", "1", "--max-len", "64"]},
              cold_repeats=3, fasttext_grid={"lr": [0.1, 1.0], "epoch": [5, 25]})
@@ -109,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--fasttext-grid", help="fastText dev grid, e.g. 'lr=0.1,0.5,1.0;epoch=5,25' (the default)")
     add("--sklearn-grid", help="scikit-learn dev grid, e.g. 'C=0.3,1,3,10,30' (the default)")
     add("--cold-repeats", type=int, help="fresh processes per cold-start median (default: 5; quick 3)")
+    add("--threads", type=int, default=1, help="OMP/OPENBLAS/MKL_NUM_THREADS of every tool's processes "
+        "(default: 1; 0: the libraries' own defaults)")
     add("--seed", type=int, default=13, help="seed of splits, samples and every tool (default: 13)")
     add("--out", type=Path, default=REPO_ROOT / "benchmarks" / "results", help="folder of raw JSON results")
     add("--markdown", type=Path, default=REPO_ROOT / "BENCHMARKS.md", help="report file (default: BENCHMARKS.md)")
@@ -241,7 +242,7 @@ def run_benchmark(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, An
     results_file = args.out / f"{stamp}.json"
     workdir = Path(tempfile.mkdtemp(prefix="sentikit-bench-"))
     ctx = Context(workdir=workdir, seed=args.seed, cold_repeats=plan.cold_repeats, timeout=args.timeout,
-                  keep_models=args.keep_temp)
+                  keep_models=args.keep_temp, threads=args.threads)
     load_start = load_average()
     started = time.perf_counter()
     rows: list[dict[str, Any]] = []
@@ -261,7 +262,8 @@ def run_benchmark(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, An
             shutil.rmtree(workdir, ignore_errors=True)
     result: dict[str, Any] = {
         "meta": {"date": date, "command": "python benchmarks/run.py " + shlex.join(argv), "quick": plan.quick,
-                 "seed": args.seed, "cold_repeats": plan.cold_repeats, "machine": machine_info(),
+                 "seed": args.seed, "threads": args.threads, "cold_repeats": plan.cold_repeats,
+                 "machine": machine_info(),
                  "versions": library_versions(), "load_average": {"start": load_start, "end": load_average()},
                  "wall_s": round(time.perf_counter() - started, 1),
                  "results_file": _relative(results_file), "corpora": corpora,

@@ -20,6 +20,7 @@ from benchmarks.corpora import REPO_ROOT, PreparedCorpus
 from benchmarks.measure import cold_start, folder_bytes, run_measured
 from benchmarks.workers import COLD_START_SNIPPETS
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 NEURAL_ARCHS = ("conv1d", "rnn", "lstm", "gru", "birnn", "bilstm", "bigru")
 LINEAR_ARCHS = ("logreg", "nbsvm", "nb")
 MB = 2**20
@@ -41,6 +42,7 @@ class Context:
     cold_repeats: int = 5
     timeout: float = 3 * 3600
     keep_models: bool = False  # models are deleted once measured (fastText's .bin is ~0.8 GB)
+    threads: int = 1  # OpenMP/OpenBLAS/MKL threads of every child process; 0 leaves the libraries' defaults
     log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)
     env: dict[str, str] = field(default_factory=dict)
 
@@ -48,6 +50,8 @@ class Context:
         import os
 
         env = {**os.environ, **self.env}
+        if self.threads > 0:
+            env.update(dict.fromkeys(THREAD_VARIABLES, str(self.threads)))
         env["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         return env
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sentikit.corpus import CorpusOptions, load_labelled
-from sentikit.errors import ModelError
+from sentikit.corpus import CorpusOptions, ReadStats, read_corpus, report_skipped, source_name
+from sentikit.errors import DataError, ModelError
 from sentikit.model import SentimentModel
-from sentikit.training.metrics import classification_report
+from sentikit.training.metrics import report_from_confusion
 
 MODEL_ENV = "SENTIKIT_MODEL"
 
@@ -61,22 +62,37 @@ def _fixed_batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
         yield batch
 
 
-def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = None) -> dict[str, Any]:
+def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = None,
+             batch_size: int = 1024) -> dict[str, Any]:
     """Accuracy, macro-F1, per-class figures and the confusion matrix on a labelled corpus.
 
     Labels the model does not know are counted as errors, listed under `unknown_labels`, and appended to the
-    label list so the confusion matrix shows where they went.
+    label list so the confusion matrix shows where they went. The corpus is streamed in batches and only the
+    confusion counts are kept, so memory does not grow with its size.
     """
-    corpus = load_labelled(data, options)
+    stats = ReadStats()
     labels = list(model.labels)
-    unknown = sorted(set(corpus.labels) - set(labels))
+    # (gold label, predicted index) -> count; gold labels may include ones the model does not know.
+    counts: dict[tuple[str, int], int] = {}
+    records = read_corpus(data, options, need_labels=True, stats=stats)
+    while batch := list(islice(records, batch_size)):
+        predicted = model.predict_proba([r.text for r in batch]).argmax(axis=1)
+        for record, guess in zip(batch, predicted.tolist()):
+            key = (record.label or "", guess)
+            counts[key] = counts.get(key, 0) + 1
+    name = source_name(data)
+    report_skipped(name, stats)
+    if not counts:
+        raise DataError(f"{name}: no usable rows (every row had an empty text or label)")
+    gold = {label for label, _ in counts}
+    unknown = sorted(gold - set(labels))
     all_labels = labels + unknown
     index = {label: i for i, label in enumerate(all_labels)}
-    probs = model.predict_proba(corpus.texts)
-    y_pred = probs.argmax(axis=1)
-    y_true = np.array([index[y] for y in corpus.labels])
-    report = classification_report(y_true, y_pred, all_labels)
-    report["unknown_labels"] = {lab: int(sum(1 for y in corpus.labels if y == lab)) for lab in unknown}
+    matrix = np.zeros((len(all_labels), len(all_labels)), dtype=np.int64)
+    for (label, guess), n in counts.items():
+        matrix[index[label], guess] += n
+    report = report_from_confusion(matrix, all_labels)
+    report["unknown_labels"] = {lab: int(matrix[index[lab]].sum()) for lab in unknown}
     report["model"] = str(model.path) if model.path else None
-    report["data"] = corpus.source
+    report["data"] = name
     return report

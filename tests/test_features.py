@@ -8,6 +8,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from sentikit.errors import DataError, UsageError
 from sentikit.features.vectorize import (
@@ -166,11 +168,30 @@ def test_prediction_path_imports_neither_scipy_nor_sklearn() -> None:
     code = (
         "import sys, numpy as np\n"
         "from sentikit.features.vectorize import FeatureConfig, LeanVectorizer\n"
+        "from sentikit.models.linear import LinearPredictor, LinearWeights, export\n"
         "cfg = FeatureConfig(encoding='tfidf', char_ngrams=(2, 3))\n"
         "v = LeanVectorizer(cfg, ['a', 'a b', 'b', '\\x01 a', '\\x01a '], np.ones(5, np.float32))\n"
-        "v.transform([['a', 'b'], []])\n"
-        "from sentikit.models.linear import LinearPredictor\n"
+        "w = LinearWeights('nb', np.ones((1, 5), np.float32), np.zeros(1), 'binary_sigmoid', 2)\n"
+        "p = LinearPredictor.from_export(*export(w, v)).predict_proba([['a', 'b'], []])\n"
+        "assert p.shape == (2, 2)\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('scipy', 'sklearn')]\n"
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+TOKENS = st.text(alphabet="abфы😀-'", min_size=1, max_size=3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(train=st.lists(st.lists(TOKENS, max_size=8), min_size=1, max_size=12),
+       unseen=st.lists(st.lists(TOKENS, max_size=8), max_size=6),
+       encoding=st.sampled_from(ENCODINGS), n=st.integers(1, 3))
+def test_lean_matches_sklearn_on_arbitrary_tokens(train: list[list[str]], unseen: list[list[str]],
+                                                  encoding: str, n: int) -> None:
+    cfg = FeatureConfig(encoding=encoding, ngram_max=n, char_ngrams=(1, 3))
+    try:
+        features = fit_vectorizer(train, cfg, keep_estimators=True)
+    except DataError:  # every document empty: nothing to learn, correctly refused
+        assume(False)
+    assert_same(features.lean().transform(unseen + train), sklearn_transform(features, unseen + train))

@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import pytest
+import safetensors.numpy
 
 from sentikit.errors import DataError, ModelError, UsageError
 from sentikit.features.vectorize import FeatureConfig, fit_vectorizer, to_scipy
@@ -15,6 +16,7 @@ from sentikit.models.linear import (
     ARCHS,
     DEFAULT_C,
     DEFAULT_CLASS_WEIGHT,
+    DEFAULT_NB_ALPHA,
     LINEAR_ARCHS,
     LinearConfig,
     LinearPredictor,
@@ -103,6 +105,7 @@ def test_export_round_trip_is_json_and_safetensors_friendly(arch: str) -> None:
     for table in texts.values():
         assert isinstance(table, list) and all(isinstance(s, str) and "\n" not in s for s in table)
     meta = json.loads(json.dumps(meta))
+    arrays = safetensors.numpy.load(safetensors.numpy.save(arrays))  # what a model folder stores
     predictor = LinearPredictor.from_export(arrays, texts, meta)
     expected = predict_proba_lean(*features.lean().transform(docs), weights)
     np.testing.assert_array_equal(predictor.predict_proba(docs), expected)
@@ -119,6 +122,7 @@ def test_config_defaults_and_validation() -> None:
     for arch in ARCHS:
         assert LinearConfig(arch=arch).resolved_C == (DEFAULT_C[arch] or 1.0)
         assert LinearConfig(arch=arch).resolved_class_weight == DEFAULT_CLASS_WEIGHT[arch]
+        assert LinearConfig(arch=arch).resolved_nb_alpha == DEFAULT_NB_ALPHA[arch]
         assert isinstance(default_features(arch), FeatureConfig)
     assert LinearConfig(arch="logreg", C=0.5).resolved_C == 0.5
     for bad in ({"arch": "svm"}, {"C": 0}, {"C": -1.0}, {"class_weight": "auto"}, {"nb_alpha": 0},

@@ -16,6 +16,7 @@ a one-entry-per-line text table.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from functools import partial
@@ -343,9 +344,10 @@ class LeanVectorizer:
     def __init__(self, cfg: FeatureConfig, terms: Sequence[str], idf: np.ndarray | None = None, *,
                  coded: bool = True, blocks: list[Any] | None = None) -> None:
         n = len(terms)
-        n_word = next((i for i, t in enumerate(terms) if t.startswith(CHAR_PREFIX)), n)
-        chars_ok = cfg.char_ngrams is not None and all(t.startswith(CHAR_PREFIX) for t in terms[n_word:])
-        if n_word == 0 or (n_word < n and not chars_ok):
+        # The word block comes first, so the first character gram is found by bisection (a linear scan
+        # would dominate loading a model with a million terms).
+        n_word = bisect_left(terms, True, key=lambda t: t.startswith(CHAR_PREFIX))
+        if n_word == 0 or (n_word < n and cfg.char_ngrams is None):
             raise ValueError("feature terms do not match the configuration")
         if cfg.encoding == "tfidf" and (idf is None or np.shape(idf) != (n,)):
             raise ValueError(f"tfidf features need one idf weight per term ({n}), got {np.shape(idf)}")
@@ -391,7 +393,10 @@ class LeanVectorizer:
             units = texts["word_units"] if kind == "word" else [chr(p) for p in arrays["char_units"]]
             low, high = (1, cfg.ngram_max) if kind == "word" else cfg.char_ngrams or (1, 1)
             blocks.append(_CodedBlock(kind, units, keys, columns, low, high))
-        return cls(cfg, terms, arrays.get("idf"), blocks=blocks)
+        vectorizer = cls(cfg, terms, arrays.get("idf"), blocks=blocks)
+        if vectorizer.n_word_ != n_word:
+            raise ValueError("feature terms do not match the recorded word block")
+        return vectorizer
 
     def transform(self, docs: Sequence[list[str]]) -> CsrParts:
         """CSR parts (indptr int64, indices int32, values float32) of the documents' feature matrix."""

@@ -24,8 +24,11 @@ def confusion_matrix(y_true: Sequence[int], y_pred: Sequence[int], n_classes: in
 def classification_report(y_true: Sequence[int], y_pred: Sequence[int], labels: Sequence[str]) -> dict[str, Any]:
     """Accuracy, macro-F1 and per-class figures; classes with no support count as 0 F1, like scikit-learn's
     `zero_division=0`, but only classes present in y_true or y_pred enter the macro average."""
-    n = len(labels)
-    matrix = confusion_matrix(y_true, y_pred, n)
+    return report_from_confusion(confusion_matrix(y_true, y_pred, len(labels)), labels)
+
+
+def report_from_confusion(matrix: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
+    """`classification_report` from the (C, C) counts alone (so a caller can accumulate them batch by batch)."""
     tp = np.diag(matrix).astype(float)
     predicted = matrix.sum(axis=0).astype(float)
     support = matrix.sum(axis=1).astype(float)

@@ -38,7 +38,7 @@ def test_a_label_with_one_example_trains_and_stays_in_train(rows: list[tuple[str
 
 def test_thousands_of_classes_train(tmp_path: Path) -> None:
     """1500 classes of two documents each: per-class rounding holds none out, so one document of 10% of the
-    classes goes to dev; a linear model trains, and evaluate's table leaves out the 1500 x 1500 matrix."""
+    classes goes to dev; a linear model trains, and its manifest leaves out the 1500 x 1500 matrix."""
     data = [(f"message {i % 1500} about topic{i % 1500} and day{i}", f"class{i % 1500}") for i in range(3000)]
     source = write_csv(tmp_path / "many.csv", data)
     # --max-features keeps the 1500-row weight matrix small (a fast test, not a memory one).
@@ -48,9 +48,20 @@ def test_thousands_of_classes_train(tmp_path: Path) -> None:
     assert len(card["labels"]) == 1500
     assert "confusion" not in card["metrics"]["dev"]  # 1500 x 1500 counts would make a 29 MB manifest
     assert card["training"]["data"]["dev_rows"] == 300 and card["training"]["data"]["train_rows"] == 2700
-    table = cli("evaluate", source, "--model", tmp_path / "m", "--format", "table")
+    report = cli("-q", "evaluate", source, "--model", tmp_path / "m", "--format", "json")
+    assert report.exit_code == 0, report.stderr
+    assert len(json.loads(report.stdout)["per_class"]) == 1500
+
+
+def test_evaluate_table_leaves_out_a_huge_confusion_matrix(corpus: Path, nb_model: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit.cli import cmd_predict
+
+    monkeypatch.setattr(cmd_predict, "MAX_CONFUSION_LABELS", 2)  # as if 3 labels were thousands
+    table = cli("evaluate", corpus, "--model", nb_model, "--format", "table")
     assert table.exit_code == 0, table.stderr
-    assert "confusion matrix not shown for 1500 labels" in table.stderr
+    assert "confusion matrix not shown for 3 labels: use --format json" in table.stderr
+    assert "per class" in table.stdout and "confusion matrix" not in table.stdout
 
 
 def test_every_label_unique_is_a_clear_error(tmp_path: Path) -> None:

@@ -4,12 +4,15 @@ interactive terminal on stdin."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import TINY_NEURAL, leftovers, run_python, sentikit_cmd, snapshot, subprocess_env
@@ -148,19 +151,23 @@ def test_closed_streams(models: Path, tmp_path: Path) -> None:
 
 def test_ctrl_c_during_compare_stops_the_comparison(corpus: Path, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neural training turns Ctrl-C into "stop and keep the best"; compare must not go on to the next model."""
+    """Neural training turns Ctrl-C into "stop, keep the best" (`Fitted.interrupted`); compare must then stop
+    rather than go on to the next architecture. (Ctrl-C inside a neural trainer: tests/test_cli_models.py.)"""
     from conftest import assert_error, cli
 
-    from sentikit.cli import progress
+    from sentikit.training import compare, pipeline
 
-    def interrupt(self: object, event: dict) -> None:
-        if event.get("event") == "batch":
-            raise KeyboardInterrupt
+    def get_trainer(arch: str) -> Callable[[Any], Any]:
+        real = pipeline.get_trainer(arch)
+        if arch != "logreg":
+            return real
+        return lambda inputs: dataclasses.replace(real(inputs), interrupted=True)
 
-    monkeypatch.setattr(progress.TrainingProgress, "handle", interrupt)
-    result = cli("-q", "compare", corpus, "--arch", "nb,gru,logreg", "--keep", tmp_path / "kept", *TINY_NEURAL)
-    assert_error(result, 130, "interrupted while training gru (finished: nb)")
-    assert not (tmp_path / "kept" / "logreg").exists() and not (tmp_path / "kept" / "gru").exists()
+    monkeypatch.setattr(compare, "get_trainer", get_trainer)
+    result = cli("-q", "compare", corpus, "--arch", "nb,logreg,nbsvm", "--keep", tmp_path / "kept")
+    assert_error(result, 130, "interrupted while training logreg (finished: nb)")
+    assert (tmp_path / "kept" / "nb").is_dir()
+    assert not (tmp_path / "kept" / "logreg").exists() and not (tmp_path / "kept" / "nbsvm").exists()
 
 
 _TTY_STDIN = """
