@@ -12,16 +12,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sentikit.errors import DataError, UsageError
+from sentikit.features.lean import LeanVectorizer, bag_of_words_table, to_scipy
 from sentikit.features.vectorize import (
     CHAR_PREFIX,
     ENCODINGS,
     FeatureConfig,
-    LeanVectorizer,
-    bag_of_words_table,
     char_ngrams,
     fit_vectorizer,
     sklearn_transform,
-    to_scipy,
     word_ngrams,
 )
 from sentikit.text import Preprocessor
@@ -167,7 +165,8 @@ def test_bag_of_words_table_and_scipy_export() -> None:
 def test_prediction_path_imports_neither_scipy_nor_sklearn() -> None:
     code = (
         "import sys, numpy as np\n"
-        "from sentikit.features.vectorize import FeatureConfig, LeanVectorizer\n"
+        "from sentikit.features.vectorize import FeatureConfig\n"
+        "from sentikit.features.lean import LeanVectorizer\n"
         "from sentikit.models.linear import LinearPredictor, LinearWeights, export\n"
         "cfg = FeatureConfig(encoding='tfidf', char_ngrams=(2, 3))\n"
         "v = LeanVectorizer(cfg, ['a', 'a b', 'b', '\\x01 a', '\\x01a '], np.ones(5, np.float32))\n"

@@ -11,7 +11,8 @@ import pytest
 import safetensors.numpy
 
 from sentikit.errors import DataError, ModelError, UsageError
-from sentikit.features.vectorize import FeatureConfig, fit_vectorizer, to_scipy
+from sentikit.features.lean import to_scipy
+from sentikit.features.vectorize import FeatureConfig, fit_vectorizer
 from sentikit.models.linear import (
     ARCHS,
     DEFAULT_C,

@@ -13,7 +13,8 @@ from typing import Any
 
 from sentikit.corpus import CorpusOptions, ReadStats, read_corpus, report_skipped, source_name
 from sentikit.errors import OutputError
-from sentikit.features.vectorize import FeatureConfig, bag_of_words_table, display_term, fit_vectorizer
+from sentikit.features.lean import bag_of_words_table, display_term
+from sentikit.features.vectorize import FeatureConfig, fit_vectorizer
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
 
