@@ -97,7 +97,7 @@ CPU time), with `--corpus imdb --archs logreg,gru` and friends:
 
 Total ≈ 75 min on the shared machine, ≈ 45 min on an idle one. Every row includes its cold starts (5 processes),
 the 2,000-text throughput sample (CLI and in-process) and `sentikit evaluate` on the full test split. Lift the
-IMDB cap with `--neural-options ""` when hours are available. Capped rows show their options in the *settings*
+IMDB cap with `--neural-options=""` when hours are available. Capped rows show their options in the *settings*
 column: budgeted runs of the default architecture, not converged models; the goals compare them as run."""
 
 
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default: all; with --quick {','.join(QUICK.archs)})")
     add("--no-tuned", action="store_true", help="skip the best-settings row (benchmarks/best_settings.py)")
     add("--neural-options", help="sentikit train options for every neural row instead of the plan's caps, "
-        "e.g. '--epochs 1 --max-len 64'")
+        "e.g. --neural-options='--epochs 1 --max-len 64' ('' for the defaults)")
     add("--neural-train-rows", type=int, help="cap neural training documents (0: no cap; default: the plan's)")
     add("--throughput-docs", type=int, help="test texts timed for docs/s (default: 2000; quick 500)")
     add("--fasttext-grid", help="fastText dev grid, e.g. 'lr=0.1,0.5,1.0;epoch=5,25' (the default)")

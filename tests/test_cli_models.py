@@ -213,3 +213,11 @@ def test_compare_table(corpus: Path) -> None:
     for row in rows:
         assert 0 <= row["accuracy"] <= 1 and row["parameters"] > 0 and row["artifact_kb"] > 0
         assert row["predict_docs_per_s"] > 0
+
+
+def test_char_ngrams_can_be_switched_off(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    assert run(["train", str(corpus), "--arch", "logreg", "--char-ngrams", "none", "--out", str(out)]).exit_code == 0
+    features = sentikit.load(out).manifest["configs"]["features"]
+    assert features["char_ngrams"] is None
+    assert not (tmp_path / "models").exists()  # an explicit --out leaves ./models alone

@@ -154,6 +154,8 @@ FIT = "Training"
 def parse_range(text: str | None, what: str) -> tuple[int, int] | None:
     if text is None:
         return None
+    if text.strip().lower() in ("none", "off", "0"):
+        return "none"  # type: ignore[return-value]  # FeatureConfig reads it as "no character n-grams"
     try:
         low, _, high = text.partition("-")
         pair = (int(low), int(high or low))
@@ -214,7 +216,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("class_weight", str, "none or balanced (weights classes by inverse frequency).", FIT),
         _opt("feature_encoding", str, "Feature encoding: binary, count, tf or tfidf.", LIN, "--encoding-scheme"),
         _opt("ngram_max", int, "Word n-grams 1..N (1-3).", LIN, min=1, max=3),
-        _opt("char_ngrams", str, "Add character n-grams, e.g. 2-5.", LIN),
+        _opt("char_ngrams", str, "Character n-grams, e.g. 2-5, or none.", LIN),
         _opt("min_df", int, "Minimum document frequency of a term.", LIN, min=1),
         _opt("max_df", float, "Maximum document frequency (share) of a term.", LIN, min=0.0, max=1.0),
         _opt("max_features", int, "Keep the most frequent terms only.", LIN, min=1),

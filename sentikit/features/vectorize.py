@@ -58,6 +58,9 @@ class FeatureConfig:
                              hint=f"choose one of: {', '.join(ENCODINGS)}")
         _int_in("ngram_max", self.ngram_max, 1, MAX_WORD_NGRAM)
         grams = self.char_ngrams
+        if grams in ("none", "off"):  # how the CLI says "no character n-grams" over an arch default
+            object.__setattr__(self, "char_ngrams", None)
+            grams = None
         if grams is not None:
             if isinstance(grams, str) or not isinstance(grams, Sequence) or len(grams) != 2:
                 raise UsageError(f"invalid char_ngrams {grams!r}", hint="expected two integers: min, max")

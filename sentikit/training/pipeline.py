@@ -180,6 +180,7 @@ def train(data: str, *, out: Path | None = None, force: bool = False, settings: 
     settings = settings or TrainSettings()
     trainer = get_trainer(settings.arch)
     check_overrides(settings.arch, overrides or {})
+    defaulted = out is None
     out = out or default_output(data, settings.arch)
     check_output(out, force)
     prepared = prepare(data, settings=settings, prep=prep, corpus_options=corpus_options, dev=dev,
@@ -190,6 +191,7 @@ def train(data: str, *, out: Path | None = None, force: bool = False, settings: 
     prepared.inputs.on_event({"event": "stage", "stage": "saving"})
     path = save_model(out, build_manifest(prepared, settings, fitted, seconds), fitted.arrays, fitted.texts,
                       force=force)
-    _remember_latest(path)
+    if defaulted:  # an explicit --out is the user's own place: leave ./models alone
+        _remember_latest(path)
     return TrainOutcome(path=path, arch=settings.arch, dev_metrics=fitted.dev_metrics, seconds=seconds,
                         interrupted=fitted.interrupted, n_parameters=fitted.n_parameters, fitted=fitted)
