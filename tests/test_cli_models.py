@@ -215,7 +215,8 @@ def test_compare_table(corpus: Path) -> None:
         assert row["predict_docs_per_s"] > 0
 
 
-def test_char_ngrams_can_be_switched_off(corpus: Path, tmp_path: Path) -> None:
+def test_char_ngrams_can_be_switched_off(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     out = tmp_path / "m"
     assert run(["train", str(corpus), "--arch", "logreg", "--char-ngrams", "none", "--out", str(out)]).exit_code == 0
     features = sentikit.load(out).manifest["configs"]["features"]
