@@ -1,0 +1,124 @@
+"""Hyper-parameters of the neural classifiers: the one place where their defaults live.
+
+`NeuralConfig` is a plain dataclass that is validated on construction and round-trips through JSON
+(`to_dict` / `from_dict`), so a saved model folder can rebuild exactly the network it was trained with.
+This module imports neither torch nor numpy: the CLI reads `ARCH_NAMES` for its option choices and the
+numpy inference path reads `NeuralConfig` without paying for torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from sentikit.errors import UsageError
+
+# Architecture name -> (recurrent cell, bidirectional forced on). `conv1d` has no cell. The torch registry
+# (`sentikit.models.nets.ARCHITECTURES`) and the numpy forward pass both resolve names through this table.
+_CELLS: dict[str, tuple[str | None, bool]] = {
+    "conv1d": (None, False),
+    "rnn": ("rnn", False),
+    "lstm": ("lstm", False),
+    "gru": ("gru", False),
+    "birnn": ("rnn", True),
+    "bilstm": ("lstm", True),
+    "bigru": ("gru", True),
+}
+ARCH_NAMES: tuple[str, ...] = tuple(_CELLS)
+COMBINE_MODES: tuple[str, ...] = ("concat", "max", "mean")
+POOL_MODES: tuple[str, ...] = ("last", "max", "mean", "maxmean")
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise UsageError(f"invalid {name} {value!r}", hint=f"choose one of: {', '.join(choices)}")
+
+
+def _positive_int(name: str, value: Any) -> None:
+    # bool is an int subclass; `hidden_size=True` is a bug, not a size.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UsageError(f"invalid {name} {value!r}", hint="expected a positive integer")
+
+
+@dataclass
+class NeuralConfig:
+    """Shape of a neural classifier. Recurrent nets ignore the conv fields and `conv1d` ignores
+    `hidden_size`, `num_layers`, `bidirectional`, `combine` and `pool` (it always max-pools)."""
+
+    arch: str = "gru"
+    embed_dim: int = 128
+    hidden_size: int = 128
+    num_layers: int = 1
+    dropout: float = 0.3  # before the output layer and between recurrent layers; tune later
+    # Spatial dropout on the embedded sequence (training only): each document loses whole embedding
+    # channels, so the net cannot lean on a few memorised word features. No weights; inference ignores it.
+    embed_dropout: float = 0.2
+    bidirectional: bool = False  # the bi* architectures force it on
+    combine: str = "concat"  # how the two directions merge: concat doubles the width, max/mean keep it
+    pool: str = "maxmean"  # readout over time: last state, masked max, masked mean, or max ++ mean
+    conv_widths: tuple[int, ...] = (3, 4, 5)
+    conv_filters: int = 128
+
+    def __post_init__(self) -> None:
+        _choice("architecture", self.arch, ARCH_NAMES)
+        _choice("combine mode", self.combine, COMBINE_MODES)
+        _choice("pool mode", self.pool, POOL_MODES)
+        for name in ("embed_dim", "hidden_size", "num_layers", "conv_filters"):
+            _positive_int(name, getattr(self, name))
+        if not isinstance(self.bidirectional, bool):
+            raise UsageError(f"invalid bidirectional {self.bidirectional!r}", hint="expected true or false")
+        for name in ("dropout", "embed_dropout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+                raise UsageError(f"invalid {name} {value!r}", hint="expected a number in [0, 1)")
+            setattr(self, name, float(value))
+        if isinstance(self.conv_widths, (str, bytes)) or not isinstance(self.conv_widths, (list, tuple)):
+            raise UsageError(f"invalid conv_widths {self.conv_widths!r}", hint="expected a list like 3,4,5")
+        self.conv_widths = tuple(self.conv_widths)
+        if not self.conv_widths:
+            raise UsageError("conv_widths is empty", hint="expected at least one filter width, e.g. 3,4,5")
+        for width in self.conv_widths:
+            _positive_int("conv width", width)
+
+    @property
+    def cell(self) -> str | None:
+        """The recurrent cell ("rnn", "lstm", "gru"), or None for convolutional nets."""
+        return _CELLS[self.arch][0]
+
+    @property
+    def is_bidirectional(self) -> bool:
+        """Whether the recurrent layers also read right-to-left (bi* names force it on)."""
+        cell, forced = _CELLS[self.arch]
+        return cell is not None and (forced or self.bidirectional)
+
+    @property
+    def layer_width(self) -> int:
+        """Width of one recurrent layer's output sequence, after combining directions."""
+        doubled = self.is_bidirectional and self.combine == "concat"
+        return self.hidden_size * (2 if doubled else 1)
+
+    @property
+    def feature_width(self) -> int:
+        """Width of the pooled vector that feeds the output layer."""
+        if self.cell is None:
+            return self.conv_filters * len(self.conv_widths)
+        return self.layer_width * (2 if self.pool == "maxmean" else 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (tuples become lists)."""
+        data = asdict(self)
+        data["conv_widths"] = list(self.conv_widths)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NeuralConfig:
+        """Inverse of `to_dict`; missing keys take their defaults, unknown keys are an error."""
+        if not isinstance(data, dict):
+            raise UsageError(f"neural config must be a mapping, got {type(data).__name__}")
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise UsageError(
+                f"unknown neural config key(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}"
+            )
+        return cls(**data)

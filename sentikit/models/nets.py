@@ -1,0 +1,210 @@
+"""Torch modules of the neural classifiers and the `ARCHITECTURES` registry that builds them by name.
+
+Every network maps right-padded token ids (B, T) plus true lengths (B,) to logits (B, C), and padding never
+changes the result for a sequence: recurrent nets only read valid positions into their readout and
+convolutions only pool windows that start on a real token. Id 0 is PAD and id 1 is UNK.
+
+Recurrent layers run `nn.RNN/LSTM/GRU` over the whole padded batch (no `pack_padded_sequence`, which is
+~5x slower on CPU). A left-to-right pass is causal, so positions < length never see the padding; the
+right-to-left pass reverses each sequence *within its own length* so it too starts on real tokens.
+`sentikit.models.numpy_forward` mirrors these modules with the same state_dict names; keep them in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sentikit.models.config import NeuralConfig
+
+PAD_ID = 0
+UNK_ID = 1
+
+_CELL_CLASSES: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def valid_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
+    """(B,) lengths -> (B, T) bool, True on real tokens."""
+    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
+
+
+def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each row's first `length` steps and leave its padding in place: (B, T, D) -> (B, T, D).
+
+    The map is its own inverse, so the same call turns the backward pass's outputs back into reading order.
+    """
+    positions = torch.arange(x.shape[1], device=x.device)[None, :]  # (1, T)
+    last = lengths[:, None] - 1  # (B, 1)
+    index = torch.where(positions <= last, last - positions, positions)  # (B, T)
+    return x.gather(1, index[:, :, None].expand(-1, -1, x.shape[2]))
+
+
+def combine_directions(forward: torch.Tensor, backward: torch.Tensor | None, mode: str) -> torch.Tensor:
+    """Merge the two directions' (..., H) features: concat -> (..., 2H), max/mean -> (..., H).
+    A unidirectional layer (backward None) passes its forward features through."""
+    if backward is None:
+        return forward
+    if mode == "concat":
+        return torch.cat([forward, backward], dim=-1)
+    if mode == "max":
+        return torch.maximum(forward, backward)
+    return (forward + backward) / 2
+
+
+def spatial_dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Drop whole channels per document: (B, T, E) times a (B, 1, E) Bernoulli mask scaled by 1/(1-p)."""
+    if not training or p == 0.0:
+        return x
+    keep = x.new_empty(x.shape[0], 1, x.shape[2]).bernoulli_(1.0 - p)
+    return x * keep / (1.0 - p)
+
+
+def masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Max over valid time steps: (B, T, D), (B, T) -> (B, D). Every row has at least one valid step."""
+    return x.masked_fill(~mask[:, :, None], float("-inf")).amax(dim=1)
+
+
+def masked_mean(x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Mean over valid time steps: (B, T, D), (B, T), (B,) -> (B, D)."""
+    total = x.masked_fill(~mask[:, :, None], 0.0).sum(dim=1)
+    return total / lengths[:, None].to(x.dtype)
+
+
+class RecurrentLayer(nn.Module):
+    """One recurrent layer: a left-to-right RNN and, if bidirectional, a separate right-to-left one.
+
+    Returns both directions' output sequences (B, T, H) so the classifier can combine them per position and
+    read the backward direction's final state (its output at position 0) for `pool="last"`.
+    """
+
+    def __init__(self, cell: str, input_size: int, hidden_size: int, bidirectional: bool) -> None:
+        super().__init__()
+        rnn_class = _CELL_CLASSES[cell]
+        self.fwd = rnn_class(input_size, hidden_size, num_layers=1, batch_first=True)
+        self.bwd = (
+            rnn_class(input_size, hidden_size, num_layers=1, batch_first=True) if bidirectional else None
+        )
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        forward_out, _ = self.fwd(x)  # (B, T, H); positions >= length hold junk that readouts mask out
+        if self.bwd is None:
+            return forward_out, None
+        backward_out, _ = self.bwd(reverse_within_length(x, lengths))  # (B, T, H) in reversed order
+        return forward_out, reverse_within_length(backward_out, lengths)
+
+
+class RecurrentClassifier(nn.Module):
+    """Embedding -> stacked recurrent layers -> pooled readout -> dropout -> linear."""
+
+    def __init__(
+        self, cfg: NeuralConfig, vocab_size: int, num_classes: int, cell: str, bidirectional: bool
+    ) -> None:
+        super().__init__()
+        self.combine = cfg.combine
+        self.pool = cfg.pool
+        self.embed_dropout = cfg.embed_dropout
+        self.embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=PAD_ID)
+        width = cfg.hidden_size * (2 if bidirectional and cfg.combine == "concat" else 1)
+        self.layers = nn.ModuleList(
+            RecurrentLayer(cell, cfg.embed_dim if i == 0 else width, cfg.hidden_size, bidirectional)
+            for i in range(cfg.num_layers)
+        )
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(width * (2 if cfg.pool == "maxmean" else 1), num_classes)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        x = spatial_dropout(self.embedding(ids), self.embed_dropout, self.training)  # (B, T, E)
+        for i, layer in enumerate(self.layers):
+            if i > 0:
+                x = self.dropout(x)  # between layers, like nn.GRU(dropout=...)
+            forward_out, backward_out = layer(x, lengths)  # (B, T, H) each
+            x = combine_directions(forward_out, backward_out, self.combine)  # (B, T, D)
+        return self.head(self.dropout(self._readout(x, forward_out, backward_out, lengths)))
+
+    def _readout(
+        self,
+        x: torch.Tensor,
+        forward_out: torch.Tensor,
+        backward_out: torch.Tensor | None,
+        lengths: torch.Tensor,
+    ) -> torch.Tensor:
+        """Pool the last layer over time: (B, T, D) -> (B, D), or (B, 2D) for maxmean."""
+        if self.pool == "last":
+            last = (lengths - 1)[:, None, None].expand(-1, 1, forward_out.shape[2])  # (B, 1, H)
+            final = forward_out.gather(1, last).squeeze(1)  # (B, H): left-to-right state after the last token
+            if backward_out is None:
+                return final
+            # The right-to-left pass ends on the first token, so its final state sits at position 0.
+            return combine_directions(final, backward_out[:, 0], self.combine)
+        mask = valid_mask(lengths, x.shape[1])  # (B, T)
+        if self.pool == "max":
+            return masked_max(x, mask)
+        if self.pool == "mean":
+            return masked_mean(x, mask, lengths)
+        return torch.cat([masked_max(x, mask), masked_mean(x, mask, lengths)], dim=-1)
+
+
+class ConvClassifier(nn.Module):
+    """Embedding -> Conv1d per filter width -> ReLU -> masked global max pool -> concat -> dropout -> linear.
+
+    A window of width w at position j covers tokens j..j+w-1; only windows that start on a real token are
+    pooled, and the input is zero-padded on the right so a sequence shorter than the widest filter still has
+    `length` windows.
+    """
+
+    def __init__(self, cfg: NeuralConfig, vocab_size: int, num_classes: int) -> None:
+        super().__init__()
+        self.widths = tuple(cfg.conv_widths)
+        self.embed_dropout = cfg.embed_dropout
+        self.embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=PAD_ID)
+        self.convs = nn.ModuleList(nn.Conv1d(cfg.embed_dim, cfg.conv_filters, w) for w in self.widths)
+        self.dropout = nn.Dropout(cfg.dropout)
+        self.head = nn.Linear(cfg.conv_filters * len(self.widths), num_classes)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        T = ids.shape[1]
+        mask = valid_mask(lengths, T)  # (B, T)
+        # Zero the padding explicitly rather than trusting the PAD row of the embedding to stay zero
+        # (pretrained vectors or a hand-edited state_dict could change it).
+        x = self.embedding(ids) * mask[:, :, None]  # (B, T, E)
+        x = spatial_dropout(x, self.embed_dropout, self.training)
+        x = F.pad(x.transpose(1, 2), (0, max(self.widths) - 1))  # (B, E, T + wmax - 1)
+        pooled = []
+        for conv in self.convs:
+            windows = F.relu(conv(x)[:, :, :T])  # (B, F, T): window j starts at token j
+            pooled.append(windows.masked_fill(~mask[:, None, :], float("-inf")).amax(dim=2))  # (B, F)
+        return self.head(self.dropout(torch.cat(pooled, dim=1)))
+
+
+def _recurrent(cell: str, force_bidirectional: bool) -> Callable[[NeuralConfig, int, int], nn.Module]:
+    def build(cfg: NeuralConfig, vocab_size: int, num_classes: int) -> nn.Module:
+        return RecurrentClassifier(
+            cfg, vocab_size, num_classes, cell, force_bidirectional or cfg.bidirectional
+        )
+
+    return build
+
+
+# name -> builder(config, vocab_size, num_classes). Names match `sentikit.models.config.ARCH_NAMES`.
+ARCHITECTURES: dict[str, Callable[[NeuralConfig, int, int], nn.Module]] = {
+    "conv1d": ConvClassifier,
+    "rnn": _recurrent("rnn", False),
+    "lstm": _recurrent("lstm", False),
+    "gru": _recurrent("gru", False),
+    "birnn": _recurrent("rnn", True),
+    "bilstm": _recurrent("lstm", True),
+    "bigru": _recurrent("gru", True),
+}
+
+
+def build_model(cfg: NeuralConfig, vocab_size: int, num_classes: int) -> nn.Module:
+    """Build the network named by `cfg.arch` (the name was validated by NeuralConfig)."""
+    return ARCHITECTURES[cfg.arch](cfg, vocab_size, num_classes)
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Number of trainable scalars."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
