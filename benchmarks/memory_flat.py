@@ -74,12 +74,12 @@ def _hwm_kb(pid: int) -> int:
     return 0
 
 
-def measure(args: list[str], stdin_path: Path | None) -> tuple[float, float, float]:
-    """Run `sentikit ARGS` (stdout to /dev/null): (wall s, CPU s, peak RSS MB)."""
+def measure(args: list[str], stdin_path: Path | None, cwd: Path) -> tuple[float, float, float]:
+    """Run `sentikit ARGS` in `cwd` (stdout to /dev/null): (wall s, CPU s, peak RSS MB)."""
     cmd = [sys.executable, "-m", "sentikit", "-q", *args]
     stdin = stdin_path.open("rb") if stdin_path else subprocess.DEVNULL
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
     hwm = 0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -118,7 +118,9 @@ def main() -> None:
     model = opts.model
     if {"predict", "evaluate"} & set(commands) and model is None:
         model = tmp / f"model-{opts.arch}"
-        measure(["train", str(REPO / "data" / "reviews_en.csv"), "--arch", opts.arch, "--out", str(model)], None)
+        # In tmp, like every run: training remembers its model in ./models/.latest, which must not be the repo's.
+        measure(["train", str(REPO / "data" / "reviews_en.csv"), "--arch", opts.arch, "--out", str(model)], None,
+                tmp)
     rows = []
     try:
         for size in sizes:
@@ -131,7 +133,7 @@ def main() -> None:
                 docs = int((tmp / f"{path.name}.docs").read_text())
                 args = {"preprocess": ["preprocess", str(path)], "predict": ["predict", "--model", str(model)],
                         "evaluate": ["evaluate", str(path), "--model", str(model), "--format", "json"]}[command]
-                wall, cpu, peak = measure(args, path if command == "predict" else None)
+                wall, cpu, peak = measure(args, path if command == "predict" else None, tmp)
                 rows.append((command, size, docs, wall, cpu, peak))
                 print(f"  {command:<10} {size:>6} MB  {docs:>10,} docs  {wall:8.1f} s wall  {cpu:8.1f} s CPU  "
                       f"peak RSS {peak:7.1f} MB", flush=True)
