@@ -306,6 +306,8 @@ def _write_and_swap(
             try:
                 weights_path = tmp / WEIGHTS_FILE
                 st_numpy.save_file(arrays, weights_path)
+                # safetensors creates the file 0600; a model folder is meant to be shared like its other files.
+                weights_path.chmod(0o644 & ~_umask())
                 sha256 = _sha256_file(weights_path, fsync=True)
                 files: dict[str, dict[str, Any]] = {
                     WEIGHTS_FILE: {"sha256": sha256, "bytes": weights_path.stat().st_size}
@@ -437,6 +439,12 @@ def _sha256_file(file_path: Path, *, fsync: bool = False) -> str:
         if fsync:
             os.fsync(handle.fileno())
     return digest.hexdigest()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_file(file_path: Path, data: bytes) -> None:
