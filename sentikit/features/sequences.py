@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from sentikit.configs import reject_unknown_keys
 from sentikit.errors import UsageError
 
 PAD, UNK = "<pad>", "<unk>"
@@ -46,13 +47,7 @@ class SequenceConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SequenceConfig:
-        known = [f.name for f in fields(cls)]
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise UsageError(
-                f"unknown sequence config key(s): {', '.join(unknown)}",
-                hint=f"valid keys: {', '.join(known)}",
-            )
+        reject_unknown_keys(cls, data, "sequence")
         return cls(**data)
 
 

@@ -15,13 +15,14 @@ a one-entry-per-line text table.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sentikit.configs import reject_unknown_keys
 from sentikit.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -84,11 +85,7 @@ class FeatureConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeatureConfig:
-        known = [f.name for f in fields(cls)]
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise UsageError(f"unknown feature setting(s): {', '.join(unknown)}",
-                             hint=f"valid keys: {', '.join(known)}")
+        reject_unknown_keys(cls, data, "feature")
         values = dict(data)
         if values.get("char_ngrams") is not None:
             values["char_ngrams"] = tuple(values["char_ngrams"])

@@ -8,9 +8,10 @@ numpy inference path reads `NeuralConfig` without paying for torch.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from sentikit.configs import reject_unknown_keys
 from sentikit.errors import UsageError
 
 # Architecture name -> (recurrent cell, bidirectional forced on). `conv1d` has no cell. The torch registry
@@ -115,10 +116,5 @@ class NeuralConfig:
         """Inverse of `to_dict`; missing keys take their defaults, unknown keys are an error."""
         if not isinstance(data, dict):
             raise UsageError(f"neural config must be a mapping, got {type(data).__name__}")
-        known = [f.name for f in fields(cls)]
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise UsageError(
-                f"unknown neural config key(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}"
-            )
+        reject_unknown_keys(cls, data, "neural model")
         return cls(**data)

@@ -17,11 +17,12 @@ neither scipy nor scikit-learn (both are imported lazily, by the trainers only):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from sentikit.configs import reject_unknown_keys
 from sentikit.errors import DataError, ModelError, UsageError
 from sentikit.features.lean import LeanVectorizer
 from sentikit.features.vectorize import FeatureConfig, FittedFeatures
@@ -87,11 +88,7 @@ class LinearConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LinearConfig:
-        known = [f.name for f in fields(cls)]
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise UsageError(f"unknown linear model setting(s): {', '.join(unknown)}",
-                             hint=f"valid keys: {', '.join(known)}")
+        reject_unknown_keys(cls, data, "linear model")
         return cls(**data)
 
 

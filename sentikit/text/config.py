@@ -6,9 +6,10 @@ same preprocessing.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from sentikit.configs import reject_unknown_keys
 from sentikit.errors import UsageError
 
 Lang = Literal["ru", "en", "auto"]
@@ -54,10 +55,7 @@ class PreprocessConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PreprocessConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise UsageError(f"unknown preprocessing setting(s): {', '.join(unknown)}")
+        reject_unknown_keys(cls, data, "preprocessing")
         values = dict(data)
         if "extra_stopwords" in values:
             values["extra_stopwords"] = tuple(values["extra_stopwords"])

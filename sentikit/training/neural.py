@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from sentikit.configs import reject_unknown_keys
 from sentikit.errors import UsageError
 from sentikit.features.sequences import (
     PAD_ID,
@@ -82,12 +83,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        known = [f.name for f in fields(cls)]
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise UsageError(
-                f"unknown training key(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}"
-            )
+        reject_unknown_keys(cls, data, "training")
         return cls(**data)
 
 

@@ -79,7 +79,9 @@ def test_predict_keeps_one_row_per_input_line(models: Path, texts: list[str]) ->
 @FAST
 @given(texts=lines)
 def test_preprocess_writes_one_line_per_document(texts: list[str]) -> None:
-    result = cli("-q", "preprocess", "-", "--format", "jsonl", input="".join(t + "\n" for t in texts).encode())
+    # Plain lines (auto-detection would read a first line starting with "{" as JSONL, by design).
+    result = cli("-q", "preprocess", "-", "--input-format", "txt", "--format", "jsonl",
+                 input="".join(t + "\n" for t in texts).encode())
     assert result.exit_code == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.split("\n")[:-1]]
     assert len(out) == sum(1 for t in _as_read(texts) if t)
