@@ -15,8 +15,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,12 @@ from typing import Any
 import numpy as np
 import safetensors.numpy as st_numpy
 
+from sentikit.durable import Terminated as _Terminated
+from sentikit.durable import fsync_dir as _fsync_dir
+from sentikit.durable import sha256_file as _sha256_file
+from sentikit.durable import sigterm_raises as _sigterm_raises
+from sentikit.durable import umask as _umask
+from sentikit.durable import write_file as _write_file
 from sentikit.errors import ModelError, OutputError
 
 FORMAT_NAME = "sentikit-model"
@@ -39,7 +44,6 @@ _TEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Besides bool and every integer kind, what safetensors can store from numpy (checked before writing).
 _FLOAT_DTYPES = ("float16", "float32", "float64", "complex64")
-_CHUNK = 4 * 1024 * 1024
 _REDO = "re-train or re-save the model"
 
 
@@ -429,73 +433,3 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def _sha256_file(file_path: Path, *, fsync: bool = False) -> str:
-    digest = hashlib.sha256()
-    with open(file_path, "rb+" if fsync else "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-        if fsync:
-            os.fsync(handle.fileno())
-    return digest.hexdigest()
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _write_file(file_path: Path, data: bytes) -> None:
-    with open(file_path, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(folder: Path) -> None:
-    # Makes renames durable on POSIX; Windows cannot open folders this way, and there it is moot.
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-class _Terminated(BaseException):
-    """Raised by the temporary SIGTERM handler; a BaseException so that no `except Exception` swallows it."""
-
-
-@contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Turn SIGTERM into an exception while saving, so the rollback in `_write_and_swap` runs.
-
-    Only the main thread may install handlers, and a process that ignores SIGTERM keeps ignoring it.
-    A second SIGTERM is dropped so it cannot interrupt the rollback; the first is re-sent afterwards.
-    """
-    import signal
-    import threading
-
-    previous = signal.getsignal(signal.SIGTERM)
-    if threading.current_thread() is not threading.main_thread() or previous in (None, signal.SIG_IGN):
-        yield
-        return
-    raised = False
-
-    def handler(signum: int, frame: object) -> None:
-        nonlocal raised
-        if not raised:
-            raised = True
-            raise _Terminated
-
-    signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
