@@ -96,7 +96,7 @@ def stratified_sample(split: Split, n: int | None, seed: int) -> Split:
 def carve_dev(train: Split, seed: int, fraction: float = DEV_FRACTION) -> tuple[Split, Split]:
     """Seeded stratified dev split, with sentikit's own splitter (the one `sentikit train` and
     benchmarks/linear_tuning.py use), so tuned settings were chosen on this very dev set."""
-    from sentikit.corpus import stratified_split
+    from sentikit.splits import stratified_split
 
     train_idx, dev_idx = stratified_split(train.labels, fraction, seed)
     return train.take(train_idx), train.take(dev_idx)

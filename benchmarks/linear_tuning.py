@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sentikit.corpus import load_labelled, stratified_split
+from sentikit.corpus import load_labelled
 from sentikit.features.vectorize import FeatureConfig, fit_vectorizer, sklearn_transform
 from sentikit.models.linear import (
     ARCHS,
@@ -39,6 +39,7 @@ from sentikit.models.linear import (
     predict_proba_lean,
     train_linear,
 )
+from sentikit.splits import stratified_split
 from sentikit.text import PreprocessConfig, Preprocessor
 from sentikit.training.metrics import classification_report
 

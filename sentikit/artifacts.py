@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import safetensors.numpy as st_numpy
 
+from sentikit.artifact_encoding import encode_texts, manifest_bytes, prepare_arrays
 from sentikit.durable import Terminated as _Terminated
 from sentikit.durable import fsync_dir as _fsync_dir
 from sentikit.durable import sha256_file as _sha256_file
@@ -39,11 +40,7 @@ TEXT_SUFFIX = ".txt"
 
 # Keys save_model owns; a caller's values for them are replaced (library_versions is merged instead).
 _RESERVED_KEYS = ("format", "format_version", "sentikit_version", "created", "files")
-# Text table names become file names, so keep them to one harmless path component.
-_TEXT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-# Besides bool and every integer kind, what safetensors can store from numpy (checked before writing).
-_FLOAT_DTYPES = ("float16", "float32", "float64", "complex64")
 _REDO = "re-train or re-save the model"
 
 
@@ -215,8 +212,8 @@ def save_model(
         target = target.resolve()  # replace what the link points at, so the link keeps working
     if not target.name:
         raise OutputError(f"cannot save a model as {target}; pass a folder path such as models/my-model")
-    prepared_arrays = _prepare_arrays(arrays)
-    encoded_texts = {f"{name}{TEXT_SUFFIX}": data for name, data in _encode_texts(texts or {}).items()}
+    prepared_arrays = prepare_arrays(arrays)
+    encoded_texts = {f"{name}{TEXT_SUFFIX}": data for name, data in encode_texts(texts or {}).items()}
     full_manifest = _full_manifest(manifest)
     replacing = _check_target(target, force=force)
     try:
@@ -320,7 +317,7 @@ def _write_and_swap(
                     _write_file(tmp / filename, data)
                     files[filename] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                 manifest["files"] = files
-                _write_file(tmp / MANIFEST_FILE, _manifest_bytes(manifest))  # last: it vouches for the rest
+                _write_file(tmp / MANIFEST_FILE, manifest_bytes(manifest))  # last: it vouches for the rest
                 _fsync_dir(tmp)
                 if replacing:
                     os.rename(target, old)
@@ -350,47 +347,6 @@ def _roll_back(target: Path, tmp: Path, old: Path | None) -> None:
             ) from exc
 
 
-def _prepare_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    prepared: dict[str, np.ndarray] = {}
-    for name, array in arrays.items():
-        if not isinstance(name, str) or not name or name == "__metadata__":
-            raise ValueError(f"invalid array name {name!r}: use a non-empty string other than '__metadata__'")
-        if not isinstance(array, np.ndarray):
-            raise TypeError(f"array {name!r} is a {type(array).__name__}, expected numpy.ndarray")
-        if not (array.dtype.kind in "biu" or array.dtype.name in _FLOAT_DTYPES):
-            raise ValueError(f"array {name!r} has dtype {array.dtype}, which safetensors cannot store")
-        # safetensors copies raw memory from the data pointer, so views (transposes, slices) are compacted;
-        # not np.ascontiguousarray, which turns 0-d arrays into 1-d ones.
-        prepared[name] = array if array.flags.c_contiguous else array.copy(order="C")
-    return prepared
-
-
-def _encode_texts(texts: Mapping[str, Sequence[str]]) -> dict[str, bytes]:
-    encoded: dict[str, bytes] = {}
-    for name, entries in texts.items():
-        if not isinstance(name, str) or not _TEXT_NAME.fullmatch(name):
-            raise ValueError(f"invalid text table name {name!r}: use letters, digits, '_', '-' or '.'")
-        entries = entries if isinstance(entries, (list, tuple)) else list(entries)
-        if not entries:
-            encoded[name] = b""
-            continue
-        try:
-            joined = "\n".join(entries)
-        except TypeError as exc:
-            raise TypeError(f"text table {name!r} must hold only str entries ({exc})") from exc
-        # One count over the joined text is far cheaper than testing a million entries one by one.
-        if joined.count("\n") != len(entries) - 1 or "\r" in joined:
-            bad = next(i for i, entry in enumerate(entries) if "\n" in entry or "\r" in entry)
-            raise ValueError(f"entry {bad} of text table {name!r} contains a line break: {entries[bad]!r}")
-        try:
-            encoded[name] = (joined + "\n").encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise ValueError(
-                f"text table {name!r} holds text that cannot be encoded as UTF-8 ({exc})"
-            ) from exc
-    return encoded
-
-
 def _full_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
     from datetime import datetime, timezone
 
@@ -412,24 +368,5 @@ def _full_manifest(manifest: Mapping[str, Any]) -> dict[str, Any]:
             "safetensors": safetensors.__version__,
         },
     )
-    _manifest_bytes(full)  # fail on unserialisable values now, before any file is written
+    manifest_bytes(full)  # fail on unserialisable values now, before any file is written
     return full
-
-
-def _manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
-    try:
-        text = json.dumps(manifest, indent=2, ensure_ascii=False, default=_json_default)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"model manifest cannot be written as JSON: {exc}") from exc
-    return (text + "\n").encode("utf-8")
-
-
-def _json_default(value: Any) -> Any:
-    # Metrics and configs often carry numpy scalars/arrays and paths; store them as plain JSON values.
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")

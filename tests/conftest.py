@@ -1,9 +1,24 @@
-"""Test-suite settings: under CI, hypothesis runs derandomized so a green run is reproducible."""
+"""Test-suite settings and shared fixtures: under CI, hypothesis runs derandomized so a green run is
+reproducible."""
 
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture(scope="module")
+def torch_single_thread() -> Iterator[None]:
+    """Tiny models gain nothing from intra-op threads, and on a busy 2-core box spinning OpenMP workers make
+    their tests several times slower."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -24,9 +24,9 @@ from sentikit.corpus import (
     load_labelled,
     read_corpus,
     report_skipped,
-    stratified_split,
 )
 from sentikit.errors import DataError, UsageError
+from sentikit.splits import stratified_split
 
 # Texts with the awkward bits: commas, quotes, a tab-free multi-line text, Cyrillic, emoji, a BOM-looking char.
 ROWS = [

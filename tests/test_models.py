@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,14 +21,7 @@ from sentikit.models.numpy_forward import forward_numpy, softmax
 V, C = 40, 3
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_thread() -> Iterator[None]:
-    # Tiny tensors gain nothing from intra-op threads, and on a busy 2-core box spinning OpenMP workers make
-    # these tests ~7x slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("torch_single_thread")
 
 
 def tiny(arch: str, **overrides: object) -> NeuralConfig:

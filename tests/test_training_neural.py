@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import gzip
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-import torch
 
 from sentikit.errors import DataError, UsageError
 from sentikit.features.sequences import SequenceConfig, build_vocabulary, encode, pad_batch
@@ -23,13 +21,7 @@ LABELS = ["neg", "pos"]
 TIMING_KEYS = {"seconds", "docs_per_s"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def single_thread() -> Iterator[None]:
-    # Tiny models gain nothing from intra-op threads; spinning OpenMP workers only slow a busy CI box.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("torch_single_thread")
 
 
 def corpus(n: int, seed: int) -> tuple[list[list[str]], list[int]]:

@@ -161,6 +161,19 @@ def _sigint_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+@contextmanager
+def _surfaced_interrupts() -> Iterator[None]:
+    """Re-raise Ctrl-C and EPIPE as exceptions Typer does not swallow, so `run_safely` reports them."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        raise _Interrupted from exc
+    except OSError as exc:
+        if _is_broken_pipe(exc):
+            raise _BrokenPipe from exc
+        raise
+
+
 class SentikitGroup(typer.core.TyperGroup):
     """Typer group whose `main` never lets a traceback through (unless --debug).
 
@@ -169,24 +182,12 @@ class SentikitGroup(typer.core.TyperGroup):
     """
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with _surfaced_interrupts():
             return super().make_context(*args, **kwargs)
-        except KeyboardInterrupt as exc:
-            raise _Interrupted from exc
-        except OSError as exc:
-            if _is_broken_pipe(exc):
-                raise _BrokenPipe from exc
-            raise
 
     def invoke(self, ctx: Any) -> Any:
-        try:
+        with _surfaced_interrupts():
             return super().invoke(ctx)
-        except KeyboardInterrupt as exc:
-            raise _Interrupted from exc
-        except OSError as exc:
-            if _is_broken_pipe(exc):
-                raise _BrokenPipe from exc
-            raise
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from sentikit.corpus import CorpusOptions, LabelledCorpus, load_labelled, stratified_split
+from sentikit.corpus import CorpusOptions, LabelledCorpus, load_labelled
 from sentikit.errors import DataError, OutputError, UsageError
+from sentikit.splits import stratified_split
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
 from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs, check_overrides

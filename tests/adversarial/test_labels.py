@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import assert_error, cli, write_csv
 
-from sentikit.corpus import stratified_split
+from sentikit.splits import stratified_split
 
 
 def manifest(model: Path) -> dict:
