@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from benchmarks.best_settings import BEST_SETTINGS, merge_options
+from benchmarks.best_settings import BEST_SETTINGS, DEFAULTS_ARE_DEV_BEST, merge_options
 from benchmarks.corpora import DEFAULT_CORPORA, REPO_ROOT, prepare_corpus
 from benchmarks.measure import library_versions, load_average, machine_info, now_stamp
 from benchmarks.report import compute_goals, goals_section, render_markdown, results_table
@@ -64,41 +64,24 @@ class Plan:
 # Full run on a 2-core CPU: IMDB's neural models are capped to ~4-7 minutes each (training + full-test
 # evaluation); see FULL_BUDGET for the measurements behind the caps.
 FULL = Plan(quick=False, sizes=None, throughput_docs=2000, archs=ALL_ARCHS,
-            neural_options={"imdb": ["--epochs", "2", "--max-len", "128"], "*": []})
+            neural_options={"imdb": ["--epochs", "3"], "*": []})
 QUICK = Plan(quick=True, sizes={"train": 1500, "dev": 500, "test": 1000}, throughput_docs=500,
              archs=("logreg", "nbsvm", "nb", "gru"), neural_options={"*": ["--epochs", "2", "--max-len", "128"]},
              cold_repeats=3, fasttext_grid={"lr": [0.1, 1.0], "epoch": [5, 25]})
 
 FULL_BUDGET = """Design of the full run (`python benchmarks/run.py`, no `--quick`): **≤ 90 minutes** on this 2-core
-machine, every tool single-threaded (`--threads 1`). SST-2 and RuSentiTweet run everything at full size and every
-sentikit architecture at its defaults (8 epochs, patience 2). IMDB cannot: at the defaults (max-len 400) one GRU epoch
-over its 22,500 training reviews takes ~3 min here and a BiLSTM epoch ~6 min, so 7 architectures × up to 8 epochs
-would take hours. IMDB's neural rows therefore train on the full train split with `--epochs 2 --max-len 128`
-(`FULL.neural_options` in benchmarks/run.py) and are evaluated on the full test split like every other row.
+machine. SST-2 and RuSentiTweet run everything at full size and every sentikit architecture at its defaults (at most
+10 epochs, patience 2). IMDB cannot: at the defaults (max-len 400) a GRU needs 5-8 epochs of ~1 min each with two
+idle threads (~2 min with one thread or under load) and the bidirectional nets twice that, so 7 architectures would
+take over an hour on IMDB alone. IMDB's neural rows therefore train on the full train split for `--epochs 3` (the
+learning rate still decays to 0, over 3 epochs) and are evaluated on the full test split like every other row; their
+*settings* column shows the cap. Full-length IMDB runs of gru, lstm and conv1d at their defaults are measured
+separately with `sentikit train`/`sentikit evaluate` (README, section Benchmarks).
 
-Calibrated on this machine while it was shared with other work (1-minute load average 4–7 on 2 cores; wall ≈ 1.8×
-CPU time), with `--corpus imdb --archs logreg,gru` and friends:
-
-| measured row | row minutes | notes |
-|---|---|---|
-| IMDB sentikit logreg (defaults) | 4.1 | training 174 s, test 90.65 % |
-| IMDB sentikit gru, `--epochs 2 --max-len 128` | 3.9 | training 199 s, test 84.17 % |
-| IMDB sentikit bilstm, `--epochs 2 --max-len 128` | 6.7 | training 353 s, test 85.56 % |
-| IMDB fastText (6-point dev grid + final fit) | 9.9 | grid 7.1 min; best lr 0.1, epoch 25: test 89.58 % |
-| IMDB scikit-learn (5 C values + final fit) | 2.5 | best C 30: test 90.45 % |
-| SST-2 conv1d / bilstm at defaults | 0.9 / 0.9 | early stopping after 5 epochs |
-| RuSentiTweet conv1d / bilstm at defaults | 0.5 / 0.6 | early stopping after 5 epochs |
-
-| corpus | linear ×3 + tuned | fastText | scikit-learn | neural ×7 | total |
-|---|---|---|---|---|---|
-| IMDB | ~12 min | ~10 min | ~2.5 min | ~30 min (capped as above) | ~55 min |
-| SST-2 | ~2 min | ~1.5 min | ~0.5 min | ~7 min (defaults) | ~11 min |
-| RuSentiTweet | ~2 min | ~1.5 min | ~0.5 min | ~5 min (defaults) | ~9 min |
-
-Total ≈ 75 min on the shared machine, ≈ 45 min on an idle one. Every row includes its cold starts (5 processes),
-the 2,000-text throughput sample (CLI and in-process) and `sentikit evaluate` on the full test split. Lift the
-IMDB cap with `--neural-options=""` when hours are available. Capped rows show their options in the *settings*
-column: budgeted runs of the default architecture, not converged models; the goals compare them as run."""
+Every row includes its cold starts (5 processes), the 2,000-text throughput sample (CLI and in-process) and
+`sentikit evaluate` on the full test split. Pass `--threads 1` (the default) on a shared machine: two threads per
+tool made torch up to 70× slower under load; `--threads 2` is for an otherwise idle machine. Lift the IMDB cap with
+`--neural-options=""` when hours are available."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,8 +172,7 @@ def run_corpus(ctx: Context, root: Path, name: str, plan: Plan, tools: list[str]
         for arch in plan.archs:
             options = plan.neural_caps(name) if arch in NEURAL_ARCHS else []
             jobs.append(("sentikit", (arch, options, f"{arch} (defaults)", "default")))
-        best = BEST_SETTINGS.get(name)
-        if tuned and best:
+        for best in BEST_SETTINGS.get(name, []) if tuned else []:
             caps = plan.neural_caps(name) if best["arch"] in NEURAL_ARCHS else []
             jobs.append(("sentikit", (best["arch"], merge_options(caps, best["options"]), f"{best['arch']} (tuned)",
                                       "tuned")))
@@ -280,7 +262,8 @@ def run_benchmark(args: argparse.Namespace, argv: Sequence[str]) -> dict[str, An
                  "plan": {"archs": list(plan.archs), "sizes": plan.sizes, "throughput_docs": plan.throughput_docs,
                           "neural_options": plan.neural_options, "neural_train_rows": plan.neural_train_rows,
                           "fasttext_grid": plan.fasttext_grid, "sklearn_grid": plan.sklearn_grid},
-                 "best_settings": {k: v for k, v in BEST_SETTINGS.items() if k in names and not args.no_tuned}},
+                 "best_settings": {k: v for k, v in BEST_SETTINGS.items() if k in names and not args.no_tuned},
+                 "defaults_are_dev_best": {k: v for k, v in DEFAULTS_ARE_DEV_BEST.items() if k in names}},
         "rows": rows,
         "goals": compute_goals(rows),
         "preprocess": preprocess,

@@ -109,3 +109,23 @@ def test_stratified_sample_and_merge_options() -> None:
     merged = merge_options(["--epochs", "1", "--max-len", "64"], ["--epochs", "5"])
     assert merged == ["--max-len", "64", "--epochs", "5"]
     assert run.parse_grid("lr=0.1,0.5;epoch=5,25", ("lr", "epoch")) == {"lr": [0.1, 0.5], "epoch": [5, 25]}
+
+
+def _row(corpus: str, arch: str, kind: str, accuracy: float, dev: float, tool: str = "sentikit") -> dict:
+    return {"corpus": corpus, "tool": tool, "arch": arch, "kind": kind, "model": f"{arch} ({kind})",
+            "accuracy": accuracy, "macro_f1": accuracy, "dev_macro_f1": dev, "dev_accuracy": dev}
+
+
+def test_goals_compare_each_default_with_the_tuned_row_of_its_own_architecture() -> None:
+    from benchmarks.report import compute_goals
+
+    rows = [_row("imdb", "logreg", "default", 0.90, 0.91), _row("imdb", "gru", "default", 0.85, 0.86),
+            _row("imdb", "gru", "tuned", 0.88, 0.89), _row("imdb", "logreg", "tuned", 0.93, 0.90),
+            _row("imdb", "fasttext", "peer", 0.89, 0.895, tool="fastText")]
+    goals = compute_goals(rows)
+    pairs = {(g["default"], g["tuned"]): (g["accuracy_points"], g["met"]) for g in goals["defaults_vs_tuned"]}
+    assert pairs == {("logreg (default)", "logreg (tuned)"): (-3.0, False),
+                     ("gru (default)", "gru (tuned)"): (-3.0, False)}
+    best = goals["sentikit_best_vs_fasttext"][0]
+    # chosen by dev macro-F1 (logreg default, 0.91), not by its test score
+    assert best["sentikit"] == "logreg (default)" and best["accuracy_points"] == 1.0 and best["met"] is False

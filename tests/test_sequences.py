@@ -10,6 +10,7 @@ from sentikit.features.sequences import (
     PAD_ID,
     UNK_ID,
     SequenceConfig,
+    aligned_width,
     build_vocabulary,
     encode,
     length_buckets,
@@ -66,6 +67,21 @@ def test_pad_batch_right_pads_and_never_returns_empty_rows() -> None:
     assert ids.dtype == np.int64 and ids.shape == (3, 3)
     assert ids.tolist() == [[5, 6, 7], [UNK_ID, PAD_ID, PAD_ID], [9, PAD_ID, PAD_ID]]
     assert lengths.tolist() == [3, 1, 1]
+
+
+@pytest.mark.parametrize(("width", "aligned"), [(1, 8), (8, 8), (9, 16), (64, 64), (65, 96), (400, 416)])
+def test_aligned_width_rounds_up_to_few_shapes(width: int, aligned: int) -> None:
+    assert aligned_width(width) == aligned
+
+
+def test_aligned_widths_cover_long_reviews_with_few_shapes() -> None:
+    assert len({aligned_width(w) for w in range(1, 401)}) == 19
+
+
+def test_pad_batch_align_pads_to_the_aligned_width_and_keeps_lengths() -> None:
+    ids, lengths = pad_batch([np.arange(2, 12), np.array([5])], align=True)
+    assert ids.shape == (2, 16) and lengths.tolist() == [10, 1]
+    assert ids[0, :10].tolist() == list(range(2, 12)) and not ids[0, 10:].any() and not ids[1, 1:].any()
 
 
 @pytest.mark.parametrize("seeded", [False, True])

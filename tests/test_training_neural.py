@@ -97,6 +97,26 @@ def test_identical_runs_give_identical_history(arch: str) -> None:
     assert strip_timing(c.history) != strip_timing(a.history)
 
 
+def test_weight_average_is_evaluated_and_saved_without_changing_training() -> None:
+    plain, averaged = train(epochs=3, patience=3), train(epochs=3, patience=3, ema=0.9)
+    # Training itself never sees the average: the per-epoch train losses are identical ...
+    assert [r["train_loss"] for r in averaged.history] == [r["train_loss"] for r in plain.history]
+    # ... while dev metrics and the saved weights come from the averaged network.
+    assert [r["dev_loss"] for r in averaged.history] != [r["dev_loss"] for r in plain.history]
+    assert not np.array_equal(averaged.weights["head.weight"], plain.weights["head.weight"])
+    index = {w: i for i, w in enumerate(averaged.vocab)}
+    ids, lengths = pad_batch(encode(DEV[0], index, SEQ)[0])
+    pred = forward_numpy(SMALL, averaged.weights, ids, lengths).argmax(1)
+    assert averaged.dev_metrics is not None
+    assert np.mean(pred == np.array(DEV[1])) == pytest.approx(averaged.dev_metrics["accuracy"])
+
+
+@pytest.mark.parametrize("ema", [-0.1, 1.0, True, "0.9"])
+def test_invalid_weight_average_decay_is_a_usage_error(ema: Any) -> None:
+    with pytest.raises(UsageError, match="ema"):
+        TrainConfig(ema=ema)
+
+
 def test_early_stopping_after_patience_epochs_without_improvement() -> None:
     # lr=0 leaves the network untouched, so dev macro-F1 never improves after epoch 1.
     result = train(epochs=8, patience=2, lr=1e-12, weight_decay=0.0)

@@ -227,6 +227,8 @@ MODEL_OPTIONS = OptionGroup(
         _opt("weight_decay", float, "AdamW weight decay.", FIT, min=0.0),
         _opt("schedule", str, "Learning-rate schedule: linear (decay to 0) or constant.", FIT),
         _opt("clip", float, "Gradient clipping norm (0: off).", FIT, min=0.0),
+        _opt("ema", float, "Average the weights over steps with this decay, e.g. 0.998 (0: off).", FIT,
+             min=0.0, max=0.9999),
         _opt("patience", int, "Early stopping: epochs without dev macro-F1 gain.", FIT, min=1),
         _opt("device", str, "auto, cpu or cuda.", FIT),
         _opt("threads", int, "CPU threads for torch.", FIT, min=1),

@@ -26,7 +26,9 @@ TRUNCATE_MODES: tuple[str, ...] = ("head", "tail", "headtail")
 class SequenceConfig:
     """How documents become id sequences. `max_vocab` counts the two special entries."""
 
-    max_vocab: int = 40000
+    # 20k rather than 40k: the rarer words of a review corpus are mostly names of films, actors and
+    # products, which a net memorises instead of learning sentiment (IMDB GRU dev 90.8 % vs 89.8 %).
+    max_vocab: int = 20000
     min_count: int = 2
     max_len: int = 400
     # Long reviews often state the verdict at the end, so by default keep both the opening and the close.
@@ -91,12 +93,25 @@ def encode(
     return seqs, lengths
 
 
-def pad_batch(seqs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Right-pad id arrays into (B, T) int64 with PAD, T = longest; returns (ids, lengths (B,)).
-    Empty sequences become a single UNK."""
+def aligned_width(width: int) -> int:
+    """`width` rounded up to a multiple of 8 (up to 64) or of 32 (beyond).
+
+    Torch's CPU kernels (oneDNN) cache one compiled primitive per input shape and keep it for the life of the
+    process: with every batch width from 1 to 400, training a Conv1D on IMDB grew to 3.8 GB. Aligned widths
+    leave ~20 distinct shapes (flat memory, slightly faster) for at most 7 or 31 extra padded steps, which the
+    networks mask out.
+    """
+    step = 8 if width <= 64 else 32
+    return -(-width // step) * step
+
+
+def pad_batch(seqs: Sequence[np.ndarray], align: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Right-pad id arrays into (B, T) int64 with PAD, T = longest (or `aligned_width` of it with `align`);
+    returns (ids, lengths (B,)). Empty sequences become a single UNK."""
     seqs = [s if len(s) else np.array([UNK_ID], dtype=np.int64) for s in seqs]
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
-    ids = np.full((len(seqs), int(lengths.max(initial=1))), PAD_ID, dtype=np.int64)
+    width = int(lengths.max(initial=1))
+    ids = np.full((len(seqs), aligned_width(width) if align else width), PAD_ID, dtype=np.int64)
     for row, seq in enumerate(seqs):
         ids[row, : len(seq)] = seq
     return ids, lengths

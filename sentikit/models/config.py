@@ -50,10 +50,12 @@ class NeuralConfig:
     embed_dim: int = 128
     hidden_size: int = 128
     num_layers: int = 1
-    dropout: float = 0.3  # before the output layer and between recurrent layers; tune later
+    # Before the output layer and between recurrent layers. 0.5 with embed_dropout 0.4 and a 20k vocabulary
+    # overfit IMDB later than 0.3/0.2/40k (GRU dev 90.8 % vs 89.8 %) and were even on SST-2/RuSentiTweet dev.
+    dropout: float = 0.5
     # Spatial dropout on the embedded sequence (training only): each document loses whole embedding
     # channels, so the net cannot lean on a few memorised word features. No weights; inference ignores it.
-    embed_dropout: float = 0.2
+    embed_dropout: float = 0.4
     bidirectional: bool = False  # the bi* architectures force it on
     combine: str = "concat"  # how the two directions merge: concat doubles the width, max/mean keep it
     pool: str = "maxmean"  # readout over time: last state, masked max, masked mean, or max ++ mean

@@ -9,7 +9,8 @@ architecture name; `sentikit.models.nets.build_model` is the only place that doe
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -47,6 +48,9 @@ class TrainConfig:
     # (early stopping may end sooner); "constant" keeps it fixed.
     schedule: str = "linear"
     clip: float = 1.0  # max global gradient norm; 0 disables clipping
+    # Exponential moving average of the weights (Polyak averaging), updated after every step; dev metrics,
+    # early stopping and the saved model use the averaged weights. 0 disables it.
+    ema: float = 0.0
     patience: int = 2  # stop after this many epochs without a better dev macro-F1
     class_weight: str = "none"  # "balanced" weighs the loss by inverse class frequency
     seed: int = 13
@@ -63,6 +67,8 @@ class TrainConfig:
             isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
         ):
             raise UsageError(f"invalid threads {self.threads!r}", hint="expected a positive integer")
+        if isinstance(self.ema, bool) or not isinstance(self.ema, (int, float)) or not 0.0 <= self.ema < 1.0:
+            raise UsageError(f"invalid ema {self.ema!r}", hint="expected a number in [0, 1), e.g. 0.998")
         if not self.lr > 0 or self.weight_decay < 0 or self.clip < 0:
             raise UsageError("lr must be > 0, weight_decay and clip >= 0")
         if not 0.0 < self.dev_fraction < 1.0:
@@ -135,7 +141,7 @@ def _class_weights(y: np.ndarray, n_classes: int, mode: str) -> torch.Tensor | N
 def _to_tensors(
     seqs: list[np.ndarray], batch: np.ndarray, device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    ids, lengths = pad_batch([seqs[i] for i in batch])
+    ids, lengths = pad_batch([seqs[i] for i in batch], align=True)  # few distinct shapes: flat memory
     return torch.from_numpy(ids).to(device), torch.from_numpy(lengths).to(device)
 
 
@@ -165,6 +171,41 @@ def _evaluate(
 def _snapshot(model: nn.Module) -> dict[str, np.ndarray]:
     """state_dict as float32 numpy copies (later optimizer steps must not change them)."""
     return {name: t.detach().cpu().numpy().astype(np.float32) for name, t in model.state_dict().items()}
+
+
+class WeightAverage:
+    """Exponential moving average of a model's parameters; `swapped_in` evaluates or snapshots with it.
+
+    The decay warms up as min(decay, (1 + step) / (10 + step)) so the average does not stay anchored to
+    the random initial weights during the first steps.
+    """
+
+    def __init__(self, model: nn.Module, decay: float) -> None:
+        self.decay = decay
+        self.steps = 0
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.averaged = [p.detach().clone() for p in self.params]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.steps += 1
+        decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        for avg, param in zip(self.averaged, self.params):
+            avg.lerp_(param.detach(), 1.0 - decay)
+
+    @contextmanager
+    def swapped_in(self) -> Iterator[None]:
+        """Within the block the model holds the averaged weights; the trained ones come back after."""
+        with torch.no_grad():
+            current = [p.detach().clone() for p in self.params]
+            for param, avg in zip(self.params, self.averaged):
+                param.copy_(avg)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for param, saved in zip(self.params, current):
+                    param.copy_(saved)
 
 
 def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -249,6 +290,7 @@ def train_neural(
         class_weights = class_weights.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     max_norm = train_cfg.clip if train_cfg.clip > 0 else float("inf")  # inf: measure the norm, clip nothing
+    average = WeightAverage(model, train_cfg.ema) if train_cfg.ema > 0 else None
 
     result = NeuralResult(vocab=vocab, weights={}, n_parameters=count_parameters(model), device=device.type)
     best_f1 = -1.0
@@ -270,6 +312,8 @@ def train_neural(
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
+                if average is not None:
+                    average.update()
                 loss_sum += loss.item() * len(batch)
                 seen += len(batch)
                 emit(
@@ -283,9 +327,11 @@ def train_neural(
                     }
                 )
             train_seconds = time.perf_counter() - started
-            dev_loss, report = _evaluate(
-                model, dev_seqs, dev_lengths, y_dev, labels, max(256, train_cfg.batch_size), device
-            )
+            with average.swapped_in() if average is not None else nullcontext():
+                dev_loss, report = _evaluate(
+                    model, dev_seqs, dev_lengths, y_dev, labels, max(256, train_cfg.batch_size), device
+                )
+                snapshot = _snapshot(model)
             row = {
                 "epoch": epoch,
                 "train_loss": loss_sum / seen,
@@ -299,7 +345,7 @@ def train_neural(
             result.history.append(row)
             if report["macro_f1"] > best_f1:
                 best_f1, stale = report["macro_f1"], 0
-                result.best_epoch, result.dev_metrics, result.weights = epoch, report, _snapshot(model)
+                result.best_epoch, result.dev_metrics, result.weights = epoch, report, snapshot
             else:
                 stale += 1
             emit({"event": "epoch_end", **row})
