@@ -146,12 +146,15 @@ def _preprocess_section(preprocess: dict[str, Any] | None) -> str:
 
 
 def _threads_text(threads: int | None) -> str:
+    fasttext = "fastText trains with 1 thread (its results only repeat with one)"
     if not threads:
-        return "the libraries' defaults (`--threads 0`); fastText trains with 1 thread"
-    return (f"OMP/OPENBLAS/MKL_NUM_THREADS={threads} in every tool's processes, fastText `thread=1` (`--threads`). "
-            "Same models (up to float summation order), steadier timings: on this shared 2-core machine the default "
-            "2 threads made sentikit's torch training up to 70× and its numpy prediction up to 25× slower "
-            "(OpenMP/OpenBLAS threads spinning against other load)")
+        return f"the libraries' defaults (`--threads 0`); {fasttext}"
+    text = f"OMP/OPENBLAS/MKL_NUM_THREADS={threads} in every tool's processes (`--threads`); {fasttext}. "
+    if threads == 1:
+        return text + ("Same models (up to float summation order), steadier timings: on this shared 2-core machine "
+                       "2 threads made sentikit's torch training up to 70× and its numpy prediction up to 25× slower "
+                       "(OpenMP/OpenBLAS threads spinning against other load)")
+    return text + "Meant for an otherwise idle machine; under other load use `--threads 1`"
 
 
 def render_markdown(result: dict[str, Any], budget_text: str) -> str:
