@@ -17,3 +17,10 @@ def reject_unknown_keys(cls: type, data: Any, what: str) -> None:
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise UsageError(f"unknown {what} setting(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}")
+
+
+def fraction_below_one(name: str, value: Any) -> float:
+    """`value` as a float in [0, 1) (dropout rates, averaging decays), else a UsageError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
+        raise UsageError(f"invalid {name} {value!r}", hint="expected a number in [0, 1)")
+    return float(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sentikit.configs import reject_unknown_keys
+from sentikit.configs import fraction_below_one, reject_unknown_keys
 from sentikit.errors import UsageError
 
 # Architecture name -> (recurrent cell, bidirectional forced on). `conv1d` has no cell. The torch registry
@@ -71,10 +71,7 @@ class NeuralConfig:
         if not isinstance(self.bidirectional, bool):
             raise UsageError(f"invalid bidirectional {self.bidirectional!r}", hint="expected true or false")
         for name in ("dropout", "embed_dropout"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-                raise UsageError(f"invalid {name} {value!r}", hint="expected a number in [0, 1)")
-            setattr(self, name, float(value))
+            setattr(self, name, fraction_below_one(name, getattr(self, name)))
         if isinstance(self.conv_widths, (str, bytes)) or not isinstance(self.conv_widths, (list, tuple)):
             raise UsageError(f"invalid conv_widths {self.conv_widths!r}", hint="expected a list like 3,4,5")
         self.conv_widths = tuple(self.conv_widths)

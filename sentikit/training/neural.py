@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sentikit.configs import reject_unknown_keys
+from sentikit.configs import fraction_below_one, reject_unknown_keys
 from sentikit.errors import UsageError
 from sentikit.features.sequences import (
     PAD_ID,
@@ -67,8 +67,7 @@ class TrainConfig:
             isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
         ):
             raise UsageError(f"invalid threads {self.threads!r}", hint="expected a positive integer")
-        if isinstance(self.ema, bool) or not isinstance(self.ema, (int, float)) or not 0.0 <= self.ema < 1.0:
-            raise UsageError(f"invalid ema {self.ema!r}", hint="expected a number in [0, 1), e.g. 0.998")
+        self.ema = fraction_below_one("ema", self.ema)
         if not self.lr > 0 or self.weight_decay < 0 or self.clip < 0:
             raise UsageError("lr must be > 0, weight_decay and clip >= 0")
         if not 0.0 < self.dev_fraction < 1.0:
@@ -331,7 +330,10 @@ def train_neural(
                 dev_loss, report = _evaluate(
                     model, dev_seqs, dev_lengths, y_dev, labels, max(256, train_cfg.batch_size), device
                 )
-                snapshot = _snapshot(model)
+                improved = report["macro_f1"] > best_f1
+                if improved:  # copy the weights that were just evaluated (the average, with --ema)
+                    best_f1, stale = report["macro_f1"], 0
+                    result.best_epoch, result.dev_metrics, result.weights = epoch, report, _snapshot(model)
             row = {
                 "epoch": epoch,
                 "train_loss": loss_sum / seen,
@@ -343,10 +345,7 @@ def train_neural(
                 "docs_per_s": seen / train_seconds,
             }
             result.history.append(row)
-            if report["macro_f1"] > best_f1:
-                best_f1, stale = report["macro_f1"], 0
-                result.best_epoch, result.dev_metrics, result.weights = epoch, report, snapshot
-            else:
+            if not improved:
                 stale += 1
             emit({"event": "epoch_end", **row})
             if stale >= train_cfg.patience:
