@@ -67,7 +67,8 @@ def read_split(corpus: str, split: str) -> tuple[list[str], list[str]]:
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
-    # The real default preprocessing: lowercase, HTML stripped, no stopword removal, no lemmas.
+    # The real default preprocessing: lowercase, HTML stripped, no stopword removal, Russian lemmas (morph=auto).
+    # The grids in benchmarks/results/tune_*.jsonl predate morph=auto and ran on word forms.
     return Preprocessor(PreprocessConfig()).fit().transform(texts)
 
 

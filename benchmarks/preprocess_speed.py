@@ -164,10 +164,11 @@ def bench_b(ru_texts: list[str], repeats: int, rows: list[Row]) -> None:
 # -- (c) ----------------------------------------------------------------------------------------------------------
 
 MODES = {
-    "none": {},
-    "stopwords": {"remove_stopwords": True},
+    "none": {"morph": "none"},
+    "stopwords": {"remove_stopwords": True, "morph": "none"},
     "stems": {"morph": "stem"},
     "lemmas": {"morph": "lemma"},
+    "default": {},  # morph=auto: Russian lemmas, English forms as written
 }
 
 

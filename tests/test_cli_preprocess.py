@@ -84,7 +84,7 @@ def test_trailing_newline_makes_no_difference(tmp_path: Path, fmt: str) -> None:
 
 def test_jsonl_input_keeps_label_and_other_fields() -> None:
     data = '{"review": "Так себе", "sentiment": "neutral", "stars": 3, "meta": {"src": "x"}}\n'
-    result = invoke("preprocess", "-", "--format", "jsonl", input=data)
+    result = invoke("preprocess", "-", "--format", "jsonl", "--morph", "none", input=data)
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {"text": "так себе", "label": "neutral", "stars": "3",
                                          "meta": '{"src": "x"}'}
@@ -102,6 +102,11 @@ def test_preprocessing_options() -> None:
     assert lemmas.stdout == "фильм не понравиться ничего хороший :( <url>\nmovie weren't good\n"
     stems = invoke("preprocess", "-", "--stem", "--lang", "en", input=data)
     assert stems.stdout.splitlines()[1] == "the movi weren't good"
+    default = invoke("preprocess", "-", input=data)  # --morph auto: Russian lemmas, English as written
+    assert default.stdout == "фильм не понравиться ничего хороший :( <url>\nthe movies weren't good\n"
+    forms = invoke("preprocess", "-", "--morph", "none", input=data)
+    assert forms.stdout.splitlines()[0] == "фильмы не понравились ничего хорошего :( <url>"
+    assert invoke("preprocess", "-", "--morph", "stem", "--lang", "en", input=data).stdout == stems.stdout
     chars = invoke("preprocess", "-", "--tokens", "char2", input="Не то\n")
     assert chars.stdout == "не е_ _т то\n"
     numbers = invoke("preprocess", "-", "--numbers-placeholder", input="10 из 10\n")
@@ -185,6 +190,8 @@ def test_missing_file_exits_1(tmp_path: Path) -> None:
         (["--tokens", "char9"], "invalid --tokens 'char9'"),
         (["--input-format", "xls"], "invalid --input-format 'xls'"),
         (["--lemmatize", "--stem"], "mutually exclusive"),
+        (["--morph", "root"], "invalid --morph 'root'"),
+        (["--morph", "none", "--stem"], "--stem contradicts --morph none"),
         (["--encoding", "klingon"], "unknown encoding 'klingon'"),
         (["--bogus"], "No such option: --bogus"),
         (["a.csv", "b.csv"], "unexpected extra argument"),

@@ -35,8 +35,9 @@ REGEN = os.environ.get("SENTIKIT_REGEN_GOLDEN") == "1"
 
 # Hermetic settings: the built-in stopword lists and simplemma, whatever NLTK data this machine has.
 MODES: dict[str, dict[str, object]] = {
-    "tokens": {},
-    "stopwords": {"remove_stopwords": True, "stopword_source": "builtin"},
+    "tokens": {"morph": "none"},
+    "auto": {},  # the default: Russian lemmas, English forms as written
+    "stopwords": {"remove_stopwords": True, "stopword_source": "builtin", "morph": "none"},
     "lemmas": {"morph": "lemma", "en_lemmatizer": "simplemma"},
     "stems": {"morph": "stem"},
     "lemmas_stopwords": {"morph": "lemma", "en_lemmatizer": "simplemma", "remove_stopwords": True,
@@ -163,7 +164,7 @@ def test_drop_negations_removes_them() -> None:
 
 
 def test_extra_stopwords_are_folded_like_the_text() -> None:
-    pre = make(remove_stopwords=True, stopword_source="builtin", extra_stopwords=("Фильм", "ЁЖИК"))
+    pre = make(remove_stopwords=True, stopword_source="builtin", extra_stopwords=("Фильм", "ЁЖИК"), morph="none")
     assert pre.process("Фильм про ёжика и ежика, ёжик") == ["ежика", "ежика"]
 
 
@@ -378,3 +379,12 @@ def test_preprocessing_never_raises(config: PreprocessConfig, text: str) -> None
         assert isinstance(token, str) and token
         assert not any(ch.isspace() for ch in token)  # the txt output joins tokens with spaces
         token.encode("utf-8")  # writable to stdout
+
+
+def test_default_morph_lemmatizes_russian_words_only() -> None:
+    """`morph="auto"` (the default): pymorphy3 lemmas for Cyrillic words, Latin words exactly as `none` leaves them."""
+    text = "Фильмы понравились, the movies were great"
+    assert PreprocessConfig().morph == "auto"
+    auto = tokens_of(text)
+    assert auto[:2] == tokens_of("Фильмы понравились", morph="lemma", lang="ru")
+    assert auto[2:] == tokens_of("the movies were great", morph="none")

@@ -18,7 +18,7 @@ import typer
 
 from sentikit.corpus import INPUT_FORMATS, CorpusOptions
 from sentikit.errors import UsageError
-from sentikit.text.config import LANGS, TOKEN_UNITS, PreprocessConfig
+from sentikit.text.config import LANGS, MORPHS, TOKEN_UNITS, PreprocessConfig
 
 PREP = "Preprocessing"
 READ = "Reading the corpus"
@@ -58,25 +58,34 @@ def with_options(*groups: OptionGroup) -> Callable[[Callable[..., Any]], Callabl
     return decorate
 
 
-def _build_prep(lang: str, lemmatize: bool, stem: bool, tokens: str, remove_stopwords: bool,
+def _build_prep(lang: str, morph: str, lemmatize: bool, stem: bool, tokens: str, remove_stopwords: bool,
                 stopwords: Path | None, drop_negations: bool, number_placeholder: bool) -> PreprocessConfig:
     from sentikit.text.stopwords import read_stopword_file
 
     if lemmatize and stem:
         raise UsageError("--lemmatize and --stem are mutually exclusive")
-    for option, value, choices in (("--lang", lang, LANGS), ("--tokens", tokens, TOKEN_UNITS)):
+    if lemmatize or stem:  # shorthands for --morph lemma / --morph stem
+        shorthand = "lemma" if lemmatize else "stem"
+        if morph not in (_PREP.morph, shorthand):
+            raise UsageError(f"--{'lemmatize' if lemmatize else 'stem'} contradicts --morph {morph}")
+        morph = shorthand
+    for option, value, choices in (("--lang", lang, LANGS), ("--morph", morph, MORPHS),
+                                   ("--tokens", tokens, TOKEN_UNITS)):
         if value not in choices:
             raise UsageError(f"invalid {option} {value!r}", hint=f"choose one of: {', '.join(choices)}")
     extra = tuple(read_stopword_file(stopwords)) if stopwords else ()
     return PreprocessConfig(
         lang=lang,  # type: ignore[arg-type]
-        morph="lemma" if lemmatize else "stem" if stem else "none",
+        morph=morph,  # type: ignore[arg-type]
         tokens=tokens,  # type: ignore[arg-type]
         remove_stopwords=remove_stopwords or bool(extra),
         extra_stopwords=extra,
         keep_negations=not drop_negations,
         number_placeholder=number_placeholder,
     )
+
+
+_PREP = PreprocessConfig()  # the defaults shown in --help come from the config, their only home
 
 
 def _choice_help(text: str, choices: tuple[str, ...]) -> str:
@@ -88,14 +97,17 @@ PREPROCESS_OPTIONS = OptionGroup(
     build=_build_prep,
     params=[
         _param("lang", Annotated[str, typer.Option(help=_choice_help(
-            "Language; auto handles each word by its script.", LANGS), rich_help_panel=PREP)], "auto"),
+            "Language; auto handles each word by its script.", LANGS), rich_help_panel=PREP)], _PREP.lang),
+        _param("morph", Annotated[str, typer.Option(help=_choice_help(
+            "Word forms: auto lemmatizes Russian words only; none keeps forms as written.", MORPHS),
+            rich_help_panel=PREP)], _PREP.morph),
         _param("lemmatize", Annotated[bool, typer.Option(
-            "--lemmatize", help="Lemmatize (pymorphy3 for Russian, simplemma/WordNet for English).",
+            "--lemmatize", help="--morph lemma: pymorphy3 for Russian, simplemma/WordNet for English.",
             rich_help_panel=PREP)], False),
-        _param("stem", Annotated[bool, typer.Option("--stem", help="Snowball stemming.", rich_help_panel=PREP)],
-               False),
+        _param("stem", Annotated[bool, typer.Option(
+            "--stem", help="--morph stem: Snowball stemming.", rich_help_panel=PREP)], False),
         _param("tokens", Annotated[str, typer.Option(help=_choice_help(
-            "Token units: words or 1/2/3-character units.", TOKEN_UNITS), rich_help_panel=PREP)], "word"),
+            "Token units: words or 1/2/3-character units.", TOKEN_UNITS), rich_help_panel=PREP)], _PREP.tokens),
         _param("remove_stopwords", Annotated[bool, typer.Option(
             "--remove-stopwords", help="Remove Russian/English stopwords (negations are kept).",
             rich_help_panel=PREP)], False),
@@ -221,6 +233,8 @@ MODEL_OPTIONS = OptionGroup(
         _opt("max_df", float, "Maximum document frequency (share) of a term.", LIN, min=0.0, max=1.0),
         _opt("max_features", int, "Keep the most frequent terms only.", LIN, min=1),
         _opt("nb_alpha", float, "Smoothing of Naive Bayes / NBSVM ratios.", LIN, min=1e-9),
+        _opt("refit", bool, "After measuring dev, fit the saved model on train + dev (default: on).", LIN,
+             "--refit/--no-refit"),
         _opt("epochs", int, "Maximum epochs.", FIT, min=1),
         _opt("batch_size", int, "Documents per batch.", FIT, min=1),
         _opt("lr", float, "Learning rate (AdamW).", FIT, min=0.0),

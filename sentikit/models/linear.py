@@ -53,9 +53,16 @@ class LinearConfig:
     nb_alpha: float | None = None  # additive smoothing of nb, and of nbsvm's log-count ratios
     nbsvm_beta: float = 1.0  # W&M interpolation w' = (1-beta) mean|w| + beta w; 1 keeps the plain fit
     max_iter: int = 1000
+    # Linear models have no early stopping, so the dev split only measures them. With refit the saved model is
+    # fitted again on train + dev with the same settings: 11 % more data raised dev macro-F1 in 6 of 6
+    # RuSentiTweet checks (80 % vs 90 % of train, logreg and nbsvm, 3 splits; +0.03..+1.1 points). The stored
+    # dev metrics describe the first fit, the one that never saw the dev documents.
+    refit: bool = True
 
     def __post_init__(self) -> None:
         _choice("linear architecture", self.arch, ARCHS)
+        if not isinstance(self.refit, bool):
+            raise UsageError(f"invalid refit {self.refit!r}", hint="expected true or false")
         if self.class_weight is not None:
             _choice("class weight", self.class_weight, CLASS_WEIGHTS)
         if self.C is not None:

@@ -13,11 +13,11 @@ from sentikit.configs import reject_unknown_keys
 from sentikit.errors import UsageError
 
 Lang = Literal["ru", "en", "auto"]
-Morph = Literal["none", "lemma", "stem"]
+Morph = Literal["auto", "none", "lemma", "stem"]
 TokenUnit = Literal["word", "char1", "char2", "char3"]
 
 LANGS: tuple[str, ...] = ("auto", "ru", "en")
-MORPHS: tuple[str, ...] = ("none", "lemma", "stem")
+MORPHS: tuple[str, ...] = ("auto", "none", "lemma", "stem")
 TOKEN_UNITS: tuple[str, ...] = ("word", "char1", "char2", "char3")
 STOPWORD_SOURCES: tuple[str, ...] = ("auto", "builtin", "nltk")
 EN_LEMMATIZERS: tuple[str, ...] = ("auto", "simplemma", "wordnet")
@@ -37,7 +37,12 @@ class PreprocessConfig:
     keep_negations: bool = True  # не/нет/not/n't flip sentiment, so they survive stopword removal
     extra_stopwords: tuple[str, ...] = ()
     stopword_source: str = "auto"  # auto: NLTK's corpus when installed, else the lists shipped with sentikit
-    morph: Morph = "none"  # lemma: pymorphy3 (ru) + an English lemmatizer; stem: Snowball (PyStemmer)
+    # lemma: pymorphy3 (ru) + an English lemmatizer; stem: Snowball (PyStemmer); none: forms as written.
+    # auto: Russian words become pymorphy3 lemmas, other words keep their form. Russian inflection splits one
+    # word into up to two dozen forms, which short texts cannot teach a model one by one: on RuSentiTweet dev
+    # (4 splits) lemmas gave nbsvm +1.5..+5 and every neural architecture +1.7..+5 macro-F1 points, logreg
+    # (whose character n-grams already see morphology) -1.3..+0.6. English inflection is light: left alone.
+    morph: Morph = "auto"
     en_lemmatizer: str = "auto"  # auto: NLTK WordNet when its data is installed, else simplemma
     tokens: TokenUnit = "word"
 

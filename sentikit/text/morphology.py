@@ -1,5 +1,7 @@
 """Lemmatizers and stemmers for Russian and English, chosen by each word's script.
 
+Modes: `lemma`, `stem`, `none`, and `auto` (lemmas for Russian words only; see `PreprocessConfig.morph`).
+
 Russian lemmas: pymorphy3's most probable parse (with the compiled DAWG backend from `pymorphy3[fast]`).
 English lemmas: NLTK's WordNet when its data is installed, otherwise simplemma, which ships its own data.
 Stems: Snowball via PyStemmer (the same algorithm as NLTK's SnowballStemmer, in C).
@@ -96,6 +98,8 @@ class Morphology:
         if self.mode == "none" or not word[0].isalpha():
             return word
         cyrillic = is_cyrillic(word)
+        if self.mode == "auto":
+            return self._ru_lemma(word) if cyrillic else word
         if self.mode == "lemma":
             return self._ru_lemma(word) if cyrillic else self._en_lemma(word)
         return self._ru_stem(word) if cyrillic else self._en_stem(word)

@@ -41,6 +41,7 @@ class Fitted:
     n_parameters: int = 0
     interrupted: bool = False
     best_epoch: int | None = None
+    fit_rows: int | None = None  # documents the saved weights were fitted on, when not just the train part
     library_versions: dict[str, str] = field(default_factory=dict)
 
 
@@ -68,6 +69,7 @@ def _linear_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
     def fit(inputs: TrainInputs) -> Fitted:
         from sentikit.features.vectorize import fit_vectorizer
         from sentikit.models.linear import (
+            Exported,
             LinearConfig,
             LinearPredictor,
             default_features,
@@ -77,17 +79,24 @@ def _linear_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
 
         feature_cfg = _override(default_features(arch), inputs.overrides)
         linear_cfg = _override(LinearConfig(arch=arch), inputs.overrides)  # type: ignore[arg-type]
-        inputs.on_event({"event": "stage", "stage": "vectorizing"})
-        features = fit_vectorizer(inputs.train_docs, feature_cfg)
-        inputs.on_event({"event": "stage", "stage": f"fitting {arch} on {len(features.terms)} features"})
-        weights = train_linear(features.matrix, inputs.train_y, len(inputs.labels), linear_cfg, inputs.seed)
-        arrays, texts, meta = export(weights, features)
-        predictor = LinearPredictor.from_export(arrays, texts, meta)
-        dev = _dev_report(predictor.predict_proba(inputs.dev_docs), inputs)
+
+        def fit_on(docs: list[list[str]], y: np.ndarray, what: str) -> Exported:
+            inputs.on_event({"event": "stage", "stage": f"vectorizing {what}"})
+            features = fit_vectorizer(docs, feature_cfg)
+            inputs.on_event({"event": "stage", "stage": f"fitting {arch} on {len(features.terms)} features"})
+            return export(train_linear(features.matrix, y, len(inputs.labels), linear_cfg, inputs.seed), features)
+
+        arrays, texts, meta = fit_on(inputs.train_docs, inputs.train_y, "the train part")
+        dev = _dev_report(LinearPredictor.from_export(arrays, texts, meta).predict_proba(inputs.dev_docs), inputs)
+        fit_rows = None
+        if linear_cfg.refit and inputs.dev_docs:
+            all_docs = inputs.train_docs + inputs.dev_docs
+            arrays, texts, meta = fit_on(all_docs, np.concatenate([inputs.train_y, inputs.dev_y]), "train + dev")
+            fit_rows = len(all_docs)
         n_params = int(sum(a.size for k, a in arrays.items() if k in ("coef", "intercept")))
         return Fitted(kind="linear", arrays=arrays, texts=texts, meta=meta,
                       configs={"features": feature_cfg.to_dict(), "linear": asdict(linear_cfg)},
-                      dev_metrics=dev, n_parameters=n_params,
+                      dev_metrics=dev, n_parameters=n_params, fit_rows=fit_rows,
                       library_versions=_versions("numpy", "scikit-learn", "scipy"))
 
     return fit
