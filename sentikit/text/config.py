@@ -39,9 +39,10 @@ class PreprocessConfig:
     stopword_source: str = "auto"  # auto: NLTK's corpus when installed, else the lists shipped with sentikit
     # lemma: pymorphy3 (ru) + an English lemmatizer; stem: Snowball (PyStemmer); none: forms as written.
     # auto: Russian words become pymorphy3 lemmas, other words keep their form. Russian inflection splits one
-    # word into up to two dozen forms, which short texts cannot teach a model one by one: on RuSentiTweet dev
-    # (4 splits) lemmas gave nbsvm +1.5..+5 and every neural architecture +1.7..+5 macro-F1 points, logreg
-    # (whose character n-grams already see morphology) -1.3..+0.6. English inflection is light: left alone.
+    # word into up to two dozen forms, which short texts cannot teach a model one by one. RuSentiTweet dev
+    # macro-F1, lemmas vs forms: nbsvm +1.5..+5 points (4 splits); gru/bigru/lstm/conv1d better in 11 of 12
+    # runs (3 splits), -0.3..+5.3; logreg, whose character n-grams already see morphology, -1.3..+0.6 (mean 0).
+    # English inflection is light: left alone.
     morph: Morph = "auto"
     en_lemmatizer: str = "auto"  # auto: NLTK WordNet when its data is installed, else simplemma
     tokens: TokenUnit = "word"
