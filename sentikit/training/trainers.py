@@ -86,13 +86,15 @@ def _linear_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
             inputs.on_event({"event": "stage", "stage": f"fitting {arch} on {len(features.terms)} features"})
             return export(train_linear(features.matrix, y, len(inputs.labels), linear_cfg, inputs.seed), features)
 
-        arrays, texts, meta = fit_on(inputs.train_docs, inputs.train_y, "the train part")
-        dev = _dev_report(LinearPredictor.from_export(arrays, texts, meta).predict_proba(inputs.dev_docs), inputs)
+        exported = fit_on(inputs.train_docs, inputs.train_y, "the train part")
+        dev = _dev_report(LinearPredictor.from_export(*exported).predict_proba(inputs.dev_docs), inputs)
         fit_rows = None
         if linear_cfg.refit and inputs.dev_docs:
+            del exported  # the first fit's vocabulary and weights would otherwise sit through the second fit
             all_docs = inputs.train_docs + inputs.dev_docs
-            arrays, texts, meta = fit_on(all_docs, np.concatenate([inputs.train_y, inputs.dev_y]), "train + dev")
+            exported = fit_on(all_docs, np.concatenate([inputs.train_y, inputs.dev_y]), "train + dev")
             fit_rows = len(all_docs)
+        arrays, texts, meta = exported
         n_params = int(sum(a.size for k, a in arrays.items() if k in ("coef", "intercept")))
         return Fitted(kind="linear", arrays=arrays, texts=texts, meta=meta,
                       configs={"features": feature_cfg.to_dict(), "linear": asdict(linear_cfg)},
