@@ -58,6 +58,9 @@ def with_options(*groups: OptionGroup) -> Callable[[Callable[..., Any]], Callabl
     return decorate
 
 
+_PREP = PreprocessConfig()  # the defaults shown in --help come from the config, their only home
+
+
 def _build_prep(lang: str, morph: str, lemmatize: bool, stem: bool, tokens: str, remove_stopwords: bool,
                 stopwords: Path | None, drop_negations: bool, number_placeholder: bool) -> PreprocessConfig:
     from sentikit.text.stopwords import read_stopword_file
@@ -83,9 +86,6 @@ def _build_prep(lang: str, morph: str, lemmatize: bool, stem: bool, tokens: str,
         keep_negations=not drop_negations,
         number_placeholder=number_placeholder,
     )
-
-
-_PREP = PreprocessConfig()  # the defaults shown in --help come from the config, their only home
 
 
 def _choice_help(text: str, choices: tuple[str, ...]) -> str:

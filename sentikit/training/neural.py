@@ -173,16 +173,16 @@ def _snapshot(model: nn.Module) -> dict[str, np.ndarray]:
 
 
 class WeightAverage:
-    """Exponential moving average of a model's parameters; `swapped_in` evaluates or snapshots with it.
+    """Exponential moving average of a model's trainable parameters; `swapped_in` evaluates or snapshots with it.
 
     The decay warms up as min(decay, (1 + step) / (10 + step)) so the average does not stay anchored to
     the random initial weights during the first steps.
     """
 
-    def __init__(self, model: nn.Module, decay: float) -> None:
+    def __init__(self, params: list[nn.Parameter], decay: float) -> None:
         self.decay = decay
         self.steps = 0
-        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.params = params  # the trainable parameters, as the optimiser sees them
         self.averaged = [p.detach().clone() for p in self.params]
 
     @torch.no_grad()
@@ -289,7 +289,7 @@ def train_neural(
         class_weights = class_weights.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     max_norm = train_cfg.clip if train_cfg.clip > 0 else float("inf")  # inf: measure the norm, clip nothing
-    average = WeightAverage(model, train_cfg.ema) if train_cfg.ema > 0 else None
+    average = WeightAverage(params, train_cfg.ema) if train_cfg.ema > 0 else None
 
     result = NeuralResult(vocab=vocab, weights={}, n_parameters=count_parameters(model), device=device.type)
     best_f1 = -1.0
