@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from sentikit.errors import UsageError
-from sentikit.models.config import ARCH_NAMES, COMBINE_MODES, POOL_MODES, NeuralConfig
+from sentikit.models.config import ARCH_NAMES, COMBINE_MODES, CONV_POOL_MODES, POOL_MODES, NeuralConfig
 from sentikit.models.nets import ARCHITECTURES, build_model, count_parameters
 from sentikit.models.numpy_forward import forward_numpy, softmax
 
@@ -49,6 +49,7 @@ VARIANTS = [(arch, {}) for arch in ARCH_NAMES] + [
 ]
 VARIANTS += [(arch, {"num_layers": 2, "pool": "last"}) for arch in ("gru", "bilstm")]
 VARIANTS += [("gru", {"bidirectional": True, "combine": "mean"}), ("lstm", {"pool": "last"})]
+VARIANTS += [("conv1d", {"conv_pool": pool}) for pool in CONV_POOL_MODES]
 IDS = [f"{arch}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}" for arch, kw in VARIANTS]
 
 
@@ -63,6 +64,10 @@ def test_config_round_trip_and_validation() -> None:
     assert NeuralConfig.from_dict({}) == NeuralConfig()
     with pytest.raises(UsageError, match="valid keys"):
         NeuralConfig.from_dict({"hidden": 3})
+    # Conv1D models saved before `conv_pool` existed max-pooled; other architectures ignore the field.
+    assert NeuralConfig.from_dict({"arch": "conv1d"}).conv_pool == "max"
+    assert NeuralConfig.from_dict({"arch": "conv1d", "conv_pool": "mean"}).conv_pool == "mean"
+    assert NeuralConfig.from_dict({"arch": "gru"}).conv_pool == NeuralConfig().conv_pool
     with pytest.raises(UsageError, match="conv1d"):
         NeuralConfig(arch="transformer")
     for bad in (
@@ -73,6 +78,9 @@ def test_config_round_trip_and_validation() -> None:
         {"conv_widths": ()},
         {"num_layers": True},
         {"bidirectional": "yes"},
+        {"conv_pool": "last"},
+        {"embed_init": 0},
+        {"embed_init": True},
     ):
         with pytest.raises(UsageError):
             NeuralConfig(**bad)
@@ -188,3 +196,12 @@ def test_learns_a_separable_task(arch: str) -> None:
     with torch.no_grad():
         accuracy = (model(ids_t, lengths_t).argmax(1) == y_t).float().mean().item()
     assert accuracy >= 0.9
+
+
+@pytest.mark.parametrize("arch", ["conv1d", "gru"])
+@pytest.mark.parametrize("std", [0.05, 0.5])
+def test_embeddings_start_at_the_configured_scale(arch: str, std: float) -> None:
+    torch.manual_seed(0)
+    weight = ARCHITECTURES[arch](tiny(arch, embed_init=std), 2000, C).embedding.weight.detach()
+    assert torch.all(weight[0] == 0)  # PAD
+    assert weight[1:].std().item() == pytest.approx(std, rel=0.05)

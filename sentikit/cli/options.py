@@ -194,12 +194,13 @@ def _model_choices() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Option → (flag, valid values), checked when the command line is read, before any data is."""
     from sentikit.features.sequences import TRUNCATE_MODES
     from sentikit.features.vectorize import ENCODINGS
-    from sentikit.models.config import COMBINE_MODES, POOL_MODES
+    from sentikit.models.config import COMBINE_MODES, CONV_POOL_MODES, POOL_MODES
 
     return {"class_weight": ("--class-weight", ("none", "balanced")),
             "feature_encoding": ("--encoding-scheme", ENCODINGS),
             "device": ("--device", ("auto", "cpu", "cuda")),  # as sentikit.training.neural accepts
             "combine": ("--combine", COMBINE_MODES), "pool": ("--pool", POOL_MODES),
+            "conv_pool": ("--conv-pool", CONV_POOL_MODES),
             "truncate": ("--truncate", TRUNCATE_MODES)}
 
 
@@ -247,15 +248,17 @@ MODEL_OPTIONS = OptionGroup(
         _opt("device", str, "auto, cpu or cuda.", FIT),
         _opt("threads", int, "CPU threads for torch.", FIT, min=1),
         _opt("embed_dim", int, "Embedding size.", NN, min=1),
+        _opt("embed_init", float, "Standard deviation of the random initial embeddings.", NN, min=1e-9),
         _opt("hidden_size", int, "Recurrent hidden size.", NN, min=1),
         _opt("num_layers", int, "Recurrent layers.", NN, "--layers", min=1),
         _opt("dropout", float, "Dropout before the classifier.", NN, min=0.0, max=0.95),
         _opt("embed_dropout", float, "Spatial dropout of embedding channels.", NN, min=0.0, max=0.95),
         _opt("bidirectional", bool, "Bidirectional recurrent layers.", NN, "--bidirectional/--unidirectional"),
         _opt("combine", str, "How directions combine: concat, max or mean.", NN),
-        _opt("pool", str, "Readout over time: last, max, mean or maxmean.", NN),
+        _opt("pool", str, "Recurrent readout over time: last, max, mean or maxmean.", NN),
         _opt("conv_widths", str, "Conv1D filter widths, e.g. 3,4,5.", NN),
         _opt("conv_filters", int, "Conv1D filters per width.", NN, min=1),
+        _opt("conv_pool", str, "Conv1D readout over the windows: max, mean or maxmean.", NN),
         _opt("max_vocab", int, "Vocabulary size.", NN, min=2),
         _opt("min_count", int, "Minimum count of a vocabulary word.", NN, min=1),
         _opt("max_len", int, "Maximum tokens per document.", NN, min=1),

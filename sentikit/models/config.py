@@ -28,6 +28,7 @@ _CELLS: dict[str, tuple[str | None, bool]] = {
 ARCH_NAMES: tuple[str, ...] = tuple(_CELLS)
 COMBINE_MODES: tuple[str, ...] = ("concat", "max", "mean")
 POOL_MODES: tuple[str, ...] = ("last", "max", "mean", "maxmean")
+CONV_POOL_MODES: tuple[str, ...] = ("max", "mean", "maxmean")
 
 
 def _choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
@@ -44,10 +45,16 @@ def _positive_int(name: str, value: Any) -> None:
 @dataclass
 class NeuralConfig:
     """Shape of a neural classifier. Recurrent nets ignore the conv fields and `conv1d` ignores
-    `hidden_size`, `num_layers`, `bidirectional`, `combine` and `pool` (it always max-pools)."""
+    `hidden_size`, `num_layers`, `bidirectional`, `combine` and `pool` (it reads `conv_pool`)."""
 
     arch: str = "gru"
     embed_dim: int = 128
+    # Standard deviation of the normal initial embeddings (torch's default is 1). Adam moves each weight by
+    # about lr per step, so unit-scale random vectors stay mostly random for epochs; at 0.1 they learn fast.
+    # Mean dev macro-F1 over 3 splits, 1 -> 0.1: RuSentiTweet gru .553 -> .583, lstm .562 -> .578, conv1d
+    # .549 -> .578; SST-2 sentences gru .739 -> .786, lstm .747 -> .789, conv1d .706 -> .781. 0.03 and 0.3 are
+    # within a point of 0.1. IMDB dev: gru 89.6 -> 90.4 %, conv1d 89.2 -> 91.0 % (best epoch 2 of both).
+    embed_init: float = 0.1
     hidden_size: int = 128
     num_layers: int = 1
     # Before the output layer and between recurrent layers. 0.5 with embed_dropout 0.4 and a 20k vocabulary
@@ -61,15 +68,24 @@ class NeuralConfig:
     pool: str = "maxmean"  # readout over time: last state, masked max, masked mean, or max ++ mean
     conv_widths: tuple[int, ...] = (3, 4, 5)
     conv_filters: int = 128
+    # Readout of each filter over the windows. Max alone passes gradient to one window per filter and
+    # document, so it learned slowly: IMDB dev after 5 epochs 85.8 % (max) vs 89.2 % (max ++ mean); mean dev
+    # macro-F1 over 3 splits: RuSentiTweet .512 vs .549, SST-2 sentences .689 vs .706 (unit-scale embeddings).
+    conv_pool: str = "maxmean"
 
     def __post_init__(self) -> None:
         _choice("architecture", self.arch, ARCH_NAMES)
         _choice("combine mode", self.combine, COMBINE_MODES)
         _choice("pool mode", self.pool, POOL_MODES)
+        _choice("conv pool mode", self.conv_pool, CONV_POOL_MODES)
         for name in ("embed_dim", "hidden_size", "num_layers", "conv_filters"):
             _positive_int(name, getattr(self, name))
         if not isinstance(self.bidirectional, bool):
             raise UsageError(f"invalid bidirectional {self.bidirectional!r}", hint="expected true or false")
+        if isinstance(self.embed_init, bool) or not isinstance(self.embed_init, int | float) \
+                or not self.embed_init > 0:
+            raise UsageError(f"invalid embed_init {self.embed_init!r}", hint="expected a positive number")
+        self.embed_init = float(self.embed_init)
         for name in ("dropout", "embed_dropout"):
             setattr(self, name, fraction_below_one(name, getattr(self, name)))
         if isinstance(self.conv_widths, (str, bytes)) or not isinstance(self.conv_widths, (list, tuple)):
@@ -101,7 +117,7 @@ class NeuralConfig:
     def feature_width(self) -> int:
         """Width of the pooled vector that feeds the output layer."""
         if self.cell is None:
-            return self.conv_filters * len(self.conv_widths)
+            return self.conv_filters * len(self.conv_widths) * (2 if self.conv_pool == "maxmean" else 1)
         return self.layer_width * (2 if self.pool == "maxmean" else 1)
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,4 +132,6 @@ class NeuralConfig:
         if not isinstance(data, dict):
             raise UsageError(f"neural config must be a mapping, got {type(data).__name__}")
         reject_unknown_keys(cls, data, "neural model")
+        if data.get("arch") == "conv1d" and "conv_pool" not in data:
+            data = {**data, "conv_pool": "max"}  # saved before conv_pool existed, when conv1d only max-pooled
         return cls(**data)

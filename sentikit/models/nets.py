@@ -73,6 +73,24 @@ def masked_mean(x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> t
     return total / lengths[:, None].to(x.dtype)
 
 
+def pool_over_time(x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor, mode: str) -> torch.Tensor:
+    """Masked "max", "mean" or "maxmean" (max ++ mean) over time: (B, T, D) -> (B, D), or (B, 2D)."""
+    if mode == "max":
+        return masked_max(x, mask)
+    if mode == "mean":
+        return masked_mean(x, mask, lengths)
+    return torch.cat([masked_max(x, mask), masked_mean(x, mask, lengths)], dim=-1)
+
+
+def make_embedding(cfg: NeuralConfig, vocab_size: int) -> nn.Embedding:
+    """Token embedding table with N(0, cfg.embed_init) rows and an all-zero PAD row."""
+    embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=PAD_ID)
+    nn.init.normal_(embedding.weight, std=cfg.embed_init)
+    with torch.no_grad():
+        embedding.weight[PAD_ID].zero_()
+    return embedding
+
+
 class RecurrentLayer(nn.Module):
     """One recurrent layer: a left-to-right RNN and, if bidirectional, a separate right-to-left one.
 
@@ -106,7 +124,7 @@ class RecurrentClassifier(nn.Module):
         self.combine = cfg.combine
         self.pool = cfg.pool
         self.embed_dropout = cfg.embed_dropout
-        self.embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=PAD_ID)
+        self.embedding = make_embedding(cfg, vocab_size)
         width = cfg.hidden_size * (2 if bidirectional and cfg.combine == "concat" else 1)
         self.layers = nn.ModuleList(
             RecurrentLayer(cell, cfg.embed_dim if i == 0 else width, cfg.hidden_size, bidirectional)
@@ -139,16 +157,12 @@ class RecurrentClassifier(nn.Module):
                 return final
             # The right-to-left pass ends on the first token, so its final state sits at position 0.
             return combine_directions(final, backward_out[:, 0], self.combine)
-        mask = valid_mask(lengths, x.shape[1])  # (B, T)
-        if self.pool == "max":
-            return masked_max(x, mask)
-        if self.pool == "mean":
-            return masked_mean(x, mask, lengths)
-        return torch.cat([masked_max(x, mask), masked_mean(x, mask, lengths)], dim=-1)
+        return pool_over_time(x, valid_mask(lengths, x.shape[1]), lengths, self.pool)
 
 
 class ConvClassifier(nn.Module):
-    """Embedding -> Conv1d per filter width -> ReLU -> masked global max pool -> concat -> dropout -> linear.
+    """Embedding -> Conv1d per filter width -> ReLU -> masked pool over windows (`conv_pool`) -> concat ->
+    dropout -> linear.
 
     A window of width w at position j covers tokens j..j+w-1; only windows that start on a real token are
     pooled, and the input is zero-padded on the right so a sequence shorter than the widest filter still has
@@ -158,11 +172,12 @@ class ConvClassifier(nn.Module):
     def __init__(self, cfg: NeuralConfig, vocab_size: int, num_classes: int) -> None:
         super().__init__()
         self.widths = tuple(cfg.conv_widths)
+        self.pool = cfg.conv_pool
         self.embed_dropout = cfg.embed_dropout
-        self.embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=PAD_ID)
+        self.embedding = make_embedding(cfg, vocab_size)
         self.convs = nn.ModuleList(nn.Conv1d(cfg.embed_dim, cfg.conv_filters, w) for w in self.widths)
         self.dropout = nn.Dropout(cfg.dropout)
-        self.head = nn.Linear(cfg.conv_filters * len(self.widths), num_classes)
+        self.head = nn.Linear(cfg.feature_width, num_classes)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         T = ids.shape[1]
@@ -174,8 +189,8 @@ class ConvClassifier(nn.Module):
         x = F.pad(x.transpose(1, 2), (0, max(self.widths) - 1))  # (B, E, T + wmax - 1)
         pooled = []
         for conv in self.convs:
-            windows = F.relu(conv(x)[:, :, :T])  # (B, F, T): window j starts at token j
-            pooled.append(windows.masked_fill(~mask[:, None, :], float("-inf")).amax(dim=2))  # (B, F)
+            windows = F.relu(conv(x)[:, :, :T]).transpose(1, 2)  # (B, T, F): window j starts at token j
+            pooled.append(pool_over_time(windows, mask, lengths, self.pool))  # (B, F) or (B, 2F)
         return self.head(self.dropout(torch.cat(pooled, dim=1)))
 
 

@@ -192,7 +192,7 @@ def _recurrent_features(
 def _conv_features(
     config: NeuralConfig, weights: Weights, ids: np.ndarray, lengths: np.ndarray, active: np.ndarray
 ) -> np.ndarray:
-    """Length-sorted (B, T) ids -> max-pooled convolution features (B, F * len(widths)).
+    """Length-sorted (B, T) ids -> pooled convolution features (B, F * len(widths)), or twice that for maxmean.
 
     A convolution is linear in the embeddings, so each distinct token is multiplied once by every kernel
     offset (one matmul for all widths), and window j of width w sums the rows of tokens j..j+w-1, each at
@@ -220,7 +220,12 @@ def _conv_features(
             acc += table[rows[k : k + T], block + k]
         block += width
         acc += weights[f"convs.{i}.bias"]
-        pooled.append(np.maximum(_pool(acc, lengths, active, "max"), 0))  # max then ReLU == ReLU then max
+        if config.conv_pool == "max":
+            pooled.append(np.maximum(_pool(acc, lengths, active, "max"), 0))  # max then ReLU == ReLU then max
+        else:
+            np.maximum(acc, 0, out=acc)
+            acc *= valid[:, :, None]  # the mean sums all T rows: windows past a row's length must add 0
+            pooled.append(_pool(acc, lengths, active, config.conv_pool))
     return np.concatenate(pooled, axis=1)
 
 
