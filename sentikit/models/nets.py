@@ -115,23 +115,24 @@ class RecurrentLayer(nn.Module):
 
 
 class RecurrentClassifier(nn.Module):
-    """Embedding -> stacked recurrent layers -> pooled readout -> dropout -> linear."""
+    """Embedding -> stacked recurrent layers -> pooled readout -> dropout -> linear. The cell and the
+    directions come from `cfg.arch` (and `cfg.bidirectional`), as `NeuralConfig` resolves them."""
 
-    def __init__(
-        self, cfg: NeuralConfig, vocab_size: int, num_classes: int, cell: str, bidirectional: bool
-    ) -> None:
+    def __init__(self, cfg: NeuralConfig, vocab_size: int, num_classes: int) -> None:
         super().__init__()
+        assert cfg.cell is not None, f"{cfg.arch} is not a recurrent architecture"
         self.combine = cfg.combine
         self.pool = cfg.pool
         self.embed_dropout = cfg.embed_dropout
         self.embedding = make_embedding(cfg, vocab_size)
-        width = cfg.hidden_size * (2 if bidirectional and cfg.combine == "concat" else 1)
         self.layers = nn.ModuleList(
-            RecurrentLayer(cell, cfg.embed_dim if i == 0 else width, cfg.hidden_size, bidirectional)
+            RecurrentLayer(
+                cfg.cell, cfg.embed_dim if i == 0 else cfg.layer_width, cfg.hidden_size, cfg.is_bidirectional
+            )
             for i in range(cfg.num_layers)
         )
         self.dropout = nn.Dropout(cfg.dropout)
-        self.head = nn.Linear(width * (2 if cfg.pool == "maxmean" else 1), num_classes)
+        self.head = nn.Linear(cfg.feature_width, num_classes)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         x = spatial_dropout(self.embedding(ids), self.embed_dropout, self.training)  # (B, T, E)
@@ -194,24 +195,16 @@ class ConvClassifier(nn.Module):
         return self.head(self.dropout(torch.cat(pooled, dim=1)))
 
 
-def _recurrent(cell: str, force_bidirectional: bool) -> Callable[[NeuralConfig, int, int], nn.Module]:
-    def build(cfg: NeuralConfig, vocab_size: int, num_classes: int) -> nn.Module:
-        return RecurrentClassifier(
-            cfg, vocab_size, num_classes, cell, force_bidirectional or cfg.bidirectional
-        )
-
-    return build
-
-
-# name -> builder(config, vocab_size, num_classes). Names match `sentikit.models.config.ARCH_NAMES`.
+# name -> builder(config, vocab_size, num_classes). Names match `sentikit.models.config.ARCH_NAMES`; the
+# recurrent cell and direction of each name live in that module, next to the names.
 ARCHITECTURES: dict[str, Callable[[NeuralConfig, int, int], nn.Module]] = {
     "conv1d": ConvClassifier,
-    "rnn": _recurrent("rnn", False),
-    "lstm": _recurrent("lstm", False),
-    "gru": _recurrent("gru", False),
-    "birnn": _recurrent("rnn", True),
-    "bilstm": _recurrent("lstm", True),
-    "bigru": _recurrent("gru", True),
+    "rnn": RecurrentClassifier,
+    "lstm": RecurrentClassifier,
+    "gru": RecurrentClassifier,
+    "birnn": RecurrentClassifier,
+    "bilstm": RecurrentClassifier,
+    "bigru": RecurrentClassifier,
 }
 
 
