@@ -9,7 +9,9 @@ import numpy as np
 from sentikit.errors import DataError, UsageError
 
 
-def stratified_split(labels: Sequence[str], dev_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(
+    labels: Sequence[str] | Sequence[int], dev_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Seeded stratified split into (train indices, dev indices).
 
     Each class gives round(fraction * count) documents to dev, but always leaves at least one in train;

@@ -3,9 +3,12 @@ reproducible."""
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from tests.artifact_samples import sample_arrays, sample_texts
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
@@ -22,3 +25,11 @@ def torch_single_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    """A small saved model folder (arrays and texts from `tests.artifact_samples`)."""
+    from sentikit.artifacts import save_model
+
+    return save_model(tmp_path / "model", {"labels": ["neg", "pos"]}, sample_arrays(), sample_texts())

@@ -1,11 +1,11 @@
-"""Tests for sentikit.artifacts: round trips, atomic replacement, interruption, and refusing bad folders."""
+"""Tests for sentikit.artifacts: round trips, atomic replacement and interruption (loading bad folders:
+test_artifact_loading.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -19,30 +19,10 @@ import pytest
 import sentikit
 from sentikit import artifacts
 from sentikit.artifacts import FORMAT_VERSION, ModelFolder, is_model_folder, load_model, save_model
-from sentikit.errors import ModelError, OutputError
+from sentikit.errors import OutputError
+from tests.artifact_samples import sample_arrays, sample_texts
 
 REPO_ROOT = Path(artifacts.__file__).resolve().parent.parent
-
-
-def sample_arrays() -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(0)
-    return {
-        "coef": rng.standard_normal((3, 5)).astype(np.float32),
-        "coef_t": rng.standard_normal((4, 6)).astype(np.float32).T,  # a non-contiguous view
-        "ids": np.arange(-3, 7, dtype=np.int64),
-        "offsets": np.array([[1, 2], [3, 4]], dtype=np.int32),
-        "scalar": np.array(2.5, dtype=np.float64),
-        "empty": np.zeros((0, 4), dtype=np.float32),
-        "mask": np.array([True, False, True]),
-    }
-
-
-def sample_texts() -> dict[str, list[str]]:
-    return {
-        "vocab": ["хороший фильм", "not bad at all", "😀", "", "  spaced  ", "ёж", "tab\there"],
-        "labels": ["negative", "neutral", "positive"],
-        "nothing": [],
-    }
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -51,21 +31,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def hidden_leftovers(parent: Path) -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
-
-
-@pytest.fixture
-def saved(tmp_path: Path) -> Path:
-    return save_model(tmp_path / "model", {"labels": ["neg", "pos"]}, sample_arrays(), sample_texts())
-
-
-def rewrite_manifest(folder: Path, **changes: object) -> None:
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    for key, value in changes.items():
-        if value is None:
-            manifest.pop(key, None)
-        else:
-            manifest[key] = value
-    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- round trip
@@ -370,160 +335,3 @@ def test_sigterm_during_save_keeps_old_model(tmp_path: Path, handler: str, retur
     model = load_model(target)
     assert model.manifest["version"] == 1 and model.texts == {"vocab": ["old"]}
     assert hidden_leftovers(tmp_path) == []
-
-
-# ---------------------------------------------------------------------------------------------- load errors
-
-
-def test_load_missing_path(tmp_path: Path) -> None:
-    with pytest.raises(
-        ModelError, match=r"no model at .*nope: train one with `sentikit train` or pass --model"
-    ):
-        load_model(tmp_path / "nope")
-
-
-def test_load_missing_path_points_at_model_left_aside(tmp_path: Path) -> None:
-    (tmp_path / ".m.old-abc123").mkdir()
-    with pytest.raises(ModelError, match=r"previous model at .*\.m\.old-abc123"):
-        load_model(tmp_path / "m")
-
-
-def test_load_file_instead_of_folder(tmp_path: Path) -> None:
-    (tmp_path / "model.bin").write_bytes(b"x")
-    with pytest.raises(ModelError, match="is a file, not a model folder"):
-        load_model(tmp_path / "model.bin")
-
-
-def test_load_folder_without_manifest(tmp_path: Path) -> None:
-    (tmp_path / "m").mkdir()
-    with pytest.raises(ModelError, match="not a sentikit model folder"):
-        load_model(tmp_path / "m")
-
-
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("{not json", "not valid JSON"),
-        ("[1, 2]", "not a JSON object"),
-        ('{"format": "other", "format_version": 1}', "not a sentikit model folder"),
-        ('{"format_version": 1}', "not a sentikit model folder"),
-    ],
-)
-def test_load_bad_manifest(saved: Path, content: str, message: str) -> None:
-    (saved / "manifest.json").write_text(content)
-    with pytest.raises(ModelError, match=message):
-        load_model(saved)
-
-
-def test_load_newer_format_is_refused(saved: Path) -> None:
-    rewrite_manifest(saved, format_version=FORMAT_VERSION + 1)
-    with pytest.raises(
-        ModelError, match=rf"newer sentikit \(format {FORMAT_VERSION + 1}\); upgrade sentikit"
-    ):
-        load_model(saved)
-
-
-@pytest.mark.parametrize("version", [None, 0, -1, "1", True, 1.0])
-def test_load_invalid_format_version(saved: Path, version: object) -> None:
-    rewrite_manifest(saved, format_version=version)
-    with pytest.raises(ModelError, match="no valid format_version"):
-        load_model(saved)
-
-
-@pytest.mark.parametrize(
-    "files",
-    [
-        None,
-        {"../outside.txt": {"sha256": "0" * 64, "bytes": 1}},
-        {"weights.safetensors": {"sha256": "xyz", "bytes": 1}},
-        {"weights.safetensors": {"sha256": "0" * 64, "bytes": -1}},
-        {"vocab.txt": {"sha256": "0" * 64, "bytes": 0}},  # weights not listed
-    ],
-)
-def test_load_malformed_file_table(saved: Path, files: object) -> None:
-    rewrite_manifest(saved, files=files if files is not None else "oops")
-    with pytest.raises(ModelError, match="manifest in"):
-        load_model(saved)
-
-
-@pytest.mark.parametrize("name", ["weights.safetensors", "vocab.txt"])
-def test_load_listed_file_missing(saved: Path, name: str) -> None:
-    (saved / name).unlink()
-    with pytest.raises(ModelError, match=rf"incomplete: {name} is missing"):
-        load_model(saved, verify=False)
-
-
-@pytest.mark.parametrize("name", ["weights.safetensors", "vocab.txt"])
-def test_load_truncated_file(saved: Path, name: str) -> None:
-    data = (saved / name).read_bytes()
-    (saved / name).write_bytes(data[:-3])
-    with pytest.raises(ModelError, match=rf"file .*{name} is corrupt or was modified"):
-        load_model(saved)
-    with pytest.raises(ModelError, match=name):  # even unverified, the damage is noticed when parsing
-        load_model(saved, verify=False)
-
-
-@pytest.mark.parametrize("name", ["weights.safetensors", "labels.txt"])
-def test_load_tampered_file_same_size(saved: Path, name: str) -> None:
-    data = bytearray((saved / name).read_bytes())
-    data[-2] ^= 0x01
-    (saved / name).write_bytes(bytes(data))
-    with pytest.raises(ModelError, match=rf"file .*{name} is corrupt or was modified"):
-        load_model(saved)
-    load_model(saved, verify=False)  # verify=False trusts the bytes, by design
-
-
-def test_load_text_that_is_not_utf8(saved: Path) -> None:
-    (saved / "labels.txt").write_bytes(b"\xff\xfe\n")
-    with pytest.raises(ModelError, match=r"labels\.txt is corrupt"):
-        load_model(saved, verify=False)
-
-
-# ---------------------------------------------------------------------------------------------- no pickle
-
-
-class _CreatesMarker:
-    """Unpickling this creates a file: the proof that something was unpickled."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
-
-    def __reduce__(self) -> tuple:
-        return (open, (str(self.marker), "w"))
-
-
-def evil_pickle(marker: Path) -> bytes:
-    return pickle.dumps(_CreatesMarker(marker))
-
-
-def test_evil_pickle_really_creates_marker(tmp_path: Path) -> None:
-    # Control: without this the tests below could pass with a harmless payload.
-    marker = tmp_path / "control"
-    pickle.loads(evil_pickle(marker)).close()
-    assert marker.exists()
-
-
-@pytest.mark.parametrize("verify", [True, False])
-@pytest.mark.parametrize("manifest_updated", [False, True])
-def test_pickle_in_place_of_weights_is_never_unpickled(
-    saved: Path, tmp_path: Path, verify: bool, manifest_updated: bool
-) -> None:
-    marker = tmp_path / "pwned"
-    payload = evil_pickle(marker)
-    (saved / "weights.safetensors").write_bytes(payload)
-    if manifest_updated:  # an attacker who also fixes the checksum still gets nowhere
-        manifest = json.loads((saved / "manifest.json").read_text(encoding="utf-8"))
-        entry = {"sha256": hashlib.sha256(payload).hexdigest(), "bytes": len(payload)}
-        rewrite_manifest(saved, files={**manifest["files"], "weights.safetensors": entry})
-    with pytest.raises(ModelError, match=r"weights\.safetensors"):
-        load_model(saved, verify=verify)
-    assert not marker.exists()
-
-
-def test_stray_pickle_files_are_ignored(saved: Path, tmp_path: Path) -> None:
-    marker = tmp_path / "pwned"
-    for name in ("evil.pkl", "model.pkl", "weights.pt"):
-        (saved / name).write_bytes(evil_pickle(marker))
-    model = load_model(saved)
-    assert "evil" not in model.arrays and set(model.texts) == {"vocab", "labels", "nothing"}
-    assert not marker.exists()

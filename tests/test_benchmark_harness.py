@@ -129,3 +129,21 @@ def test_goals_compare_each_default_with_the_tuned_row_of_its_own_architecture()
     best = goals["sentikit_best_vs_fasttext"][0]
     # chosen by dev macro-F1 (logreg default, 0.91), not by its test score
     assert best["sentikit"] == "logreg (default)" and best["accuracy_points"] == 1.0 and best["met"] is False
+
+
+def test_merge_later_rows_win_and_tuned_rows_go_by_corpus() -> None:
+    from benchmarks.merge import merge_rows
+
+    def row(corpus: str, model: str, kind: str, accuracy: float) -> dict[str, object]:
+        return {"corpus": corpus, "tool": "sentikit", "model": model, "kind": kind, "accuracy": accuracy}
+
+    full = [row("imdb", "gru (defaults)", "default", 0.80), row("ru", "gru (defaults)", "default", 0.50),
+            row("ru", "bigru (tuned)", "tuned", 0.51), row("sst2", "logreg (tuned)", "tuned", 0.81)]
+    later = [row("ru", "gru (defaults)", "default", 0.60), row("ru", "conv1d (tuned)", "tuned", 0.62)]
+    merged = merge_rows([full, later])
+    assert [(r["corpus"], r["model"], r["accuracy"]) for r in merged] == [
+        ("imdb", "gru (defaults)", 0.80),
+        ("ru", "gru (defaults)", 0.60),  # replaced in place
+        ("ru", "conv1d (tuned)", 0.62),  # the stale bigru (tuned) row of the same corpus is gone
+        ("sst2", "logreg (tuned)", 0.81),  # other corpora keep their tuned rows
+    ]

@@ -15,6 +15,7 @@ from sentikit.features.sequences import SequenceConfig, build_vocabulary, encode
 from sentikit.models.config import NeuralConfig
 from sentikit.models.numpy_forward import forward_numpy
 from sentikit.models.vectors import load_word_vectors
+from sentikit.splits import stratified_split
 from sentikit.training.neural import NeuralResult, TrainConfig, train_neural
 
 LABELS = ["neg", "pos"]
@@ -147,7 +148,10 @@ def test_ctrl_c_before_any_epoch_returns_current_weights() -> None:
 def test_without_dev_set_a_stratified_share_is_held_out() -> None:
     cfg = TrainConfig(epochs=1, batch_size=16, dev_fraction=0.25)
     result = train_neural(*TRAIN, None, None, LABELS, SMALL, SEQ, cfg)
-    assert result.dev_metrics is not None and result.dev_metrics["n"] == 50
+    _, dev_idx = stratified_split(TRAIN[1], 0.25, cfg.seed)  # the split `sentikit train` would carve
+    assert result.dev_metrics is not None and result.dev_metrics["n"] == len(dev_idx) == 50
+    with pytest.raises(DataError, match="too small to carve a dev split"):  # one document per class
+        train_neural([["good"], ["bad"]], [1, 0], None, None, LABELS, SMALL, SEQ, cfg)
 
 
 def test_balanced_class_weights_and_bad_inputs() -> None:

@@ -31,6 +31,7 @@ from sentikit.features.sequences import (
 )
 from sentikit.models.config import NeuralConfig
 from sentikit.models.nets import build_model, count_parameters
+from sentikit.splits import stratified_split
 from sentikit.training.metrics import classification_report
 
 EventHandler = Callable[[dict[str, Any]], None]
@@ -113,19 +114,6 @@ def _resolve_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     return torch.device(name)
-
-
-def _split_dev(y: list[int], fraction: float, rng: np.random.Generator) -> tuple[list[int], list[int]]:
-    """Stratified train/dev index split: `fraction` of each class (at least one doc if it has two)."""
-    y_arr = np.asarray(y)
-    train_idx: list[int] = []
-    dev_idx: list[int] = []
-    for label in np.unique(y_arr):
-        members = rng.permutation(np.flatnonzero(y_arr == label))
-        n_dev = min(len(members) - 1, max(1, round(len(members) * fraction)))
-        dev_idx += members[:n_dev].tolist()
-        train_idx += members[n_dev:].tolist()
-    return sorted(train_idx), sorted(dev_idx)
 
 
 def _class_weights(y: np.ndarray, n_classes: int, mode: str) -> torch.Tensor | None:
@@ -254,12 +242,10 @@ def train_neural(
     # The vocabulary comes from the training documents as passed, before any dev hold-out, so that
     # `pretrained` rows can be aligned by the caller with `build_vocabulary(train_docs, seq_cfg)`.
     vocab = build_vocabulary(train_docs, seq_cfg)
-    if not dev_docs:
-        train_idx, dev_idx = _split_dev(train_y, train_cfg.dev_fraction, rng)
+    if not dev_docs:  # the same seeded, stratified hold-out as `sentikit train` (DataError if too small)
+        train_idx, dev_idx = stratified_split(train_y, train_cfg.dev_fraction, train_cfg.seed)
         dev_docs, dev_y = [train_docs[i] for i in dev_idx], [train_y[i] for i in dev_idx]
         train_docs, train_y = [train_docs[i] for i in train_idx], [train_y[i] for i in train_idx]
-    if not dev_docs:
-        raise UsageError("too few documents to hold out a dev set", hint="pass a dev file or add data")
 
     index = {word: i for i, word in enumerate(vocab)}
     train_seqs, train_lengths = encode(train_docs, index, seq_cfg)
