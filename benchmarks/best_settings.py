@@ -28,17 +28,19 @@ BEST_SETTINGS: dict[str, list[dict[str, Any]]] = {
             "arch": "conv1d",
             "options": ["--tokens", "char3", "--max-len", "200"],
             "source": "dev-best neural setting of a (Russian lemmas | Snowball stems | character trigrams) x "
-                      "(gru, bigru, lstm, conv1d) grid at the defaults of 2026-11-27 (embeddings N(0, 0.1^2)), "
-                      "stratified 10 % dev splits of train, seeds 13/1/2: conv1d over character trigrams of the "
-                      "lemmatized text, dev macro-F1 0.609/0.618/0.590 (mean 0.606) vs 0.604/0.586/0.571 (0.587) "
-                      "for word lemmas; stems 0.587",
+                      "(gru, bigru, lstm, conv1d) grid at the defaults of 2026-11-27 (embeddings N(0, 0.1^2)) on "
+                      "6 stratified 10 % dev splits of train: conv1d over character trigrams of the lemmatized "
+                      "text, mean dev macro-F1 0.601 vs 0.590 for word lemmas, better on 5 of 6 splits (3 of them: "
+                      "python benchmarks/neural_tuning.py --corpus rusentitweet --arch conv1d lstm --variant "
+                      "'char3={\"text\": {\"tokens\": \"char3\"}, \"seq\": {\"max_len\": 200}}'); stems 0.587 "
+                      "on the first 3 splits",
         },
         {
             "arch": "lstm",
             "options": ["--tokens", "char3", "--max-len", "200"],
-            "source": "same grid: lstm over character trigrams, dev macro-F1 0.620/0.597/0.585 (mean 0.600) vs "
-                      "0.609/0.579/0.578 (0.589) for word lemmas. Trigrams gain less for gru (+0.4) and bigru "
-                      "(+0.5, 2 of 3 splits each), and stems nothing (-0.3..+0.2), so those get no row",
+            "source": "same grid: lstm over character trigrams, mean dev macro-F1 0.601 vs 0.591 for word "
+                      "lemmas, better on 5 of 6 splits. Trigrams gain less for gru (+0.4) and bigru (+0.5, 2 of "
+                      "the first 3 splits each), and stems nothing (-0.3..+0.2), so those get no row",
         },
         {
             "arch": "logreg",

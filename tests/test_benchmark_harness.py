@@ -147,3 +147,26 @@ def test_merge_later_rows_win_and_tuned_rows_go_by_corpus() -> None:
         ("ru", "conv1d (tuned)", 0.62),  # the stale bigru (tuned) row of the same corpus is gone
         ("sst2", "logreg (tuned)", 0.81),  # other corpora keep their tuned rows
     ]
+
+
+def test_neural_tuning_runs_every_variant_seed_and_arch_on_dev_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from benchmarks import neural_tuning
+
+    corpora = make_corpus(tmp_path / "corpora")
+    (corpora / "tiny" / "test.csv.gz").unlink()  # the grid must not need (or read) the test split
+    tiny = '{"model": {"embed_dim": 8, "hidden_size": 8, "conv_filters": 4}, "train": {"epochs": 1}}'
+    out = tmp_path / "grid.jsonl"
+    assert neural_tuning.main(["--corpus", "tiny", "--corpora", str(corpora), "--arch", "gru", "conv1d",
+                               "--seeds", "1", "2", "--threads", "1", "--out", str(out),
+                               "--variant", f"small={tiny}"]) == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["variant"], r["seed"], r["arch"]) for r in records] == [
+        (v, s, a) for v in ("defaults", "small") for s in (1, 2) for a in ("gru", "conv1d")]
+    assert all(0.0 <= r["dev_macro_f1"] <= 1.0 and r["epochs_run"] >= 1 for r in records)
+    assert all(r["epochs_run"] == 1 for r in records if r["variant"] == "small")  # overrides reach TrainConfig
+    table = capsys.readouterr().out
+    assert "| gru | small |" in table and " of 2 |" in table
+    with pytest.raises(SystemExit):
+        neural_tuning.parse_variant('bad={"optimizer": {}}')
