@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.corpora import DEFAULT_CORPORA
 from sentikit.corpus import load_labelled
 from sentikit.features.sequences import SequenceConfig
 from sentikit.models.config import ARCH_NAMES, NeuralConfig
@@ -28,7 +32,6 @@ from sentikit.splits import stratified_split
 from sentikit.text import PreprocessConfig, Preprocessor
 from sentikit.training.neural import TrainConfig, train_neural
 
-CORPORA = Path(os.environ.get("SENTIKIT_CORPORA", "/work/shared/corpora"))
 CONFIG_KEYS = ("text", "seq", "model", "train")
 
 
@@ -101,7 +104,7 @@ def summary(records: list[dict[str, Any]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", required=True, help="corpus folder name under --corpora")
-    parser.add_argument("--corpora", type=Path, default=CORPORA, help="default: $SENTIKIT_CORPORA or %(default)s")
+    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA, help="default: %(default)s")
     parser.add_argument("--arch", nargs="+", choices=ARCH_NAMES, default=["gru"])
     parser.add_argument("--variant", action="append", default=[], help="NAME=JSON overrides (repeatable)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[13, 1, 2])
