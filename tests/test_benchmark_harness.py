@@ -166,7 +166,27 @@ def test_neural_tuning_runs_every_variant_seed_and_arch_on_dev_only(
         (v, s, a) for v in ("defaults", "small") for s in (1, 2) for a in ("gru", "conv1d")]
     assert all(0.0 <= r["dev_macro_f1"] <= 1.0 and r["epochs_run"] >= 1 for r in records)
     assert all(r["epochs_run"] == 1 for r in records if r["variant"] == "small")  # overrides reach TrainConfig
+    assert all(r["fit_rows"] is None for r in records)  # scored on its early-stopping dev: no refit
     table = capsys.readouterr().out
     assert "| gru | small |" in table and " of 2 |" in table
     with pytest.raises(SystemExit):
         neural_tuning.parse_variant('bad={"optimizer": {}}')
+
+
+def test_neural_tuning_held_out_scores_the_full_train_procedure(tmp_path: Path) -> None:
+    """--held-out: each run carves its own dev split from the rest, refits by default, and is scored on the
+    held-out 10 % with the returned weights."""
+    from benchmarks import neural_tuning
+
+    corpora = make_corpus(tmp_path / "corpora")
+    tiny = {"model": {"embed_dim": 8, "hidden_size": 8}, "train": {"epochs": 2}}
+    out = tmp_path / "grid.jsonl"
+    assert neural_tuning.main(["--corpus", "tiny", "--corpora", str(corpora), "--arch", "gru", "--seeds", "1",
+                               "--threads", "1", "--out", str(out), "--held-out",
+                               "--variant", f"tiny={json.dumps(tiny)}",
+                               "--variant", f"no-refit={json.dumps({**tiny, 'train': {'refit': False}})}"]) == 0
+    records = {r["variant"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    # The refit used all 144 documents outside the held-out 16 (its own dev split included).
+    assert records["tiny"]["held_out"] and records["tiny"]["fit_rows"] == 144
+    assert records["no-refit"]["fit_rows"] is None
+    assert records["tiny"]["dev_macro_f1"] is not None and records["no-refit"]["dev_macro_f1"] is not None

@@ -224,20 +224,24 @@ def test_char_ngrams_can_be_switched_off(corpus: Path, tmp_path: Path, monkeypat
     assert not (tmp_path / "models").exists()  # an explicit --out leaves ./models alone
 
 
-@pytest.mark.parametrize("arch", LINEAR_ARCHS)
-def test_linear_refit_on_train_and_dev(corpus: Path, tmp_path: Path, arch: str) -> None:
-    """The saved linear model is fitted on train + dev by default; the dev metrics stay those of the fit that
-    never saw the dev documents, so they are the same with --no-refit."""
+@pytest.mark.parametrize("arch", [*LINEAR_ARCHS, "gru"])
+def test_refit_on_train_and_dev(corpus: Path, tmp_path: Path, arch: str) -> None:
+    """With --refit the saved model is fitted on train + dev (the linear default); the dev metrics stay those
+    of the fit that never saw the dev documents, so they are the same with --no-refit."""
     manifests = {}
     for flag in ("--refit", "--no-refit"):
         out = tmp_path / flag
-        assert run(["train", str(corpus), "--arch", arch, flag, "--out", str(out)]).exit_code == 0
+        assert run(["train", str(corpus), "--arch", arch, flag, "--out", str(out), *tiny_args(arch)]).exit_code == 0
         manifests[flag] = json.loads((out / "manifest.json").read_text())
     refit, plain = manifests["--refit"], manifests["--no-refit"]
     data = refit["training"]["data"]
     assert data["fit_rows"] == data["train_rows"] + data["dev_rows"] == data["rows"] == 120
     assert plain["training"]["data"]["fit_rows"] == plain["training"]["data"]["train_rows"] < 120
-    assert (refit["configs"]["linear"]["refit"], plain["configs"]["linear"]["refit"]) == (True, False)
+    section = "linear" if arch in LINEAR_ARCHS else "training"
+    assert (refit["configs"][section]["refit"], plain["configs"][section]["refit"]) == (True, False)
     assert refit["metrics"] == plain["metrics"]
     weights = [(tmp_path / flag / "weights.safetensors").read_bytes() for flag in ("--refit", "--no-refit")]
     assert weights[0] != weights[1]
+    card = run(["show", str(tmp_path / "--refit"), "--format", "table"])
+    assert card.exit_code == 0 and "fitted again on train + dev (120 rows)" in card.stdout
+    assert "fitted again" not in run(["show", str(tmp_path / "--no-refit"), "--format", "table"]).stdout

@@ -51,7 +51,8 @@ SEQ = SequenceConfig(min_count=1, max_len=20)
 def train(
     model_cfg: NeuralConfig = SMALL, on_event: Any = None, pretrained: np.ndarray | None = None, **kw: Any
 ) -> NeuralResult:
-    cfg = TrainConfig(**{"epochs": 3, "batch_size": 16, "lr": 0.01, **kw})
+    # refit off: most tests look at the early-stopped run itself; the refit tests switch it on.
+    cfg = TrainConfig(**{"epochs": 3, "batch_size": 16, "lr": 0.01, "refit": False, **kw})
     return train_neural(*TRAIN, *DEV, LABELS, model_cfg, SEQ, cfg, on_event=on_event, pretrained=pretrained)
 
 
@@ -77,7 +78,7 @@ def test_training_learns_and_returns_best_weights_usable_by_numpy() -> None:
         "docs_per_s",
     }
     assert {e["event"] for e in events} == {"epoch_start", "batch", "epoch_end"}
-    assert events[0] == {"event": "epoch_start", "epoch": 1, "batches": 13}
+    assert events[0] == {"event": "epoch_start", "epoch": 1, "batches": 13, "phase": "train"}
     assert result.n_parameters == sum(w.size for w in result.weights.values())
     assert all(w.dtype == np.float32 for w in result.weights.values())
 
@@ -143,6 +144,45 @@ def test_ctrl_c_before_any_epoch_returns_current_weights() -> None:
     result = train(on_event=interrupt_at_once)
     assert result.interrupted and result.best_epoch == 0 and result.dev_metrics is None
     assert "head.weight" in result.weights and result.history == []
+
+
+def test_refit_trains_a_fresh_network_on_train_and_dev_for_the_best_epoch_count() -> None:
+    events: list[dict[str, Any]] = []
+    plain = train(epochs=4)
+    refit = train(epochs=4, refit=True, on_event=events.append)
+    # The first run is the same; only the returned weights come from the second, longer-data run.
+    assert strip_timing(refit.history) == strip_timing(plain.history)
+    assert (refit.best_epoch, refit.dev_metrics) == (plain.best_epoch, plain.dev_metrics)
+    assert plain.fit_rows is None and refit.fit_rows == len(TRAIN[0]) + len(DEV[0])
+    assert refit.weights.keys() == plain.weights.keys()
+    assert any(not np.array_equal(refit.weights[k], plain.weights[k]) for k in plain.weights)
+    refit_epochs = [e for e in events if e["event"] == "refit_epoch_end"]
+    assert [e["epoch"] for e in refit_epochs] == list(range(1, plain.best_epoch + 1))
+    assert {e["phase"] for e in events if e["event"] == "batch"} == {"train", "refit"}
+    # Deterministic like the first run, and a useful model: it still separates the dev set.
+    again = train(epochs=4, refit=True)
+    assert all(np.array_equal(again.weights[k], refit.weights[k]) for k in refit.weights)
+    index = {w: i for i, w in enumerate(refit.vocab)}
+    ids, lengths = pad_batch(encode(DEV[0], index, SEQ)[0])
+    assert np.mean(forward_numpy(SMALL, refit.weights, ids, lengths).argmax(1) == np.array(DEV[1])) >= 0.9
+
+
+def test_ctrl_c_during_refit_keeps_the_first_runs_best_weights() -> None:
+    plain = train(epochs=3)
+
+    def interrupt_refit(event: dict[str, Any]) -> None:
+        if event["event"] == "batch" and event["phase"] == "refit" and event["batch"] == 2:
+            raise KeyboardInterrupt
+
+    result = train(epochs=3, refit=True, on_event=interrupt_refit)
+    assert result.interrupted and result.fit_rows is None and result.best_epoch == plain.best_epoch
+    assert all(np.array_equal(result.weights[k], plain.weights[k]) for k in plain.weights)
+
+
+@pytest.mark.parametrize("refit", ["yes", 1, None])
+def test_invalid_refit_is_a_usage_error(refit: Any) -> None:
+    with pytest.raises(UsageError, match="invalid refit"):
+        TrainConfig(refit=refit)
 
 
 def test_without_dev_set_a_stratified_share_is_held_out() -> None:

@@ -75,6 +75,9 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
         console.print(f"dev accuracy [bold]{dev.get('accuracy', 0):.4f}[/]  ·  dev macro-F1 "
                       f"[bold]{dev.get('macro_f1', 0):.4f}[/]")
         render_table([{"label": k, **v} for k, v in dev.get("per_class", {}).items()], title="dev, per class")
+    if (data.get("fit_rows") or 0) > (data.get("train_rows") or 0):
+        console.print(f"saved weights fitted again on train + dev ({data['fit_rows']} rows); the dev figures "
+                      "are the first fit's")
     options: dict[str, Any] = {}
     _flatten("", {"preprocess": manifest.get("preprocess", {}), **manifest.get("configs", {})}, options)
     render_table([{"option": k, "value": v} for k, v in options.items()], title="options")

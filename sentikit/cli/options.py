@@ -234,8 +234,6 @@ MODEL_OPTIONS = OptionGroup(
         _opt("max_df", float, "Maximum document frequency (share) of a term.", LIN, min=0.0, max=1.0),
         _opt("max_features", int, "Keep the most frequent terms only.", LIN, min=1),
         _opt("nb_alpha", float, "Smoothing of Naive Bayes / NBSVM ratios.", LIN, min=1e-9),
-        _opt("refit", bool, "After measuring dev, fit the saved model on train + dev (default: on).", LIN,
-             "--refit/--no-refit"),
         _opt("epochs", int, "Maximum epochs.", FIT, min=1),
         _opt("batch_size", int, "Documents per batch.", FIT, min=1),
         _opt("lr", float, "Learning rate (AdamW).", FIT, min=0.0),
@@ -244,6 +242,8 @@ MODEL_OPTIONS = OptionGroup(
         _opt("clip", float, "Gradient clipping norm (0: off).", FIT, min=0.0),
         _opt("ema", float, "Average the weights over steps with this decay, e.g. 0.998 (0: off).", FIT,
              min=0.0, max=0.9999),
+        _opt("refit", bool, "After measuring dev, fit the saved model again on train + dev (neural: for the best "
+             "epoch count). Default: on.", FIT, "--refit/--no-refit"),
         _opt("patience", int, "Early stopping: epochs without dev macro-F1 gain.", FIT, min=1),
         _opt("device", str, "auto, cpu or cuda.", FIT),
         _opt("threads", int, "CPU threads for torch.", FIT, min=1),

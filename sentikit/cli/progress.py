@@ -44,7 +44,8 @@ class TrainingProgress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._close_bar()
-            self._bar = Progress(TextColumn(f"epoch {event['epoch']}"), BarColumn(), MofNCompleteColumn(),
+            phase = "refit epoch" if event.get("phase") == "refit" else "epoch"
+            self._bar = Progress(TextColumn(f"{phase} {event['epoch']}"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("loss {task.fields[loss]:.4f} · {task.fields[rate]:.0f} docs/s"),
                                  TimeRemainingColumn(), console=stderr_console(), transient=True)
             self._bar.start()
@@ -57,6 +58,10 @@ class TrainingProgress:
             info(f"epoch {event['epoch']}: train loss {event['train_loss']:.4f} · dev loss {event['dev_loss']:.4f} · "
                  f"dev acc {event['dev_accuracy']:.4f} · dev macro-F1 {event['dev_macro_f1']:.4f} · "
                  f"grad norm {event['grad_norm']:.3f} · {event['seconds']:.1f} s")
+        elif kind == "refit_epoch_end":
+            self._close_bar()
+            info(f"refit epoch {event['epoch']}: train loss {event['train_loss']:.4f} · "
+                 f"grad norm {event['grad_norm']:.3f} · {event['train_seconds']:.1f} s")
         elif kind == "compared":
             info(f"{event['arch']}: dev accuracy {event['accuracy']:.4f}, macro-F1 {event['macro_f1']:.4f}, "
                  f"{event['train_seconds']} s")

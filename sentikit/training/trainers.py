@@ -127,13 +127,16 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
                               pretrained=pretrained)
         meta = {"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg)}
         texts = {"vocab": result.vocab}
-        predictor = NeuralPredictor.from_export(result.weights, texts, meta)
-        dev = _dev_report(predictor.predict_proba(inputs.dev_docs), inputs)
+        if result.fit_rows is not None and result.dev_metrics is not None:
+            dev = result.dev_metrics  # the refit weights have seen dev: its figures are the first run's
+        else:
+            predictor = NeuralPredictor.from_export(result.weights, texts, meta)
+            dev = _dev_report(predictor.predict_proba(inputs.dev_docs), inputs)
         return Fitted(kind="neural", arrays=result.weights, texts=texts, meta=meta,
                       configs={"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg),
                                "training": asdict(train_cfg)},
                       dev_metrics=dev, history=result.history, n_parameters=result.n_parameters,
-                      interrupted=result.interrupted, best_epoch=result.best_epoch,
+                      interrupted=result.interrupted, best_epoch=result.best_epoch, fit_rows=result.fit_rows,
                       library_versions=_versions("numpy", "torch"))
 
     return fit
