@@ -18,7 +18,7 @@ on train + dev when the settings say so, and is scored on the held-out 10 % it n
 is checked:
 
   python benchmarks/neural_tuning.py --held-out --corpus sst2 --arch gru lstm conv1d \
-      --variant 'no-refit={"train": {"refit": false}}'
+      --variant 'refit={"train": {"refit": true}}'
 """
 
 from __future__ import annotations

@@ -174,19 +174,19 @@ def test_neural_tuning_runs_every_variant_seed_and_arch_on_dev_only(
 
 
 def test_neural_tuning_held_out_scores_the_full_train_procedure(tmp_path: Path) -> None:
-    """--held-out: each run carves its own dev split from the rest, refits by default, and is scored on the
-    held-out 10 % with the returned weights."""
+    """--held-out: each run carves its own dev split from the rest, refits when its settings say so, and is
+    scored on the held-out 10 % with the returned weights."""
     from benchmarks import neural_tuning
 
     corpora = make_corpus(tmp_path / "corpora")
-    tiny = {"model": {"embed_dim": 8, "hidden_size": 8}, "train": {"epochs": 2}}
+    tiny = {"model": {"embed_dim": 8, "hidden_size": 8}, "train": {"epochs": 2, "refit": True}}
     out = tmp_path / "grid.jsonl"
     assert neural_tuning.main(["--corpus", "tiny", "--corpora", str(corpora), "--arch", "gru", "--seeds", "1",
                                "--threads", "1", "--out", str(out), "--held-out",
-                               "--variant", f"tiny={json.dumps(tiny)}",
+                               "--variant", f"refit={json.dumps(tiny)}",
                                "--variant", f"no-refit={json.dumps({**tiny, 'train': {'refit': False}})}"]) == 0
     records = {r["variant"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
     # The refit used all 144 documents outside the held-out 16 (its own dev split included).
-    assert records["tiny"]["held_out"] and records["tiny"]["fit_rows"] == 144
+    assert records["refit"]["held_out"] and records["refit"]["fit_rows"] == 144
     assert records["no-refit"]["fit_rows"] is None
-    assert records["tiny"]["dev_macro_f1"] is not None and records["no-refit"]["dev_macro_f1"] is not None
+    assert records["refit"]["dev_macro_f1"] is not None and records["no-refit"]["dev_macro_f1"] is not None

@@ -243,7 +243,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("ema", float, "Average the weights over steps with this decay, e.g. 0.998 (0: off).", FIT,
              min=0.0, max=0.9999),
         _opt("refit", bool, "After measuring dev, fit the saved model again on train + dev (neural: for the best "
-             "epoch count). Default: on.", FIT, "--refit/--no-refit"),
+             "epoch count). Default: on for linear models, off for neural ones.", FIT, "--refit/--no-refit"),
         _opt("patience", int, "Early stopping: epochs without dev macro-F1 gain.", FIT, min=1),
         _opt("device", str, "auto, cpu or cuda.", FIT),
         _opt("threads", int, "CPU threads for torch.", FIT, min=1),
