@@ -27,6 +27,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,7 @@ def run_grid(corpus_file: Path, archs: list[str], variants: list[tuple[str, dict
 def _score(result: NeuralResult, model_cfg: NeuralConfig, seq_cfg: SequenceConfig, docs: list[list[str]],
            y: list[int], classes: list[str]) -> dict[str, Any]:
     """Metrics of the returned weights on documents the run never saw, through the saved-model predictor."""
-    meta = {"model": model_cfg.to_dict(), "sequence": seq_cfg.__dict__}
+    meta = {"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg)}
     predictor = NeuralPredictor.from_export(result.weights, {"vocab": result.vocab}, meta)
     return classification_report(y, predictor.predict_proba(docs).argmax(axis=1).tolist(), classes)
 

@@ -61,10 +61,11 @@ class TrainConfig:
     # After early stopping, train a fresh network on train + dev for the best epoch count and save that one
     # (the dev split then only chooses the epoch count); costs about best_epoch more epochs. Off by default:
     # the refit network is never validated, and it follows its own trajectory. On short texts that trajectory
-    # is stable and the extra data helps: scored on a second held-out split (benchmarks/neural_tuning.py
-    # --held-out), RuSentiTweet and SST-2, gru/lstm/conv1d, 3 splits: macro-F1 +0.64 points on average, better
-    # in 13 of 18, worst -1.46. On IMDB it did not help on dev (conv1d 91.00 vs 90.92 %, gru 90.08 vs 90.40 %),
-    # and the benchmark's IMDB rows (3-epoch cap, test) lost 0.9-2.6 points for rnn, lstm and birnn.
+    # is stable and the extra data helps. Scored on a second held-out split (the protocol of
+    # benchmarks/neural_tuning.py --held-out) on RuSentiTweet and SST-2, gru/lstm/conv1d, 3 splits: macro-F1
+    # +0.64 points on average, better in 13 of 18, worst -1.46. On IMDB it did not help on dev (conv1d 91.00
+    # vs 90.92 %, gru 90.08 vs 90.40 %), and the benchmark's IMDB rows (3-epoch cap, test) lost 0.9-2.6 points
+    # for rnn, lstm and birnn.
     refit: bool = False
 
     def __post_init__(self) -> None:
