@@ -9,32 +9,20 @@ architecture name; `sentikit.models.nets.build_model` is the only place that doe
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from sentikit.configs import fraction_below_one, reject_unknown_keys
 from sentikit.errors import UsageError
-from sentikit.features.sequences import (
-    PAD_ID,
-    SequenceConfig,
-    build_vocabulary,
-    encode,
-    length_buckets,
-    pad_batch,
-)
+from sentikit.features.sequences import SequenceConfig, build_vocabulary, encode
 from sentikit.models.config import NeuralConfig
-from sentikit.models.nets import build_model, count_parameters
+from sentikit.models.nets import count_parameters
 from sentikit.splits import stratified_split
-from sentikit.training.metrics import classification_report
-
-EventHandler = Callable[[dict[str, Any]], None]
+from sentikit.training.run import EventHandler, evaluate, snapshot, start_run, train_epoch
 
 
 @dataclass
@@ -137,155 +125,6 @@ def _class_weights(y: np.ndarray, n_classes: int, mode: str) -> torch.Tensor | N
     return torch.tensor(weights, dtype=torch.float32)
 
 
-def _to_tensors(
-    seqs: list[np.ndarray], batch: np.ndarray, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor]:
-    ids, lengths = pad_batch([seqs[i] for i in batch], align=True)  # few distinct shapes: flat memory
-    return torch.from_numpy(ids).to(device), torch.from_numpy(lengths).to(device)
-
-
-@torch.no_grad()
-def _evaluate(
-    model: nn.Module,
-    seqs: list[np.ndarray],
-    lengths: np.ndarray,
-    y: np.ndarray,
-    labels: list[str],
-    batch_size: int,
-    device: torch.device,
-) -> tuple[float, dict[str, Any]]:
-    """Mean (unweighted) cross-entropy and classification report on a held-out set."""
-    model.eval()
-    pred = np.zeros(len(y), dtype=np.int64)
-    total_loss = 0.0
-    for batch in length_buckets(lengths, batch_size):
-        ids, lens = _to_tensors(seqs, batch, device)
-        logits = model(ids, lens)  # (B, C)
-        target = torch.from_numpy(y[batch]).to(device)
-        total_loss += F.cross_entropy(logits, target, reduction="sum").item()
-        pred[batch] = logits.argmax(dim=1).cpu().numpy()
-    return total_loss / len(y), classification_report(y.tolist(), pred.tolist(), labels)
-
-
-def _snapshot(model: nn.Module) -> dict[str, np.ndarray]:
-    """state_dict as float32 numpy copies (later optimizer steps must not change them)."""
-    return {name: t.detach().cpu().numpy().astype(np.float32) for name, t in model.state_dict().items()}
-
-
-class WeightAverage:
-    """Exponential moving average of a model's trainable parameters; `swapped_in` evaluates or snapshots with it.
-
-    The decay warms up as min(decay, (1 + step) / (10 + step)) so the average does not stay anchored to
-    the random initial weights during the first steps.
-    """
-
-    def __init__(self, params: list[nn.Parameter], decay: float) -> None:
-        self.decay = decay
-        self.steps = 0
-        self.params = params  # the trainable parameters, as the optimiser sees them
-        self.averaged = [p.detach().clone() for p in self.params]
-
-    @torch.no_grad()
-    def update(self) -> None:
-        self.steps += 1
-        decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
-        for avg, param in zip(self.averaged, self.params):
-            avg.lerp_(param.detach(), 1.0 - decay)
-
-    @contextmanager
-    def swapped_in(self) -> Iterator[None]:
-        """Within the block the model holds the averaged weights; the trained ones come back after."""
-        with torch.no_grad():
-            current = [p.detach().clone() for p in self.params]
-            for param, avg in zip(self.params, self.averaged):
-                param.copy_(avg)
-        try:
-            yield
-        finally:
-            with torch.no_grad():
-                for param, saved in zip(self.params, current):
-                    param.copy_(saved)
-
-
-def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    # Decay matrices (embeddings, weights) but not biases, as in nanoGPT.
-    params = [p for p in model.parameters() if p.requires_grad]
-    groups = [
-        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
-        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=cfg.lr)
-
-
-@dataclass
-class _Run:
-    """One network under optimisation: its optimiser, learning-rate schedule and optional weight average."""
-
-    model: nn.Module
-    optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LambdaLR | None
-    average: WeightAverage | None
-    params: list[nn.Parameter]
-
-
-def _start_run(model_cfg: NeuralConfig, vocab_size: int, n_classes: int, cfg: TrainConfig, n_docs: int,
-               device: torch.device, pretrained: np.ndarray | None) -> _Run:
-    """A freshly initialised network (seeded) whose schedule spans `cfg.epochs` epochs of `n_docs` documents."""
-    torch.manual_seed(cfg.seed)
-    model = build_model(model_cfg, vocab_size, n_classes).to(device)
-    if pretrained is not None:
-        embedding: nn.Embedding = model.embedding  # every registry network exposes its input embedding
-        if pretrained.shape != tuple(embedding.weight.shape):
-            raise UsageError(
-                f"pretrained vectors have shape {pretrained.shape}, expected {tuple(embedding.weight.shape)}"
-            )
-        with torch.no_grad():
-            embedding.weight.copy_(torch.from_numpy(np.asarray(pretrained, dtype=np.float32)))
-            embedding.weight[PAD_ID].zero_()
-    optimizer = _optimizer(model, cfg)
-    total_steps = cfg.epochs * max(1, -(-n_docs // cfg.batch_size))
-    scheduler = (
-        torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1.0 - step / total_steps))
-        if cfg.schedule == "linear"
-        else None
-    )
-    params = [p for p in model.parameters() if p.requires_grad]
-    average = WeightAverage(params, cfg.ema) if cfg.ema > 0 else None
-    return _Run(model, optimizer, scheduler, average, params)
-
-
-def _train_epoch(run: _Run, data: tuple[list[np.ndarray], np.ndarray, np.ndarray], cfg: TrainConfig,
-                 rng: np.random.Generator, class_weights: torch.Tensor | None, device: torch.device,
-                 emit: EventHandler, epoch: int, phase: str) -> dict[str, float]:
-    """One pass over (sequences, lengths, labels) in length buckets; returns loss, gradient norm and speed."""
-    seqs, lengths, y = data
-    max_norm = cfg.clip if cfg.clip > 0 else float("inf")  # inf: measure the norm, clip nothing
-    started = time.perf_counter()
-    batches = length_buckets(lengths, cfg.batch_size, rng)
-    emit({"event": "epoch_start", "epoch": epoch, "batches": len(batches), "phase": phase})
-    run.model.train()
-    loss_sum, norm_sum, seen = 0.0, 0.0, 0
-    for i, batch in enumerate(batches, start=1):
-        ids, batch_lengths = _to_tensors(seqs, batch, device)
-        target = torch.from_numpy(y[batch]).to(device)
-        loss = F.cross_entropy(run.model(ids, batch_lengths), target, weight=class_weights)
-        run.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        norm_sum += float(nn.utils.clip_grad_norm_(run.params, max_norm))  # pre-clip global norm
-        run.optimizer.step()
-        if run.scheduler is not None:
-            run.scheduler.step()
-        if run.average is not None:
-            run.average.update()
-        loss_sum += loss.item() * len(batch)
-        seen += len(batch)
-        emit({"event": "batch", "epoch": epoch, "batch": i, "batches": len(batches), "loss": loss.item(),
-              "docs_per_s": seen / (time.perf_counter() - started), "phase": phase})
-    seconds = time.perf_counter() - started
-    return {"train_loss": loss_sum / seen, "grad_norm": norm_sum / len(batches), "train_seconds": seconds,
-            "docs_per_s": seen / seconds}
-
-
 def train_neural(
     train_docs: list[list[str]],
     train_y: list[int],
@@ -338,23 +177,23 @@ def train_neural(
         class_weights = class_weights.to(device)
 
     rng = np.random.default_rng(train_cfg.seed)
-    run = _start_run(model_cfg, len(vocab), n_classes, train_cfg, len(train_docs), device, pretrained)
+    run = start_run(model_cfg, len(vocab), n_classes, train_cfg, len(train_docs), device, pretrained)
     result = NeuralResult(vocab=vocab, weights={}, n_parameters=count_parameters(run.model), device=device.type)
     best_f1 = -1.0
     stale = 0
     try:
         for epoch in range(1, train_cfg.epochs + 1):
             started = time.perf_counter()
-            stats = _train_epoch(run, (train_seqs, train_lengths, y_train), train_cfg, rng, class_weights,
+            stats = train_epoch(run, (train_seqs, train_lengths, y_train), train_cfg, rng, class_weights,
                                  device, emit, epoch, "train")
             with run.average.swapped_in() if run.average is not None else nullcontext():
-                dev_loss, report = _evaluate(
+                dev_loss, report = evaluate(
                     run.model, dev_seqs, dev_lengths, y_dev, labels, max(256, train_cfg.batch_size), device
                 )
                 improved = report["macro_f1"] > best_f1
                 if improved:  # copy the weights that were just evaluated (the average, with --ema)
                     best_f1, stale = report["macro_f1"], 0
-                    result.best_epoch, result.dev_metrics, result.weights = epoch, report, _snapshot(run.model)
+                    result.best_epoch, result.dev_metrics, result.weights = epoch, report, snapshot(run.model)
             row = {
                 "epoch": epoch,
                 "train_loss": stats["train_loss"],
@@ -374,7 +213,7 @@ def train_neural(
     except KeyboardInterrupt:
         result.interrupted = True
     if not result.weights:
-        result.weights = _snapshot(run.model)  # interrupted before any epoch finished: keep the current state
+        result.weights = snapshot(run.model)  # interrupted before any epoch finished: keep the current state
     if train_cfg.refit and not result.interrupted and result.best_epoch > 0:
         del run
         all_data = (train_seqs + dev_seqs, np.concatenate([train_lengths, dev_lengths]),
@@ -393,14 +232,14 @@ def _refit(result: NeuralResult, data: tuple[list[np.ndarray], np.ndarray, np.nd
     emit({"event": "stage", "stage": f"refitting on train + dev ({n_docs} documents) for "
                                      f"{result.best_epoch} epoch(s)"})
     rng = np.random.default_rng(cfg.seed)
-    run = _start_run(model_cfg, len(result.vocab), n_classes, cfg, n_docs, device, pretrained)
+    run = start_run(model_cfg, len(result.vocab), n_classes, cfg, n_docs, device, pretrained)
     try:
         for epoch in range(1, result.best_epoch + 1):
-            stats = _train_epoch(run, data, cfg, rng, class_weights, device, emit, epoch, "refit")
+            stats = train_epoch(run, data, cfg, rng, class_weights, device, emit, epoch, "refit")
             emit({"event": "refit_epoch_end", "epoch": epoch, **stats})
     except KeyboardInterrupt:
         result.interrupted = True
         return
     with run.average.swapped_in() if run.average is not None else nullcontext():
-        result.weights = _snapshot(run.model)
+        result.weights = snapshot(run.model)
     result.fit_rows = n_docs

@@ -127,11 +127,10 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
                               pretrained=pretrained)
         meta = {"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg)}
         texts = {"vocab": result.vocab}
-        if result.fit_rows is not None and result.dev_metrics is not None:
-            dev = result.dev_metrics  # the refit weights have seen dev: its figures are the first run's
-        else:
-            predictor = NeuralPredictor.from_export(result.weights, texts, meta)
-            dev = _dev_report(predictor.predict_proba(inputs.dev_docs), inputs)
+        # The training loop already scored the saved weights on dev (with --refit: the first run's weights,
+        # since the refit ones have seen dev); only a run stopped before its first epoch needs scoring here.
+        dev = result.dev_metrics if result.dev_metrics is not None else _dev_report(
+            NeuralPredictor.from_export(result.weights, texts, meta).predict_proba(inputs.dev_docs), inputs)
         return Fitted(kind="neural", arrays=result.weights, texts=texts, meta=meta,
                       configs={"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg),
                                "training": asdict(train_cfg)},

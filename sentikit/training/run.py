@@ -1,0 +1,178 @@
+"""One optimisation run of a neural classifier: a seeded network with its optimiser, learning-rate schedule
+and optional weight average (`start_run`), one pass over length-bucketed batches (`train_epoch`), evaluation on
+a held-out set and float32 snapshots of the weights. `sentikit.training.neural` drives these through early
+stopping and the optional refit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sentikit.errors import UsageError
+from sentikit.features.sequences import PAD_ID, length_buckets, pad_batch
+from sentikit.models.config import NeuralConfig
+from sentikit.models.nets import build_model
+from sentikit.training.metrics import classification_report
+
+if TYPE_CHECKING:
+    from sentikit.training.neural import TrainConfig
+
+EventHandler = Callable[[dict[str, Any]], None]
+
+
+def to_tensors(
+    seqs: list[np.ndarray], batch: np.ndarray, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    ids, lengths = pad_batch([seqs[i] for i in batch], align=True)  # few distinct shapes: flat memory
+    return torch.from_numpy(ids).to(device), torch.from_numpy(lengths).to(device)
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    seqs: list[np.ndarray],
+    lengths: np.ndarray,
+    y: np.ndarray,
+    labels: list[str],
+    batch_size: int,
+    device: torch.device,
+) -> tuple[float, dict[str, Any]]:
+    """Mean (unweighted) cross-entropy and classification report on a held-out set."""
+    model.eval()
+    pred = np.zeros(len(y), dtype=np.int64)
+    total_loss = 0.0
+    for batch in length_buckets(lengths, batch_size):
+        ids, lens = to_tensors(seqs, batch, device)
+        logits = model(ids, lens)  # (B, C)
+        target = torch.from_numpy(y[batch]).to(device)
+        total_loss += F.cross_entropy(logits, target, reduction="sum").item()
+        pred[batch] = logits.argmax(dim=1).cpu().numpy()
+    return total_loss / len(y), classification_report(y.tolist(), pred.tolist(), labels)
+
+
+def snapshot(model: nn.Module) -> dict[str, np.ndarray]:
+    """state_dict as float32 numpy copies (later optimizer steps must not change them)."""
+    return {name: t.detach().cpu().numpy().astype(np.float32) for name, t in model.state_dict().items()}
+
+
+class WeightAverage:
+    """Exponential moving average of a model's trainable parameters; `swapped_in` evaluates or snapshots with it.
+
+    The decay warms up as min(decay, (1 + step) / (10 + step)) so the average does not stay anchored to
+    the random initial weights during the first steps.
+    """
+
+    def __init__(self, params: list[nn.Parameter], decay: float) -> None:
+        self.decay = decay
+        self.steps = 0
+        self.params = params  # the trainable parameters, as the optimiser sees them
+        self.averaged = [p.detach().clone() for p in self.params]
+
+    @torch.no_grad()
+    def update(self) -> None:
+        self.steps += 1
+        decay = min(self.decay, (1 + self.steps) / (10 + self.steps))
+        for avg, param in zip(self.averaged, self.params):
+            avg.lerp_(param.detach(), 1.0 - decay)
+
+    @contextmanager
+    def swapped_in(self) -> Iterator[None]:
+        """Within the block the model holds the averaged weights; the trained ones come back after."""
+        with torch.no_grad():
+            current = [p.detach().clone() for p in self.params]
+            for param, avg in zip(self.params, self.averaged):
+                param.copy_(avg)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for param, saved in zip(self.params, current):
+                    param.copy_(saved)
+
+
+def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    # Decay matrices (embeddings, weights) but not biases, as in nanoGPT.
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=cfg.lr)
+
+
+@dataclass
+class Run:
+    """One network under optimisation: its optimiser, learning-rate schedule and optional weight average."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR | None
+    average: WeightAverage | None
+    params: list[nn.Parameter]
+
+
+def start_run(model_cfg: NeuralConfig, vocab_size: int, n_classes: int, cfg: TrainConfig, n_docs: int,
+               device: torch.device, pretrained: np.ndarray | None) -> Run:
+    """A freshly initialised network (seeded) whose schedule spans `cfg.epochs` epochs of `n_docs` documents."""
+    torch.manual_seed(cfg.seed)
+    model = build_model(model_cfg, vocab_size, n_classes).to(device)
+    if pretrained is not None:
+        embedding: nn.Embedding = model.embedding  # every registry network exposes its input embedding
+        if pretrained.shape != tuple(embedding.weight.shape):
+            raise UsageError(
+                f"pretrained vectors have shape {pretrained.shape}, expected {tuple(embedding.weight.shape)}"
+            )
+        with torch.no_grad():
+            embedding.weight.copy_(torch.from_numpy(np.asarray(pretrained, dtype=np.float32)))
+            embedding.weight[PAD_ID].zero_()
+    optimizer = _optimizer(model, cfg)
+    total_steps = cfg.epochs * max(1, -(-n_docs // cfg.batch_size))
+    scheduler = (
+        torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1.0 - step / total_steps))
+        if cfg.schedule == "linear"
+        else None
+    )
+    params = [p for p in model.parameters() if p.requires_grad]
+    average = WeightAverage(params, cfg.ema) if cfg.ema > 0 else None
+    return Run(model, optimizer, scheduler, average, params)
+
+
+def train_epoch(run: Run, data: tuple[list[np.ndarray], np.ndarray, np.ndarray], cfg: TrainConfig,
+                 rng: np.random.Generator, class_weights: torch.Tensor | None, device: torch.device,
+                 emit: EventHandler, epoch: int, phase: str) -> dict[str, float]:
+    """One pass over (sequences, lengths, labels) in length buckets; returns loss, gradient norm and speed."""
+    seqs, lengths, y = data
+    max_norm = cfg.clip if cfg.clip > 0 else float("inf")  # inf: measure the norm, clip nothing
+    started = time.perf_counter()
+    batches = length_buckets(lengths, cfg.batch_size, rng)
+    emit({"event": "epoch_start", "epoch": epoch, "batches": len(batches), "phase": phase})
+    run.model.train()
+    loss_sum, norm_sum, seen = 0.0, 0.0, 0
+    for i, batch in enumerate(batches, start=1):
+        ids, batch_lengths = to_tensors(seqs, batch, device)
+        target = torch.from_numpy(y[batch]).to(device)
+        loss = F.cross_entropy(run.model(ids, batch_lengths), target, weight=class_weights)
+        run.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm_sum += float(nn.utils.clip_grad_norm_(run.params, max_norm))  # pre-clip global norm
+        run.optimizer.step()
+        if run.scheduler is not None:
+            run.scheduler.step()
+        if run.average is not None:
+            run.average.update()
+        loss_sum += loss.item() * len(batch)
+        seen += len(batch)
+        emit({"event": "batch", "epoch": epoch, "batch": i, "batches": len(batches), "loss": loss.item(),
+              "docs_per_s": seen / (time.perf_counter() - started), "phase": phase})
+    seconds = time.perf_counter() - started
+    return {"train_loss": loss_sum / seen, "grad_norm": norm_sum / len(batches), "train_seconds": seconds,
+            "docs_per_s": seen / seconds}
