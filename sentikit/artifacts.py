@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,42 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 _REDO = "re-train or re-save the model"
 
 
+class TextTable(Sequence[str]):
+    """One text table's entries, split into a list on first use. Its length is known at once (a count of
+    line ends), so a million-term vocabulary that prediction never reads costs no split at load: the
+    integer gram tables answer the lookups (an IMDB nbsvm model loads ~0.07 s faster)."""
+
+    def __init__(self, text: str) -> None:
+        self._text: str | None = text  # every entry ends with "\n" (checked by _decode_lines)
+        self._lines: list[str] = []
+        self._len = text.count("\n")
+
+    def _entries(self) -> list[str]:
+        if self._text is not None:
+            self._lines = self._text.split("\n")[:-1]
+            self._text = None
+        return self._lines
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._entries()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TextTable | list | tuple):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking sequence, like list
+
+    def __repr__(self) -> str:
+        return f"TextTable({self._len} entries)"
+
+
 @dataclass(frozen=True)
 class ModelFolder:
     """A loaded model: its folder, the full manifest, the arrays and the text tables."""
@@ -51,7 +87,7 @@ class ModelFolder:
     path: Path
     manifest: dict[str, Any]
     arrays: dict[str, np.ndarray] = field(repr=False)
-    texts: dict[str, list[str]] = field(repr=False)
+    texts: dict[str, Sequence[str]] = field(repr=False)
 
 
 def is_model_folder(path: str | os.PathLike[str]) -> bool:
@@ -71,7 +107,7 @@ def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFol
     if WEIGHTS_FILE not in files:
         raise ModelError(f"manifest in {folder} does not list {WEIGHTS_FILE}; {_REDO}")
     arrays: dict[str, np.ndarray] = {}
-    texts: dict[str, list[str]] = {}
+    texts: dict[str, Sequence[str]] = {}
     for name, (sha256, size) in files.items():
         file_path = folder / name
         if not file_path.is_file():
@@ -157,20 +193,16 @@ def _listed_files(folder: Path, manifest: Mapping[str, Any]) -> dict[str, tuple[
     return listed
 
 
-def _decode_lines(data: bytes, file_path: Path) -> list[str]:
+def _decode_lines(data: bytes, file_path: Path) -> TextTable:
     # Every entry is written with a trailing "\n", so [] is an empty file and [""] is a single "\n";
     # a non-empty file without the final newline was cut short (only reachable with verify=False).
-    if not data:
-        return []
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _corrupt(file_path) from exc
-    if not text.endswith("\n"):
+    if text and not text.endswith("\n"):
         raise _corrupt(file_path)
-    lines = text.split("\n")
-    lines.pop()
-    return lines
+    return TextTable(text)
 
 
 def _unreadable(file_path: Path, exc: OSError) -> ModelError:

@@ -81,6 +81,19 @@ def test_round_trip_is_bit_identical(tmp_path: Path) -> None:
     assert hidden_leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("entries", [[], [""], ["a", "", "b c", "ё"], ["x"] * 3])
+def test_text_tables_load_lazily_and_read_like_lists(tmp_path: Path, entries: list[str]) -> None:
+    path = save_model(tmp_path / "m", {}, sample_arrays(), {"table": entries})
+    table = load_model(path).texts["table"]
+    assert isinstance(table, artifacts.TextTable)
+    assert len(table) == len(entries)
+    assert table._text is not None  # the length alone does not split the file
+    assert table == entries and entries == table and table == tuple(entries) and table != [*entries, "z"]
+    assert list(table) == entries and table[:] == entries and table[1:] == entries[1:]
+    if entries:
+        assert table[-1] == entries[-1] and table.index(entries[0]) == 0 and entries[0] in table
+
+
 def test_empty_arrays_still_write_a_valid_weights_file(tmp_path: Path) -> None:
     path = save_model(tmp_path / "m", {}, {})
     assert (path / "weights.safetensors").stat().st_size > 0

@@ -118,6 +118,25 @@ def test_export_round_trip_is_json_and_safetensors_friendly(arch: str) -> None:
         LinearPredictor.from_export(arrays, {}, meta)
 
 
+@pytest.mark.parametrize("arch", ARCHS)
+def test_loaded_model_predicts_without_reading_its_terms(arch: str, tmp_path) -> None:
+    """The integer gram tables answer every lookup, so loading never splits the (large) terms table."""
+    from sentikit.artifacts import TextTable, load_model, save_model
+
+    docs, y = corpus(2, 80, seed=4)
+    features = fit_vectorizer(docs, default_features(arch))
+    cfg = LinearConfig(arch=arch)
+    weights = train_linear(features.matrix, y, 2, cfg)
+    arrays, texts, meta = export(weights, features, cfg)
+    folder = load_model(save_model(tmp_path / "m", {}, arrays, texts))
+    predictor = LinearPredictor.from_export(folder.arrays, folder.texts, json.loads(json.dumps(meta)))
+    np.testing.assert_array_equal(predictor.predict_proba(docs),
+                                  predict_proba_lean(*features.lean().transform(docs), weights))
+    terms = folder.texts["terms"]
+    assert isinstance(terms, TextTable) and terms._text is not None
+    assert list(terms) == texts["terms"]
+
+
 def test_config_defaults_and_validation() -> None:
     assert LinearConfig.from_dict(LinearConfig(arch="nb", C=2).to_dict()) == LinearConfig(arch="nb", C=2.0)
     for arch in ARCHS:

@@ -15,7 +15,7 @@ import torch
 
 from sentikit.errors import UsageError
 from sentikit.models.config import ARCH_NAMES, COMBINE_MODES, CONV_POOL_MODES, POOL_MODES, NeuralConfig
-from sentikit.models.nets import ARCHITECTURES, build_model, count_parameters
+from sentikit.models.nets import ARCHITECTURES, PAD_ID, UNK_ID, build_model, count_parameters, word_dropout
 from sentikit.models.numpy_forward import forward_numpy, softmax
 
 V, C = 40, 3
@@ -81,6 +81,8 @@ def test_config_round_trip_and_validation() -> None:
         {"conv_pool": "last"},
         {"embed_init": 0},
         {"embed_init": True},
+        {"word_dropout": 1.0},
+        {"word_dropout": -0.1},
     ):
         with pytest.raises(UsageError):
             NeuralConfig(**bad)
@@ -107,6 +109,32 @@ def test_forward_backward_shapes_and_width(arch: str, overrides: dict) -> None:
     logits.sum().backward()
     assert model.embedding.weight.grad is not None
     assert count_parameters(model) == sum(p.numel() for p in model.parameters())
+
+
+def test_word_dropout_hits_real_tokens_only_and_only_in_training() -> None:
+    ids = torch.tensor([[5, 6, 7, 8, 0, 0]] * 2000)  # (B, T), PAD after 4 tokens
+    torch.manual_seed(0)
+    dropped = word_dropout(ids, 0.25, training=True)
+    real = ids != PAD_ID
+    assert torch.equal(dropped[~real], ids[~real])  # padding stays padding
+    changed = dropped[real] != ids[real]
+    assert torch.all(dropped[real][changed] == UNK_ID)
+    assert 0.23 < changed.float().mean().item() < 0.27
+    assert torch.equal(word_dropout(ids, 0.25, training=False), ids)
+    assert torch.equal(word_dropout(ids, 0.0, training=True), ids)
+
+
+@pytest.mark.parametrize("arch", ["conv1d", "gru"])
+def test_word_dropout_changes_training_forward_not_inference(arch: str) -> None:
+    ids, lengths = (torch.from_numpy(a) for a in random_batch(np.random.default_rng(2), [9, 6, 12]))
+    torch.manual_seed(0)
+    plain = build_model(tiny(arch, dropout=0.0, embed_dropout=0.0), V, C)
+    noisy = build_model(tiny(arch, dropout=0.0, embed_dropout=0.0, word_dropout=0.5), V, C)
+    noisy.load_state_dict(plain.state_dict())  # same weights: only the dropout differs
+    with torch.no_grad():
+        assert torch.equal(noisy.eval()(ids, lengths), plain.eval()(ids, lengths))
+        torch.manual_seed(1)
+        assert not torch.equal(noisy.train()(ids, lengths), plain.train()(ids, lengths))
 
 
 @pytest.mark.parametrize(("arch", "overrides"), VARIANTS, ids=IDS)

@@ -253,6 +253,8 @@ MODEL_OPTIONS = OptionGroup(
         _opt("num_layers", int, "Recurrent layers.", NN, "--layers", min=1),
         _opt("dropout", float, "Dropout before the classifier.", NN, min=0.0, max=0.95),
         _opt("embed_dropout", float, "Spatial dropout of embedding channels.", NN, min=0.0, max=0.95),
+        _opt("word_dropout", float, "Training only: replace each token by UNK with this probability.", NN,
+             min=0.0, max=0.95),
         _opt("bidirectional", bool, "Bidirectional recurrent layers.", NN, "--bidirectional/--unidirectional"),
         _opt("combine", str, "How directions combine: concat, max or mean.", NN),
         _opt("pool", str, "Recurrent readout over time: last, max, mean or maxmean.", NN),

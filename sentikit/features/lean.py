@@ -159,11 +159,12 @@ class LeanVectorizer:
     """
 
     def __init__(self, cfg: FeatureConfig, terms: Sequence[str], idf: np.ndarray | None = None, *,
-                 coded: bool = True, blocks: list[Any] | None = None) -> None:
+                 coded: bool = True, blocks: list[Any] | None = None, n_word: int | None = None) -> None:
         n = len(terms)
-        # The word block comes first, so the first character gram is found by bisection (a linear scan
-        # would dominate loading a model with a million terms).
-        n_word = bisect_left(terms, True, key=lambda t: t.startswith(CHAR_PREFIX))
+        if n_word is None:  # from_state knows it, so a loaded model need not read its terms at all
+            # The word block comes first, so the first character gram is found by bisection (a linear scan
+            # would dominate loading a model with a million terms).
+            n_word = bisect_left(terms, True, key=lambda t: t.startswith(CHAR_PREFIX))
         if n_word == 0 or (n_word < n and cfg.char_ngrams is None):
             raise ValueError("feature terms do not match the configuration")
         if cfg.encoding == "tfidf" and (idf is None or np.shape(idf) != (n,)):
@@ -210,10 +211,7 @@ class LeanVectorizer:
             units = texts["word_units"] if kind == "word" else [chr(p) for p in arrays["char_units"]]
             low, high = (1, cfg.ngram_max) if kind == "word" else cfg.char_ngrams or (1, 1)
             blocks.append(_CodedBlock(kind, units, keys, columns, low, high))
-        vectorizer = cls(cfg, terms, arrays.get("idf"), blocks=blocks)
-        if vectorizer.n_word_ != n_word:
-            raise ValueError("feature terms do not match the recorded word block")
-        return vectorizer
+        return cls(cfg, terms, arrays.get("idf"), blocks=blocks, n_word=n_word)
 
     def transform(self, docs: Sequence[list[str]]) -> CsrParts:
         """CSR parts (indptr int64, indices int32, values float32) of the documents' feature matrix."""

@@ -65,6 +65,8 @@ class NeuralConfig:
     # Spatial dropout on the embedded sequence (training only): each document loses whole embedding
     # channels, so the net cannot lean on a few memorised word features. No weights; inference ignores it.
     embed_dropout: float = 0.4
+    # Training only: each real token becomes UNK with this probability, so no single word decides a document.
+    word_dropout: float = 0.0
     bidirectional: bool = False  # the bi* architectures force it on
     combine: str = "concat"  # how the two directions merge: concat doubles the width, max/mean keep it
     pool: str = "maxmean"  # readout over time: last state, masked max, masked mean, or max ++ mean
@@ -88,7 +90,7 @@ class NeuralConfig:
                 or not self.embed_init > 0:
             raise UsageError(f"invalid embed_init {self.embed_init!r}", hint="expected a positive number")
         self.embed_init = float(self.embed_init)
-        for name in ("dropout", "embed_dropout"):
+        for name in ("dropout", "embed_dropout", "word_dropout"):
             setattr(self, name, fraction_below_one(name, getattr(self, name)))
         if isinstance(self.conv_widths, (str, bytes)) or not isinstance(self.conv_widths, (list, tuple)):
             raise UsageError(f"invalid conv_widths {self.conv_widths!r}", hint="expected a list like 3,4,5")

@@ -62,6 +62,14 @@ def spatial_dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     return x * keep / (1.0 - p)
 
 
+def word_dropout(ids: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Replace each real token by UNK with probability p: (B, T) -> (B, T). PAD stays PAD, so lengths hold."""
+    if not training or p == 0.0:
+        return ids
+    hit = ids.new_empty(ids.shape, dtype=torch.float32).bernoulli_(p).bool() & (ids != PAD_ID)
+    return ids.masked_fill(hit, UNK_ID)
+
+
 def masked_max(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Max over valid time steps: (B, T, D), (B, T) -> (B, D). Every row has at least one valid step."""
     return x.masked_fill(~mask[:, :, None], float("-inf")).amax(dim=1)
@@ -123,7 +131,7 @@ class RecurrentClassifier(nn.Module):
         assert cfg.cell is not None, f"{cfg.arch} is not a recurrent architecture"
         self.combine = cfg.combine
         self.pool = cfg.pool
-        self.embed_dropout = cfg.embed_dropout
+        self.embed_dropout, self.word_dropout = cfg.embed_dropout, cfg.word_dropout
         self.embedding = make_embedding(cfg, vocab_size)
         self.layers = nn.ModuleList(
             RecurrentLayer(
@@ -135,6 +143,7 @@ class RecurrentClassifier(nn.Module):
         self.head = nn.Linear(cfg.feature_width, num_classes)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        ids = word_dropout(ids, self.word_dropout, self.training)  # (B, T)
         x = spatial_dropout(self.embedding(ids), self.embed_dropout, self.training)  # (B, T, E)
         for i, layer in enumerate(self.layers):
             if i > 0:
@@ -174,7 +183,7 @@ class ConvClassifier(nn.Module):
         super().__init__()
         self.widths = tuple(cfg.conv_widths)
         self.pool = cfg.conv_pool
-        self.embed_dropout = cfg.embed_dropout
+        self.embed_dropout, self.word_dropout = cfg.embed_dropout, cfg.word_dropout
         self.embedding = make_embedding(cfg, vocab_size)
         self.convs = nn.ModuleList(nn.Conv1d(cfg.embed_dim, cfg.conv_filters, w) for w in self.widths)
         self.dropout = nn.Dropout(cfg.dropout)
@@ -185,6 +194,7 @@ class ConvClassifier(nn.Module):
         mask = valid_mask(lengths, T)  # (B, T)
         # Zero the padding explicitly rather than trusting the PAD row of the embedding to stay zero
         # (pretrained vectors or a hand-edited state_dict could change it).
+        ids = word_dropout(ids, self.word_dropout, self.training)  # (B, T)
         x = self.embedding(ids) * mask[:, :, None]  # (B, T, E)
         x = spatial_dropout(x, self.embed_dropout, self.training)
         x = F.pad(x.transpose(1, 2), (0, max(self.widths) - 1))  # (B, E, T + wmax - 1)
