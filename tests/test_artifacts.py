@@ -18,6 +18,7 @@ import pytest
 
 import sentikit
 from sentikit import artifacts
+from sentikit.artifact_encoding import TextTable
 from sentikit.artifacts import FORMAT_VERSION, ModelFolder, is_model_folder, load_model, save_model
 from sentikit.errors import OutputError
 from tests.artifact_samples import sample_arrays, sample_texts
@@ -85,7 +86,7 @@ def test_round_trip_is_bit_identical(tmp_path: Path) -> None:
 def test_text_tables_load_lazily_and_read_like_lists(tmp_path: Path, entries: list[str]) -> None:
     path = save_model(tmp_path / "m", {}, sample_arrays(), {"table": entries})
     table = load_model(path).texts["table"]
-    assert isinstance(table, artifacts.TextTable)
+    assert isinstance(table, TextTable)
     assert len(table) == len(entries)
     assert table._text is not None  # the length alone does not split the file
     assert table == entries and entries == table and table == tuple(entries) and table != [*entries, "z"]

@@ -121,7 +121,8 @@ def test_export_round_trip_is_json_and_safetensors_friendly(arch: str) -> None:
 @pytest.mark.parametrize("arch", ARCHS)
 def test_loaded_model_predicts_without_reading_its_terms(arch: str, tmp_path) -> None:
     """The integer gram tables answer every lookup, so loading never splits the (large) terms table."""
-    from sentikit.artifacts import TextTable, load_model, save_model
+    from sentikit.artifact_encoding import TextTable
+    from sentikit.artifacts import load_model, save_model
 
     docs, y = corpus(2, 80, seed=4)
     features = fit_vectorizer(docs, default_features(arch))
