@@ -190,3 +190,36 @@ def test_neural_tuning_held_out_scores_the_full_train_procedure(tmp_path: Path) 
     assert records["refit"]["held_out"] and records["refit"]["fit_rows"] == 144
     assert records["no-refit"]["fit_rows"] is None
     assert records["refit"]["dev_macro_f1"] is not None and records["no-refit"]["dev_macro_f1"] is not None
+
+
+def test_cli_speed_times_each_variant_on_the_same_texts(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from typer.testing import CliRunner
+
+    from benchmarks import cli_speed
+    from sentikit.cli.app import app
+
+    corpora = make_corpus(tmp_path / "corpora")
+    model = tmp_path / "model"
+    trained = CliRunner().invoke(app, ["train", str(corpora / "tiny" / "train.csv.gz"), "--arch", "nb",
+                                       "--out", str(model)])
+    assert trained.exit_code == 0, trained.stderr
+    shadow = tmp_path / "shadow"  # an empty folder first on PYTHONPATH: the same code, timed as a variant
+    shadow.mkdir()
+    cli_speed.main(["--model", str(model), "--corpus", "tiny", "--corpora", str(corpora), "--docs", "25",
+                    "--rounds", "2", "--compare", f"same={shadow}"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["variant"] for r in rows] == ["installed", "same"]
+    for row in rows:
+        assert row["docs"] == 25 and row["rounds"] == 2
+        assert 0 < row["cold_min_max_s"][0] <= row["cold_start_s"] <= row["cold_min_max_s"][1]
+        assert row["piped_docs_per_s"] == round(25 / row["piped_s"])
+    assert rows[0]["cold_vs_installed"] == 1.0
+
+
+def test_cli_speed_stops_with_the_failing_command(tmp_path: Path) -> None:
+    from benchmarks import cli_speed
+
+    corpora = make_corpus(tmp_path / "corpora")
+    with pytest.raises(SystemExit, match="failed"):
+        cli_speed.main(["--model", str(tmp_path / "missing"), "--corpus", "tiny", "--corpora", str(corpora),
+                        "--docs", "5", "--rounds", "1"])
