@@ -192,9 +192,9 @@ class ConvClassifier(nn.Module):
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         T = ids.shape[1]
         mask = valid_mask(lengths, T)  # (B, T)
+        ids = word_dropout(ids, self.word_dropout, self.training)  # (B, T)
         # Zero the padding explicitly rather than trusting the PAD row of the embedding to stay zero
         # (pretrained vectors or a hand-edited state_dict could change it).
-        ids = word_dropout(ids, self.word_dropout, self.training)  # (B, T)
         x = self.embedding(ids) * mask[:, :, None]  # (B, T, E)
         x = spatial_dropout(x, self.embed_dropout, self.training)
         x = F.pad(x.transpose(1, 2), (0, max(self.widths) - 1))  # (B, E, T + wmax - 1)
