@@ -35,9 +35,8 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.corpora import DEFAULT_CORPORA
+from benchmarks.tools import sentikit_command
 from sentikit.corpus import load_labelled
-
-SENTIKIT = Path(sys.executable).with_name("sentikit")
 
 
 def texts_of(corpora: Path, corpus: str, docs: int) -> list[str]:
@@ -68,6 +67,7 @@ def main(argv: list[str] | None = None) -> None:
     texts = texts_of(args.corpora, args.corpus, args.docs)
     stdin = ("\n".join(texts) + "\n").encode()
     cold_text = texts[0][:200]
+    cli = sentikit_command()
     envs = {"installed": dict(os.environ)}
     for item in args.compare:
         name, _, folder = item.partition("=")
@@ -77,8 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     piped: dict[str, list[float]] = {name: [] for name in envs}
     for _ in range(args.rounds):
         for name, env in envs.items():  # interleaved, so drifting machine load hits every variant alike
-            cold[name].append(timed([str(SENTIKIT), "predict", "--model", args.model, "--", cold_text], env))
-            piped[name].append(timed([str(SENTIKIT), "predict", "--model", args.model], env, stdin))
+            cold[name].append(timed([*cli, "predict", "--model", args.model, "--", cold_text], env))
+            piped[name].append(timed([*cli, "predict", "--model", args.model], env, stdin))
     base = statistics.median(cold["installed"]), statistics.median(piped["installed"])
     for name in envs:
         cold_s, piped_s = statistics.median(cold[name]), statistics.median(piped[name])

@@ -9,7 +9,6 @@ architecture name; `sentikit.models.nets.build_model` is the only place that doe
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -186,7 +185,7 @@ def train_neural(
             started = time.perf_counter()
             stats = train_epoch(run, (train_seqs, train_lengths, y_train), train_cfg, rng, class_weights,
                                  device, emit, epoch, "train")
-            with run.average.swapped_in() if run.average is not None else nullcontext():
+            with run.weights_to_keep():
                 dev_loss, report = evaluate(
                     run.model, dev_seqs, dev_lengths, y_dev, labels, max(256, train_cfg.batch_size), device
                 )
@@ -240,6 +239,6 @@ def _refit(result: NeuralResult, data: tuple[list[np.ndarray], np.ndarray, np.nd
     except KeyboardInterrupt:
         result.interrupted = True
         return
-    with run.average.swapped_in() if run.average is not None else nullcontext():
+    with run.weights_to_keep():
         result.weights = snapshot(run.model)
     result.fit_rows = n_docs

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +118,10 @@ class Run:
     scheduler: torch.optim.lr_scheduler.LambdaLR | None
     average: WeightAverage | None
     params: list[nn.Parameter]
+
+    def weights_to_keep(self) -> AbstractContextManager[None]:
+        """The weights to evaluate and snapshot: the moving average with --ema (swapped in), else the model's."""
+        return self.average.swapped_in() if self.average is not None else nullcontext()
 
 
 def start_run(model_cfg: NeuralConfig, vocab_size: int, n_classes: int, cfg: TrainConfig, n_docs: int,
