@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # TORCH_SPEC="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu", or see README for CUDA.
 TORCH_SPEC ?= torch==2.13.0
 
-.PHONY: install demo test lint bench-quick clean
+.PHONY: install demo test test-oldest lint bench-quick clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# The CLI tests again against the oldest typer that pyproject.toml allows (read from there), which a fresh
+# install never picks. pip puts it and its own dependencies in a folder that shadows the venv's copies.
+TYPER_FLOOR = $(shell sed -n 's/.*"typer>=\([0-9.]*\),.*/\1/p' pyproject.toml)
+test-oldest: install
+	rm -rf $(VENV)/typer-floor
+	$(BIN)/python -m pip install --quiet --target $(VENV)/typer-floor "typer==$(TYPER_FLOOR)"
+	PYTHONPATH=$(VENV)/typer-floor $(BIN)/python -m pytest tests/test_cli_preprocess.py tests/test_cli_models.py \
+		tests/adversarial
 
 lint: install
 	$(BIN)/ruff check sentikit tests benchmarks

@@ -193,15 +193,17 @@ def test_missing_file_exits_1(tmp_path: Path) -> None:
         (["--morph", "root"], "invalid --morph 'root'"),
         (["--morph", "none", "--stem"], "--stem contradicts --morph none"),
         (["--encoding", "klingon"], "unknown encoding 'klingon'"),
-        (["--bogus"], "No such option: --bogus"),
+        # typer 0.16-0.24 word it "No such option '--bogus'", typer 0.28 "No such option: --bogus".
+        (["--bogus"], ("No such option", "--bogus")),
         (["a.csv", "b.csv"], "unexpected extra argument"),
     ],
 )
-def test_bad_option_values_exit_2(args: list[str], fragment: str) -> None:
+def test_bad_option_values_exit_2(args: list[str], fragment: str | tuple[str, ...]) -> None:
     result = invoke("preprocess", "-", *args, input="text\nok\n")
     assert result.exit_code == 2
     line = one_error_line(result)
-    assert fragment in line, line
+    fragments = (fragment,) if isinstance(fragment, str) else fragment
+    assert all(part in line for part in fragments), line
     assert result.stdout == ""
 
 
