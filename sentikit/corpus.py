@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import logging
+import os
 import re
 import sys
 import zlib
@@ -29,6 +30,7 @@ INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "tsv", "jsonl", "txt")
 TEXT_COLUMNS = ("text", "review", "review_text", "content", "body", "sentence", "comment", "tweet", "document")
 LABEL_COLUMNS = ("label", "sentiment", "labels", "class", "polarity", "rating_label", "target", "y")
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
+_CORPUS_SUFFIXES = {*_EXTENSIONS, ".json"}
 
 # Quoted fields may legitimately be huge (a 10 MB review is still a review).
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -70,6 +72,15 @@ class CorpusOptions:
 
 def source_name(path: str | Path) -> str:
     return "<stdin>" if str(path) == "-" else str(path)
+
+
+def corpus_stem(path: str | Path) -> str:
+    """The file name without the corpus suffixes sentikit knows (".gz", then ".csv", ".jsonl", ...). Only
+    those go: other dots tell files apart ("reviews.v1.csv" and "reviews.v2.csv")."""
+    root, ext = os.path.splitext(Path(path).name)
+    if ext.lower() == ".gz":
+        root, ext = os.path.splitext(root)
+    return root if ext.lower() in _CORPUS_SUFFIXES else root + ext
 
 
 def _open_binary(path: str | Path) -> IO[bytes]:

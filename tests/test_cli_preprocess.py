@@ -274,6 +274,21 @@ def test_stopwords_bad_values(args: list[str], fragment: str) -> None:
     assert fragment in one_error_line(result)
 
 
+def test_missing_nltk_stopwords_hint_names_the_option_of_the_command(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit.errors import DataError
+    from sentikit.text import stopwords as stopword_lists
+
+    monkeypatch.setattr(stopword_lists, "nltk_data_dirs", lambda: [tmp_path])  # no NLTK data anywhere
+    result = invoke("stopwords", "--lang", "en", "--source", "nltk")
+    assert (result.exit_code, result.stdout) == (1, "")
+    line = one_error_line(result)
+    assert "NLTK's stopword corpus is not installed" in line and "--source builtin" in line
+    assert "--stopword-source" not in line
+    with pytest.raises(DataError, match="stopword_source='builtin'"):  # the library names its own setting
+        stopword_lists.load_stopwords("en", "nltk")
+
+
 # -- import cost ------------------------------------------------------------------------------------------------
 
 

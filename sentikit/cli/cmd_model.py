@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from sentikit.cli.app import app
+from sentikit.cli.options import with_default
 from sentikit.cli.output import render_table, stdout_console
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -33,8 +34,10 @@ def _flatten(prefix: str, data: Any, out: dict[str, Any]) -> None:
 @app.command(epilog="Examples:\n\n  sentikit show models/reviews-gru\n\n"
                     "  sentikit show models/reviews-gru --format json")
 def show(
-    model: Annotated[str | None, typer.Argument(help="Model folder [default: the last model trained here].")] = None,
-    format: Annotated[str | None, typer.Option("--format", "-f", help="table or json.")] = None,
+    model: Annotated[str | None, typer.Argument(help=with_default(
+        "Model folder.", "$SENTIKIT_MODEL, else the last model trained here"))] = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
+        "table or json.", "table on a terminal, else json"))] = None,
 ) -> None:
     """Print the model card: architecture, parameters, options, metrics and training history."""
     from sentikit.artifacts import load_model as load_folder

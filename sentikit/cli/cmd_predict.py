@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 
 from sentikit.cli.app import app
-from sentikit.cli.options import CORPUS_OPTIONS, require_input, with_options
+from sentikit.cli.options import CORPUS_OPTIONS, require_input, with_default, with_options
 from sentikit.cli.output import OUTPUT_FORMATS, RowWriter, info, render_table, resolve_format, warn, write_json
 from sentikit.corpus import CorpusOptions
 from sentikit.errors import UsageError
 
 MAX_CONFUSION_LABELS = 30
-MODEL_HELP = "Model folder [default: $SENTIKIT_MODEL, else the last model trained here]."
+MODEL_HELP = with_default("Model folder.", "$SENTIKIT_MODEL, else the last model trained here")
 
 
 def _stdin_batches(corpus: CorpusOptions, max_batch: int = 256) -> Iterator[list[str]]:
@@ -65,8 +65,8 @@ def predict(
     model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
     input: Annotated[str | None, typer.Option("--input", "-i",
                                               help="Corpus file to classify (keeps its columns).")] = None,
-    format: Annotated[str | None, typer.Option("--format", "-f", help="table, jsonl, tsv or csv "
-                                               "[default: table on a terminal, else jsonl].")] = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
+        "table, jsonl, tsv or csv.", "table on a terminal, else jsonl"))] = None,
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Label texts with a trained model, with the probability of every label."""
@@ -117,8 +117,8 @@ def predict(
 def evaluate(
     data: Annotated[str, typer.Argument(help="Labelled corpus file or - for stdin.")],
     model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
-    format: Annotated[str | None, typer.Option("--format", "-f", help="table or json "
-                                               "[default: table on a terminal, else json].")] = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
+        "table or json.", "table on a terminal, else json"))] = None,
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix on a labelled corpus."""

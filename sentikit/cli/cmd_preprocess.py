@@ -2,16 +2,28 @@
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sentikit.cli.app import app
-from sentikit.cli.options import CORPUS_OPTIONS, PREPROCESS_OPTIONS, require_input, with_options
-from sentikit.cli.output import RowWriter, file_progress, info, render_table
+from sentikit.cli.options import CORPUS_OPTIONS, PREPROCESS_OPTIONS, require_input, with_default, with_options
+from sentikit.cli.output import (
+    OUTPUT_FORMATS,
+    RowWriter,
+    columns_that_fit,
+    file_progress,
+    info,
+    resolve_format,
+    stdout_console,
+)
 from sentikit.corpus import CorpusOptions
 from sentikit.errors import UsageError
+from sentikit.features.vectorize import FeatureConfig
 from sentikit.text.config import PreprocessConfig
+
+if TYPE_CHECKING:
+    from sentikit.features.workflow import BagOfWordsTable
 
 PREPROCESS_FORMATS = ("txt", "jsonl", "csv")
 
@@ -69,12 +81,15 @@ def stopwords(
         raise UsageError(f"invalid --lang {lang!r}", hint="choose one of: ru, en")
     if source not in ("auto", "builtin", "nltk"):
         raise UsageError(f"invalid --source {source!r}", hint="choose one of: auto, builtin, nltk")
-    words, origin = load_stopwords(lang, source)
+    words, origin = load_stopwords(lang, source, builtin_hint="pass --source builtin")
     if keep_negations:
         words = [w for w in words if not is_negation(w)]
     info(f"{len(words)} {lang} stopwords from {origin}" + (" (negations kept)" if keep_negations else ""))
     for word in words:
         sys.stdout.write(word + "\n")
+
+
+_FEATURES = FeatureConfig()  # the defaults shown in --help come from the config, their only home
 
 
 @app.command(epilog="""Examples:
@@ -88,31 +103,52 @@ def vectorize(
     input: Annotated[str, typer.Argument(help="Corpus file or - for stdin.")] = "-",
     encoding_scheme: Annotated[str | None, typer.Option(
         "--encoding-scheme", "--scheme",
-        help="binary (1/0 bag of words), count, tf or tfidf [default: tfidf].")] = None,
-    ngram_max: Annotated[int | None, typer.Option(help="Word n-grams from 1 to this (1-3) [default: 2].", min=1,
-                                                  max=3)] = None,
+        help=with_default("binary (1/0 bag of words), count, tf or tfidf.", _FEATURES.encoding))] = None,
+    ngram_max: Annotated[int | None, typer.Option(help=with_default("Word n-grams from 1 to this (1-3).",
+                                                                    _FEATURES.ngram_max), min=1, max=3)] = None,
     char_ngrams: Annotated[str | None, typer.Option(help="Also character n-grams, e.g. 2-5.")] = None,
     min_df: Annotated[int | None, typer.Option(help="Drop terms in fewer documents than this.", min=1)] = None,
     max_df: Annotated[float | None, typer.Option(help="Drop terms in more than this share of documents.")] = None,
     max_features: Annotated[int | None, typer.Option(help="Keep only the most frequent terms.", min=1)] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for matrix.npz + vocabulary.json.")] = None,
-    show: Annotated[int, typer.Option(help="Print the bag-of-words table for the first N documents.", min=0)] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Replace matrix.npz and vocabulary.json in --out.")] = False,
+    show: Annotated[int, typer.Option(help="Print the bag-of-words table: the first N documents × the N terms "
+                                           "found in the most documents.", min=0)] = 0,
+    format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
+        "--show as table, jsonl, tsv or csv.", "table on a terminal, else jsonl"))] = None,
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Bag of words, TF or TF-IDF matrices: write them (.npz + vocabulary) and/or show the table."""
     from sentikit.cli.options import parse_range
-    from sentikit.features.vectorize import FeatureConfig
     from sentikit.features.workflow import vectorize_corpus
 
     if out is None and show == 0:
         raise UsageError("nothing to do: pass --out FOLDER and/or --show N")
+    if format is not None and show == 0:
+        raise UsageError("--format applies to the --show table", hint="add --show N")
+    fmt = resolve_format(format, OUTPUT_FORMATS)
     chosen = {"encoding": encoding_scheme, "ngram_max": ngram_max,
               "char_ngrams": parse_range(char_ngrams, "--char-ngrams"),
               "min_df": min_df, "max_df": max_df, "max_features": max_features}
     features = FeatureConfig(**{k: v for k, v in chosen.items() if v is not None})
-    result = vectorize_corpus(require_input(input), corpus, prep, features, out=out, show=show)
-    if show:
-        render_table(result.table_rows, result.table_columns,
-                     title=f"{features.encoding}: documents × most frequent terms")
+    result = vectorize_corpus(require_input(input), corpus, prep, features, out=out, show=show, force=force)
+    if result.table is not None:
+        _show_table(result.table, fmt, title=f"{features.encoding}: documents × most frequent terms")
     info(f"{result.n_documents} documents × {result.n_features} terms" + (f"; written to {out}" if out else ""))
+
+
+def _show_table(table: "BagOfWordsTable", fmt: str, title: str) -> None:
+    n_terms = len(table.terms)
+    if fmt == "table":
+        # A terminal table squeezes columns that do not fit until every cell is blank: show those that fit.
+        width = stdout_console().width
+        rows = list(table.rows(min(n_terms, max(1, width // 4))))  # no term column is narrower than 4
+        n_terms = columns_that_fit(rows, ["document", *table.terms], width) - 1
+        if n_terms < len(table.terms):
+            info(f"showing {n_terms} of {len(table.terms)} terms, as many as fit {width} columns "
+                 "(--format jsonl or csv gives them all)")
+    writer = RowWriter(fmt, ["document", *table.terms[:n_terms]], title=title)
+    for row in table.rows(n_terms):
+        writer.write(row)
+    writer.close()

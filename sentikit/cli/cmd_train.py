@@ -6,7 +6,14 @@ from typing import Annotated, Any
 import typer
 
 from sentikit.cli.app import app
-from sentikit.cli.options import CORPUS_OPTIONS, MODEL_OPTIONS, PREPROCESS_OPTIONS, require_input, with_options
+from sentikit.cli.options import (
+    CORPUS_OPTIONS,
+    MODEL_OPTIONS,
+    PREPROCESS_OPTIONS,
+    require_input,
+    with_default,
+    with_options,
+)
 from sentikit.cli.output import RowWriter, info, resolve_format
 from sentikit.cli.progress import TrainingProgress
 from sentikit.corpus import CorpusOptions
@@ -30,7 +37,7 @@ def train(
     data: Annotated[str, typer.Argument(help="Labelled corpus (csv/tsv/jsonl, optionally .gz) or - for stdin.")],
     arch: Annotated[str, typer.Option("--arch", "-a", help=ARCH_HELP)] = "logreg",
     out: Annotated[Path | None, typer.Option("--out", "-o",
-                                             help="Model folder [default: models/<data>-<arch>].")] = None,
+                                             help=with_default("Model folder.", "models/<data>-<arch>"))] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing model folder.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
     dev_fraction: Annotated[float, typer.Option(help="Share of DATA held out for dev.", min=0.01, max=0.9)] = 0.1,
@@ -72,7 +79,8 @@ def compare(
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
     dev_fraction: Annotated[float, typer.Option(help="Share of DATA held out for dev.", min=0.01, max=0.9)] = 0.1,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
-    format: Annotated[str | None, typer.Option("--format", "-f", help="table, json, jsonl or csv.")] = None,
+    format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
+        "table, json, jsonl or csv.", "table on a terminal, else jsonl"))] = None,
     overrides: dict[str, Any] | None = None,
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),

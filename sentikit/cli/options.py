@@ -88,8 +88,22 @@ def _build_prep(lang: str, morph: str, lemmatize: bool, stem: bool, tokens: str,
     )
 
 
+def literal_help(text: str) -> str:
+    """Help texts are Rich markup (the app's rich_markup_mode), in which "[default: x]" or "[a|b]" is a style
+    tag that silently vanishes from --help: escape such brackets so they show as written."""
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def with_default(text: str, default: object) -> str:
+    """Help ending in "[default: ...]" like Typer's own, for defaults it cannot show: decided at run time, or
+    living in a config dataclass rather than in the option."""
+    return literal_help(f"{text} [default: {default}]")
+
+
 def _choice_help(text: str, choices: tuple[str, ...]) -> str:
-    return f"{text} [{'|'.join(choices)}]"
+    return literal_help(f"{text} [{'|'.join(choices)}]")
 
 
 PREPROCESS_OPTIONS = OptionGroup(

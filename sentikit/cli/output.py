@@ -145,6 +145,18 @@ def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None =
     stdout_console().print(table)
 
 
+def columns_that_fit(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int) -> int:
+    """How many leading `columns` `render_table` can draw in `width` cells without squeezing any (at least 1)."""
+    from rich.cells import cell_len
+
+    used = 1  # the table's left edge
+    for n, col in enumerate(columns):
+        used += max([cell_len(col), *(cell_len(_cell(row.get(col))) for row in rows)]) + 3  # padding, right edge
+        if used > width:
+            return max(n, 1)
+    return len(columns)
+
+
 @contextmanager
 def file_progress(source: str, description: str) -> Iterator[Callable[[int], None]]:
     """A progress bar over the lines of a (non-gzip) file when stderr is a terminal; a no-op otherwise.

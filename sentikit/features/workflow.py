@@ -7,44 +7,93 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sentikit.corpus import CorpusOptions, ReadStats, read_corpus, report_skipped, source_name
+from sentikit.durable import umask
 from sentikit.errors import OutputError
 from sentikit.features.lean import bag_of_words_table, display_term
 from sentikit.features.vectorize import FeatureConfig, fit_vectorizer
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
 
+OUTPUT_FILES = ("matrix.npz", "vocabulary.json")
+
+
+@dataclass
+class BagOfWordsTable:
+    """`--show N`: the first documents × the terms found in the most documents, values of the encoding."""
+
+    documents: list[str]
+    terms: list[str]
+    values: np.ndarray  # (documents, terms)
+    integer: bool  # binary and count values are whole numbers
+
+    def rows(self, n_terms: int | None = None) -> Iterator[dict[str, Any]]:
+        """One dict per document: "document" then the first `n_terms` terms (all by default)."""
+        terms = self.terms[:n_terms]
+        block = self.values[:, : len(terms)]
+        # Converted a block at a time: a Python call per cell is what made large tables slow.
+        cells = block.astype(np.int64) if self.integer else np.round(block.astype(np.float64), 3)
+        for document, row in zip(self.documents, cells.tolist(), strict=True):
+            yield {"document": document, **dict(zip(terms, row, strict=True))}
+
 
 @dataclass
 class VectorizeResult:
     n_documents: int
     n_features: int
-    table_columns: list[str] = field(default_factory=list)
-    table_rows: list[dict[str, Any]] = field(default_factory=list)
+    table: BagOfWordsTable | None = None
 
 
-def _write_atomically(folder: Path, name: str, write: Any) -> None:
-    """Write to a temporary file in the same folder, then rename: a failure never leaves half a file."""
-    # Same suffix as the target: scipy's save_npz appends ".npz" to names without it.
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=Path(name).suffix, dir=folder)
-    os.close(fd)
-    os.chmod(tmp, 0o644)
+def check_output(out: Path, *, force: bool) -> None:
+    """Fail before any work if `out` is a model folder (never written into, even with `force`) or already holds
+    a matrix or vocabulary (replaced only with `force`)."""
+    from sentikit.artifacts import MANIFEST_FILE
+
+    if (out / MANIFEST_FILE).exists():
+        raise OutputError(f"{out}: is a model folder ({MANIFEST_FILE}); vectorize never writes into one",
+                          hint="choose another --out")
+    existing = [name for name in OUTPUT_FILES if os.path.lexists(out / name)]
+    if existing and not force:
+        one = len(existing) == 1
+        raise OutputError(f"{out}: {' and '.join(existing)} already exist{'s' if one else ''} there",
+                          hint=f"pass --force to replace {'it' if one else 'them'}, or choose another --out")
+
+
+def _write_atomically(folder: Path, writers: dict[str, Callable[[str], object]]) -> None:
+    """Write every file to a temporary name in the same folder, then rename them all: a failure never leaves
+    half a file, nor a new matrix next to an old vocabulary."""
+    temps: list[str] = []
     try:
-        write(tmp)
-        os.replace(tmp, folder / name)
+        for name in writers:
+            # Same suffix as the target: scipy's save_npz appends ".npz" to names without it.
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=Path(name).suffix, dir=folder)
+            os.close(fd)
+            temps.append(tmp)
+            os.chmod(tmp, 0o644 & ~umask())
+            writers[name](tmp)
+        for name, tmp in zip(writers, temps, strict=True):
+            os.replace(tmp, folder / name)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        for tmp in temps:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def vectorize_corpus(source: str, corpus: CorpusOptions, prep: PreprocessConfig, cfg: FeatureConfig, *,
-                     out: Path | None, show: int) -> VectorizeResult:
+                     out: Path | None, show: int, force: bool = False) -> VectorizeResult:
+    """Fit the features on a corpus; write them to `out` (existing files only with `force`) and/or return the
+    table of the first `show` documents (at most one row and one column per document)."""
     import scipy.sparse as sp
 
+    if out is not None:
+        check_output(out, force=force)
     stats = ReadStats()
     records = list(read_corpus(source, corpus, stats=stats))
     report_skipped(source_name(source), stats)
@@ -61,16 +110,13 @@ def vectorize_corpus(source: str, corpus: CorpusOptions, prep: PreprocessConfig,
                       "idf": fitted.idf.tolist() if fitted.idf is not None else None,
                       "labels": [r.label for r in records] if any(r.label for r in records) else None}
         try:
-            _write_atomically(out, "matrix.npz", lambda p: sp.save_npz(p, fitted.matrix))
-            _write_atomically(out, "vocabulary.json", lambda p: Path(p).write_text(
-                json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8"))
+            _write_atomically(out, {
+                "matrix.npz": lambda p: sp.save_npz(p, fitted.matrix),
+                "vocabulary.json": lambda p: Path(p).write_text(json.dumps(vocabulary, ensure_ascii=False),
+                                                                encoding="utf-8")})
         except OSError as exc:
             raise OutputError(f"{out}: cannot write ({exc.strerror})") from exc
     if show:
-        labels, columns, table = bag_of_words_table(docs, fitted.lean(), show)
-        integer = cfg.encoding in ("binary", "count")
-        result.table_columns = ["document", *columns]
-        result.table_rows = [{"document": label, **{c: (int(v) if integer else round(float(v), 3))
-                                                   for c, v in zip(columns, row)}}
-                             for label, row in zip(labels, table)]
+        labels, columns, values = bag_of_words_table(docs, fitted.lean(), min(show, len(docs)))
+        result.table = BagOfWordsTable(labels, columns, values, integer=cfg.encoding in ("binary", "count"))
     return result

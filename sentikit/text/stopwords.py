@@ -60,8 +60,11 @@ def _read_builtin(lang: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 
-def load_stopwords(lang: str, source: str = "auto") -> tuple[list[str], str]:
-    """Return (words, where they came from) for 'ru' or 'en'; ё is folded to е like the normaliser does."""
+def load_stopwords(lang: str, source: str = "auto", *,
+                   builtin_hint: str = "set stopword_source='builtin'") -> tuple[list[str], str]:
+    """Return (words, where they came from) for 'ru' or 'en'; ё is folded to е like the normaliser does.
+
+    `builtin_hint` says how the caller's user picks the built-in lists instead (a command names its option)."""
     words: list[str] | None = None
     origin = f"built-in list ({lang}.txt shipped with sentikit)"
     if source in ("auto", "nltk"):
@@ -70,7 +73,7 @@ def load_stopwords(lang: str, source: str = "auto") -> tuple[list[str], str]:
             origin = f"NLTK stopwords corpus ({NLTK_NAMES[lang]})"
         elif source == "nltk":
             raise DataError("NLTK's stopword corpus is not installed",
-                            hint="run `python -m nltk.downloader stopwords` or use --stopword-source builtin")
+                            hint=f"run `python -m nltk.downloader stopwords`, or {builtin_hint}")
     if words is None:
         words = _read_builtin(lang)
     return sorted({w.lower().replace("ё", "е") for w in words}), origin

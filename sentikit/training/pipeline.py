@@ -6,6 +6,7 @@ Architectures are looked up in `TRAINERS`; nothing here branches on an architect
 
 from __future__ import annotations
 
+import logging
 import platform
 import time
 from collections.abc import Callable
@@ -15,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from sentikit.corpus import CorpusOptions, LabelledCorpus, load_labelled
-from sentikit.errors import DataError, OutputError, UsageError
+from sentikit.corpus import CorpusOptions, LabelledCorpus, corpus_stem, load_labelled
+from sentikit.errors import DataError, ModelError, OutputError, UsageError
 from sentikit.splits import stratified_split
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
@@ -25,6 +26,7 @@ from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs, check_over
 EventHandler = Callable[[dict[str, Any]], None]
 DEFAULT_MODELS_DIR = Path("models")
 LATEST_POINTER = ".latest"  # models/.latest names the folder of the last model trained here
+log = logging.getLogger("sentikit")
 
 
 @dataclass(frozen=True)
@@ -48,26 +50,37 @@ class TrainOutcome:
 
 
 def default_output(data: str, arch: str) -> Path:
-    stem = "stdin" if data == "-" else Path(data).name.split(".")[0].replace(":", "-") or "corpus"
+    """models/<data>-<arch>, <data> being the corpus file's name without its corpus suffixes; a leading dot
+    would hide the folder, and ":" (bundled:ru) is not allowed in Windows names."""
+    stem = "stdin" if data == "-" else corpus_stem(data).replace(":", "-").lstrip(".") or "corpus"
     return DEFAULT_MODELS_DIR / f"{stem}-{arch}"
 
 
 def latest_model() -> Path | None:
     """The model folder named by models/.latest (written by the last `sentikit train` in this folder)."""
     pointer = DEFAULT_MODELS_DIR / LATEST_POINTER
+    fix = "pass --model DIR, or delete it and train again"
     try:
         name = pointer.read_text(encoding="utf-8").strip()
-    except OSError:
+    except FileNotFoundError:
         return None
+    except OSError as exc:  # a folder or an unreadable file in its place
+        raise ModelError(f"cannot read {pointer} ({exc.strerror or exc})", hint=fix) from exc
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"{pointer} is damaged: it does not hold a folder name", hint=fix) from exc
+    if "\0" in name:  # no path can hold one
+        raise ModelError(f"{pointer} is damaged: it does not hold a folder name", hint=fix)
     return Path(name) if name else None
 
 
 def _remember_latest(path: Path) -> None:
+    pointer = DEFAULT_MODELS_DIR / LATEST_POINTER
     try:
         DEFAULT_MODELS_DIR.mkdir(parents=True, exist_ok=True)
-        (DEFAULT_MODELS_DIR / LATEST_POINTER).write_text(str(path) + "\n", encoding="utf-8")
-    except OSError:
-        pass  # a convenience only; the model itself is saved
+        pointer.write_text(str(path) + "\n", encoding="utf-8")
+    except OSError as exc:  # a convenience only: the model itself is saved, so warn rather than fail
+        log.warning("could not record the new model in %s (%s), so predict, evaluate and show need --model %s",
+                    pointer, exc.strerror or exc, path)
 
 
 def _split(corpus: LabelledCorpus, dev: LabelledCorpus | None, settings: TrainSettings

@@ -1,0 +1,158 @@
+"""CLI tests for `sentikit vectorize`: what `--out` may write (and replace), and how `--show` prints its table
+(a table that fits the terminal, JSON lines or CSV when piped)."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+from typer.testing import CliRunner, Result
+
+from sentikit.cli.app import app
+
+REPO = Path(__file__).resolve().parent.parent
+OUTPUTS = ("matrix.npz", "vocabulary.json")
+
+
+def invoke(*args: str | Path, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args], prog_name="sentikit", env=env)
+
+
+def one_error_line(result: Result) -> str:
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in result.output
+    return lines[0]
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """Every entry of `folder`, hidden ones (temporary files) included: name → sha256."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first 40 English reviews of the bundled corpus."""
+    with (REPO / "data" / "reviews_en.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))[:40]
+    path = tmp_path_factory.mktemp("corpus") / "reviews.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows((r["text"], r["label"]) for r in rows)
+    return path
+
+
+# -- --out -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("present", [("matrix.npz",), ("vocabulary.json",), OUTPUTS])
+def test_existing_output_files_need_force(corpus: Path, tmp_path: Path, present: tuple[str, ...]) -> None:
+    out = tmp_path / "precious"
+    out.mkdir()
+    for name in present:
+        (out / name).write_text("my data\n")
+    before = digests(out)
+    refused = invoke("vectorize", corpus, "--out", out)
+    assert refused.exit_code == 1 and refused.stdout == ""
+    line = one_error_line(refused)
+    assert all(name in line for name in present) and "--force" in line
+    assert digests(out) == before
+    forced = invoke("-q", "vectorize", corpus, "--out", out, "--force")
+    assert (forced.exit_code, forced.stdout, forced.stderr) == (0, "", "")
+    assert sorted(digests(out)) == sorted(OUTPUTS)  # both replaced, no temporary file left
+    assert json.loads((out / "vocabulary.json").read_text(encoding="utf-8"))["terms"]
+
+
+def test_a_folder_without_earlier_output_is_written_without_force(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "features"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine\n")
+    result = invoke("-q", "vectorize", corpus, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert sorted(digests(out)) == ["matrix.npz", "notes.txt", "vocabulary.json"]
+
+
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_never_writes_into_a_model_folder(corpus: Path, tmp_path: Path, force: list[str]) -> None:
+    model = tmp_path / "model"
+    trained = invoke("-q", "train", corpus, "--arch", "nb", "--out", model)
+    assert trained.exit_code == 0, trained.stderr
+    before = digests(model)
+    result = invoke("-q", "vectorize", corpus, "--out", model, *force)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "model folder" in one_error_line(result)
+    assert digests(model) == before
+
+
+def test_a_failed_write_keeps_the_previous_files(corpus: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up while the vocabulary is written: the previous matrix and vocabulary are both kept (not
+    a new matrix next to the old vocabulary), and no temporary file is left."""
+    import sentikit.features.workflow as workflow
+
+    out = tmp_path / "features"
+    assert invoke("-q", "vectorize", corpus, "--out", out).exit_code == 0
+    before = digests(out)
+
+    def full_disk(*args: object, **kwargs: object) -> str:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(workflow.json, "dumps", full_disk)
+    result = invoke("-q", "vectorize", corpus, "--out", out, "--force", "--ngram-max", "1")
+    assert result.exit_code == 1
+    assert "No space left on device" in one_error_line(result)
+    assert digests(out) == before
+
+
+# -- --show ------------------------------------------------------------------------------------------------------
+
+
+def test_show_is_json_lines_when_piped(corpus: Path) -> None:
+    result = invoke("vectorize", corpus, "--show", "3", "--scheme", "count")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["document"] for row in rows] == ["doc 1", "doc 2", "doc 3"]
+    assert all(len(row) == 4 and all(isinstance(v, int) for k, v in row.items() if k != "document") for row in rows)
+    assert "─" not in result.stdout and "━" not in result.stdout  # no table drawing
+    assert result.stderr.startswith("40 documents × ")
+
+
+def test_show_is_capped_at_the_number_of_documents(tmp_path: Path) -> None:
+    small = tmp_path / "three.txt"
+    small.write_text("very good film\nbad film and bad acting\nan average film at best\n", encoding="utf-8")
+    result = invoke("vectorize", small, "--show", "100000", "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    table = list(csv.reader(result.stdout.splitlines()))
+    assert len(table) == 1 + 3 and len(table[0]) == 1 + 3  # header + 3 documents; "document" + 3 terms
+    assert table[0][:2] == ["document", "film"]
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_terminal_table_keeps_the_terms_that_fit(corpus: Path, columns: int) -> None:
+    result = invoke("vectorize", corpus, "--show", "30", "--format", "table", env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= columns
+    header = next(line for line in lines if line.startswith("┃"))
+    cells = [cell.strip() for cell in header.strip("┃").split("┃")]
+    assert cells[0] == "document" and all(cells), header  # no column squeezed to nothing
+    shown = len(cells) - 1
+    assert 1 <= shown < 30
+    assert f"showing {shown} of 30 terms" in result.stderr
+    assert sum(line.startswith("│ doc ") for line in lines) == 30
+
+
+@pytest.mark.parametrize(("args", "fragment"), [(["--show", "2", "--format", "xml"], "invalid --format 'xml'"),
+                                                (["--out", "{out}", "--format", "csv"], "--format applies to")])
+def test_show_format_errors(corpus: Path, tmp_path: Path, args: list[str], fragment: str) -> None:
+    result = invoke("vectorize", corpus, *[a.format(out=tmp_path / "x") for a in args])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert fragment in one_error_line(result)
+    assert not (tmp_path / "x").exists()

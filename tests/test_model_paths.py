@@ -1,0 +1,96 @@
+"""Where `sentikit train` puts a model without --out (models/<data>-<arch>) and how models/.latest, the record of
+the last one, is written and read back by the commands that take --model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from sentikit.cli.app import app
+from sentikit.training.pipeline import default_output
+
+ROWS = [("great film", "pos"), ("loved it", "pos"), ("wonderful acting", "pos"), ("awful film", "neg"),
+        ("hated it", "neg"), ("boring acting", "neg")]
+CSV = "text,label\n" + "".join(f"{text},{label}\n" for text, label in ROWS) * 3
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(app, [str(a) for a in args], prog_name="sentikit")
+
+
+def one_error_line(result: Result) -> str:
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in result.output
+    return lines[0]
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # models/ and models/.latest are relative to the working folder
+    monkeypatch.delenv("SENTIKIT_MODEL", raising=False)
+
+
+@pytest.mark.parametrize(("data", "folder"), [
+    ("reviews.csv", "reviews-nb"),
+    ("reviews.v1.csv", "reviews.v1-nb"),
+    ("data/reviews.v2.CSV", "reviews.v2-nb"),
+    ("my.data.csv.gz", "my.data-nb"),
+    ("my.data.gz", "my.data-nb"),
+    ("corpus.jsonl", "corpus-nb"),
+    ("corpus.json", "corpus-nb"),
+    ("tweets.tsv", "tweets-nb"),
+    ("notes.txt", "notes-nb"),
+    ("reviews.2024", "reviews.2024-nb"),
+    (".hidden.jsonl", "hidden-nb"),
+    (".csv", "csv-nb"),
+    ("bundled:ru", "bundled-ru-nb"),
+    ("-", "stdin-nb"),
+])
+def test_default_output_strips_only_corpus_suffixes(data: str, folder: str) -> None:
+    assert default_output(data, "nb") == Path("models") / folder
+
+
+def test_versions_of_a_corpus_get_their_own_models(tmp_path: Path) -> None:
+    for version in ("v1", "v2"):
+        (tmp_path / f"reviews.{version}.csv").write_text(CSV, encoding="utf-8")
+        result = invoke("-q", "train", tmp_path / f"reviews.{version}.csv", "--arch", "nb")
+        assert (result.exit_code, result.stderr) == (0, "")
+    for version in ("v1", "v2"):
+        manifest = json.loads((tmp_path / "models" / f"reviews.{version}-nb" / "manifest.json").read_text())
+        assert manifest["training"]["data"]["source"].endswith(f"reviews.{version}.csv")
+
+
+@pytest.mark.parametrize("content", [b"\x00\xff", b"\xff\xfe\x00m\x00", b"models/a\x00b\n"])
+def test_damaged_latest_pointer_is_a_clean_error(tmp_path: Path, content: bytes) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / ".latest").write_bytes(content)
+    for command in (["predict", "hi"], ["show"], ["evaluate", "-"]):
+        result = invoke(*command)
+        assert result.exit_code == 1 and result.stdout == ""
+        line = one_error_line(result)
+        assert "models/.latest" in line and "--model" in line and "internal error" not in line
+
+
+def test_latest_pointer_that_cannot_be_written_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "models" / ".latest").mkdir(parents=True)
+    (tmp_path / "reviews.csv").write_text(CSV, encoding="utf-8")
+    trained = invoke("train", tmp_path / "reviews.csv", "--arch", "nb")
+    assert trained.exit_code == 0, trained.stderr
+    assert (tmp_path / "models" / "reviews-nb" / "manifest.json").is_file()  # the model itself is saved
+    warnings = [line for line in trained.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "models/.latest" in warnings[0] and "--model" in warnings[0]
+    predicted = invoke("predict", "hi")  # says why no model is found, not "no model given"
+    assert predicted.exit_code == 1
+    assert "models/.latest" in one_error_line(predicted)
+    assert invoke("predict", "--model", tmp_path / "models" / "reviews-nb", "hi").exit_code == 0
+
+
+def test_latest_pointer_names_the_last_model_trained(tmp_path: Path) -> None:
+    (tmp_path / "reviews.csv").write_text(CSV, encoding="utf-8")
+    assert invoke("-q", "train", tmp_path / "reviews.csv", "--arch", "nb").exit_code == 0
+    result = invoke("show", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["arch"] == "nb"
