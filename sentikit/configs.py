@@ -1,8 +1,10 @@
 """What every config dataclass shares (there is one per concern: preprocessing, features, linear model,
-neural model, sequences, training): reading one back from a manifest's JSON, refusing keys it does not know."""
+neural model, sequences, training): reading one back from a manifest's JSON, refusing keys it does not know,
+and the checks of numbers and seeds their `__post_init__` validation shares."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 from typing import Any
 
@@ -19,8 +21,47 @@ def reject_unknown_keys(cls: type, data: Any, what: str) -> None:
         raise UsageError(f"unknown {what} setting(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}")
 
 
+SEED_MAX = 2**32 - 1  # numpy's and scikit-learn's seeds are unsigned 32-bit integers
+
+
+def finite_number(name: str, value: Any, *, low: float = -math.inf, high: float = math.inf,
+                  low_open: bool = False, high_open: bool = False, expected: str | None = None) -> float:
+    """`value` as a finite float within [low, high] (`*_open`: excluding that bound), else a UsageError naming
+    `name` (and `expected`, what a valid value is, when the range alone would not say it).
+
+    Every float setting goes through here: a comparison alone lets NaN through (every comparison with it is
+    false) and infinity through an open-ended range, and either trains a model of NaNs."""
+    number = _as_float(value)
+    if not math.isfinite(number) or number < low or number > high or (low_open and number == low) \
+            or (high_open and number == high):
+        wanted = expected or _range_text(low, high, low_open, high_open)
+        raise UsageError(f"invalid {name} {value!r}", hint=f"expected {wanted}")
+    return number
+
+
+def _as_float(value: Any) -> float:
+    """The number as a float; NaN for what is not a number (bool is an int subclass, but True is no rate)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float range (10**400)
+        return math.inf
+
+
+def _range_text(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    if math.isinf(high):
+        return f"a finite number {'>' if low_open else '>='} {low:g}"
+    return f"a number in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+
+
 def fraction_below_one(name: str, value: Any) -> float:
     """`value` as a float in [0, 1) (dropout rates, averaging decays), else a UsageError naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value < 1.0:
-        raise UsageError(f"invalid {name} {value!r}", hint="expected a number in [0, 1)")
-    return float(value)
+    return finite_number(name, value, low=0.0, high=1.0, high_open=True)
+
+
+def checked_seed(value: Any) -> int:
+    """`value` as a random seed: an integer in 0..2**32-1, the range numpy and scikit-learn accept."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
+        raise UsageError(f"invalid seed {value!r}", hint=f"expected an integer in 0..{SEED_MAX}")
+    return value

@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sentikit.errors import DataError, UsageError
+from sentikit.errors import DataError, Interrupted, UsageError
 from sentikit.features.sequences import SequenceConfig, build_vocabulary, encode, pad_batch
 from sentikit.models.config import NeuralConfig
 from sentikit.models.numpy_forward import forward_numpy
 from sentikit.models.vectors import load_word_vectors
 from sentikit.splits import stratified_split
 from sentikit.training.neural import NeuralResult, TrainConfig, train_neural
+from sentikit.training.run import check_finite
 
 LABELS = ["neg", "pos"]
 TIMING_KEYS = {"seconds", "docs_per_s"}
@@ -136,14 +137,30 @@ def test_ctrl_c_keeps_best_weights_and_reports_interrupted() -> None:
     assert result.weights and result.dev_metrics is not None
 
 
-def test_ctrl_c_before_any_epoch_returns_current_weights() -> None:
-    def interrupt_at_once(event: dict[str, Any]) -> None:
-        if event["event"] == "batch":
+@pytest.mark.parametrize("batch", [1, 13])  # the first batch, the last one (the epoch's dev scoring is next)
+def test_ctrl_c_before_the_first_epoch_ended_returns_no_weights(batch: int) -> None:
+    """A network interrupted before its first dev score is close to its random start: keeping it would
+    replace a good model with a useless one, so there is nothing to return."""
+    def interrupt_in_epoch_1(event: dict[str, Any]) -> None:
+        if event["event"] == "batch" and event["batch"] == batch:
             raise KeyboardInterrupt
 
-    result = train(on_event=interrupt_at_once)
-    assert result.interrupted and result.best_epoch == 0 and result.dev_metrics is None
-    assert "head.weight" in result.weights and result.history == []
+    with pytest.raises(Interrupted, match="interrupted before the first epoch ended; nothing was saved"):
+        train(on_event=interrupt_in_epoch_1)
+
+
+@pytest.mark.parametrize("extra", [{}, {"clip": 0.0}, {"ema": 0.9}, {"refit": True}])
+def test_a_diverging_run_is_a_data_error_not_a_model_of_nans(extra: dict[str, Any]) -> None:
+    # lr 1e30 is a finite, valid setting; the weights it produces are not.
+    with pytest.raises(DataError, match=r"training diverged: .* became (nan|inf) .*; nothing was saved"):
+        train(**{"lr": 1e30, **extra})
+
+
+def test_weights_that_are_not_finite_are_refused() -> None:
+    weights = {"embedding.weight": np.ones((3, 2), np.float32), "head.bias": np.array([0.0, np.nan], np.float32)}
+    with pytest.raises(DataError, match=r"the weights head\.bias are not finite"):
+        check_finite(weights)
+    check_finite({"head.bias": np.zeros(2, np.float32)})
 
 
 def test_refit_trains_a_fresh_network_on_train_and_dev_for_the_best_epoch_count() -> None:

@@ -21,6 +21,7 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 
+OUT_OF_MEMORY = "out of memory (try a smaller --max-features, --max-len, --batch-size, --embed-dim or --hidden-size)"
 _BREAKS = {ord(ch): " " for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -54,6 +55,17 @@ class _BrokenPipe(Exception):
 
 def _is_broken_pipe(exc: BaseException) -> bool:
     return isinstance(exc, BrokenPipeError) or (isinstance(exc, OSError) and exc.errno == errno.EPIPE)
+
+
+def _is_torch_out_of_memory(exc: Exception) -> bool:
+    """torch's allocation failures, which are RuntimeErrors rather than MemoryError: on a GPU its
+    OutOfMemoryError, on the CPU a plain RuntimeError from its allocator, known only by its message. Looked up
+    without importing torch: only a process that has imported it can raise them."""
+    torch = sys.modules.get("torch")
+    gpu_error = getattr(getattr(torch, "cuda", None), "OutOfMemoryError", None)
+    if isinstance(gpu_error, type) and isinstance(exc, gpu_error):
+        return True
+    return isinstance(exc, RuntimeError) and "DefaultCPUAllocator: can't allocate memory" in str(exc)
 
 
 def _silence_stdout() -> None:
@@ -110,7 +122,7 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
             return EXIT_OK
         raise
     except MemoryError:
-        _say("out of memory (try a smaller --max-features, --max-len or --batch-size)")
+        _say(OUT_OF_MEMORY)
         return EXIT_DATA
     except OSError as exc:
         if debug:
@@ -121,6 +133,9 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
     except Exception as exc:
         if debug:
             raise
+        if _is_torch_out_of_memory(exc):
+            _say(OUT_OF_MEMORY)
+            return EXIT_DATA
         _say(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback, and please "
              "report it)")
         return EXIT_DATA

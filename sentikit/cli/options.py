@@ -209,10 +209,11 @@ def _model_choices() -> dict[str, tuple[str, tuple[str, ...]]]:
     from sentikit.features.sequences import TRUNCATE_MODES
     from sentikit.features.vectorize import ENCODINGS
     from sentikit.models.config import COMBINE_MODES, CONV_POOL_MODES, POOL_MODES
+    from sentikit.training.config import CLASS_WEIGHTS, DEVICES, SCHEDULES
 
-    return {"class_weight": ("--class-weight", ("none", "balanced")),
+    return {"class_weight": ("--class-weight", CLASS_WEIGHTS),
             "feature_encoding": ("--encoding-scheme", ENCODINGS),
-            "device": ("--device", ("auto", "cpu", "cuda")),  # as sentikit.training.neural accepts
+            "device": ("--device", DEVICES), "schedule": ("--schedule", SCHEDULES),
             "combine": ("--combine", COMBINE_MODES), "pool": ("--pool", POOL_MODES),
             "conv_pool": ("--conv-pool", CONV_POOL_MODES),
             "truncate": ("--truncate", TRUNCATE_MODES)}

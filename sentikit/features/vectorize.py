@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sentikit.configs import reject_unknown_keys
+from sentikit.configs import finite_number, reject_unknown_keys
 from sentikit.errors import DataError, UsageError
 
 if TYPE_CHECKING:
@@ -71,10 +71,8 @@ class FeatureConfig:
         _int_in("min_df", self.min_df, 1, None)
         if self.max_features is not None:
             _int_in("max_features", self.max_features, 1, None)
-        max_df = self.max_df
-        if isinstance(max_df, bool) or not isinstance(max_df, int | float) or not 0 < max_df <= 1:
-            raise UsageError(f"invalid max_df {max_df!r}", hint="expected a fraction of documents in (0, 1]")
-        object.__setattr__(self, "max_df", float(self.max_df))  # scikit-learn reads an int as a count
+        object.__setattr__(self, "max_df", finite_number(  # a float: scikit-learn reads an int as a count
+            "max_df", self.max_df, low=0.0, high=1.0, low_open=True, expected="a fraction of documents in (0, 1]"))
         if not isinstance(self.sublinear_tf, bool):
             raise UsageError(f"invalid sublinear_tf {self.sublinear_tf!r}", hint="expected true or false")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sentikit.configs import fraction_below_one, reject_unknown_keys
+from sentikit.configs import finite_number, fraction_below_one, reject_unknown_keys
 from sentikit.errors import UsageError
 
 # Architecture name -> (recurrent cell, bidirectional forced on). `conv1d` has no cell. The torch registry
@@ -86,10 +86,7 @@ class NeuralConfig:
             _positive_int(name, getattr(self, name))
         if not isinstance(self.bidirectional, bool):
             raise UsageError(f"invalid bidirectional {self.bidirectional!r}", hint="expected true or false")
-        if isinstance(self.embed_init, bool) or not isinstance(self.embed_init, int | float) \
-                or not self.embed_init > 0:
-            raise UsageError(f"invalid embed_init {self.embed_init!r}", hint="expected a positive number")
-        self.embed_init = float(self.embed_init)
+        self.embed_init = finite_number("embed_init", self.embed_init, low=0.0, low_open=True)
         for name in ("dropout", "embed_dropout", "word_dropout"):
             setattr(self, name, fraction_below_one(name, getattr(self, name)))
         if isinstance(self.conv_widths, (str, bytes)) or not isinstance(self.conv_widths, (list, tuple)):

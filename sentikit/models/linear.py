@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from sentikit.configs import reject_unknown_keys
+from sentikit.configs import finite_number, reject_unknown_keys
 from sentikit.errors import DataError, ModelError, UsageError
 from sentikit.features.lean import LeanVectorizer
 from sentikit.features.vectorize import FeatureConfig, FittedFeatures
@@ -65,15 +65,10 @@ class LinearConfig:
             raise UsageError(f"invalid refit {self.refit!r}", hint="expected true or false")
         if self.class_weight is not None:
             _choice("class weight", self.class_weight, CLASS_WEIGHTS)
-        if self.C is not None:
-            _positive("C", self.C)
-            object.__setattr__(self, "C", float(self.C))
-        if self.nb_alpha is not None:
-            _positive("nb_alpha", self.nb_alpha)
-            object.__setattr__(self, "nb_alpha", float(self.nb_alpha))
-        if isinstance(self.nbsvm_beta, bool) or not isinstance(self.nbsvm_beta, int | float) \
-                or not 0 <= self.nbsvm_beta <= 1:
-            raise UsageError(f"invalid nbsvm_beta {self.nbsvm_beta!r}", hint="expected a number in [0, 1]")
+        for name in ("C", "nb_alpha"):  # None: the architecture's default
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, finite_number(name, getattr(self, name), low=0.0, low_open=True))
+        object.__setattr__(self, "nbsvm_beta", finite_number("nbsvm_beta", self.nbsvm_beta, low=0.0, high=1.0))
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int) or self.max_iter < 1:
             raise UsageError(f"invalid max_iter {self.max_iter!r}", hint="expected a positive integer")
 
@@ -102,11 +97,6 @@ class LinearConfig:
 def _choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise UsageError(f"invalid {name} {value!r}", hint=f"choose one of: {', '.join(choices)}")
-
-
-def _positive(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
-        raise UsageError(f"invalid {name} {value!r}", hint="expected a positive number")
 
 
 def default_features(arch: str) -> FeatureConfig:

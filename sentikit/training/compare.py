@@ -26,6 +26,11 @@ def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
+def _stopped(arch: str, rows: list[dict[str, Any]]) -> Interrupted:
+    done = ", ".join(row["arch"] for row in rows) or "none"
+    return Interrupted(f"interrupted while training {arch} (finished: {done})")
+
+
 def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None = None,
             prep: PreprocessConfig | None = None, corpus_options: CorpusOptions | None = None,
             dev: str | None = None, overrides: dict[str, Any] | None = None, keep: Path | None = None,
@@ -51,11 +56,13 @@ def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None =
             notify({"event": "stage", "stage": f"training {arch}"})
             arch_settings = TrainSettings(arch=arch, dev_fraction=settings.dev_fraction, seed=settings.seed)
             started = time.perf_counter()
-            fitted = trainer(prepared.inputs)
+            try:
+                fitted = trainer(prepared.inputs)
+            except Interrupted as exc:  # Ctrl-C before a neural net's first epoch ended: nothing to keep
+                raise _stopped(arch, rows) from exc
             seconds = time.perf_counter() - started
             if fitted.interrupted:  # Ctrl-C ends the whole comparison, not just this architecture
-                done = ", ".join(row["arch"] for row in rows) or "none"
-                raise Interrupted(f"interrupted while training {arch} (finished: {done})")
+                raise _stopped(arch, rows)
             out = (keep / arch) if keep else Path(scratch) / arch
             path = save_model(out, build_manifest(prepared, arch_settings, fitted, seconds), fitted.arrays,
                               fitted.texts, force=force)

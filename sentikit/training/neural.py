@@ -9,105 +9,39 @@ architecture name; `sentikit.models.nets.build_model` is the only place that doe
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
-from sentikit.configs import fraction_below_one, reject_unknown_keys
-from sentikit.errors import UsageError
+from sentikit.errors import Interrupted, UsageError
 from sentikit.features.sequences import SequenceConfig, build_vocabulary, encode
 from sentikit.models.config import NeuralConfig
 from sentikit.models.nets import count_parameters
 from sentikit.splits import stratified_split
-from sentikit.training.run import EventHandler, evaluate, snapshot, start_run, train_epoch
-
-
-@dataclass
-class TrainConfig:
-    """Optimisation settings (AdamW with decoupled weight decay, global-norm gradient clipping)."""
-
-    epochs: int = 10  # the linear schedule reaches 0 at the last planned epoch; early stopping usually ends sooner
-    batch_size: int = 64
-    lr: float = 2e-3
-    weight_decay: float = 0.01
-    # "linear": the learning rate falls linearly from `lr` to 0 over the planned epochs * batches steps
-    # (early stopping may end sooner); "constant" keeps it fixed.
-    schedule: str = "linear"
-    clip: float = 1.0  # max global gradient norm; 0 disables clipping
-    # Exponential moving average of the weights (Polyak averaging), updated after every step; dev metrics,
-    # early stopping and the saved model use the averaged weights. 0 disables it.
-    ema: float = 0.0
-    patience: int = 2  # stop after this many epochs without a better dev macro-F1
-    class_weight: str = "none"  # "balanced" weighs the loss by inverse class frequency
-    seed: int = 13
-    device: str = "auto"  # auto -> cuda when available
-    threads: int | None = None  # torch intra-op threads; None keeps torch's default
-    dev_fraction: float = 0.1  # share of train held out as dev when no dev set is given
-    # After early stopping, train a fresh network on train + dev for the best epoch count and save that one
-    # (the dev split then only chooses the epoch count); costs about best_epoch more epochs. Off by default:
-    # the refit network is never validated, and it follows its own trajectory. On short texts that trajectory
-    # is stable and the extra data helps. Scored on a second held-out split (the protocol of
-    # benchmarks/neural_tuning.py --held-out) on RuSentiTweet and SST-2, gru/lstm/conv1d, 3 splits: macro-F1
-    # +0.64 points on average, better in 13 of 18, worst -1.46. On IMDB it did not help on dev (conv1d 91.00
-    # vs 90.92 %, gru 90.08 vs 90.40 %), and the benchmark's IMDB rows (3-epoch cap, test) lost 0.9-2.6 points
-    # for rnn, lstm and birnn.
-    refit: bool = False
-
-    def __post_init__(self) -> None:
-        for name, low in (("epochs", 1), ("batch_size", 1), ("patience", 1)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise UsageError(f"invalid {name} {value!r}", hint=f"expected an integer >= {low}")
-        if self.threads is not None and (
-            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
-        ):
-            raise UsageError(f"invalid threads {self.threads!r}", hint="expected a positive integer")
-        self.ema = fraction_below_one("ema", self.ema)
-        if not self.lr > 0 or self.weight_decay < 0 or self.clip < 0:
-            raise UsageError("lr must be > 0, weight_decay and clip >= 0")
-        if not 0.0 < self.dev_fraction < 1.0:
-            raise UsageError(
-                f"invalid dev_fraction {self.dev_fraction!r}", hint="expected a number in (0, 1)"
-            )
-        if self.class_weight not in ("none", "balanced"):
-            raise UsageError(
-                f"invalid class_weight {self.class_weight!r}", hint="choose one of: none, balanced"
-            )
-        if self.schedule not in ("constant", "linear"):
-            raise UsageError(f"invalid schedule {self.schedule!r}", hint="choose one of: constant, linear")
-        if not isinstance(self.refit, bool):
-            raise UsageError(f"invalid refit {self.refit!r}", hint="expected true or false")
-        if self.device not in ("auto", "cpu", "cuda"):
-            raise UsageError(f"invalid device {self.device!r}", hint="choose one of: auto, cpu, cuda")
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
-        reject_unknown_keys(cls, data, "training")
-        return cls(**data)
+from sentikit.training.config import TrainConfig
+from sentikit.training.run import EventHandler, check_finite, diverged, evaluate, snapshot, start_run, train_epoch
 
 
 @dataclass
 class NeuralResult:
-    """What training produced. `weights` come from `best_epoch` (or the last state if no epoch finished,
-    in which case `best_epoch` is 0 and `dev_metrics` is None)."""
+    """What training produced: the weights of `best_epoch` (>= 1) and their dev metrics, or with refit the
+    weights of the network refitted on train + dev."""
 
     vocab: list[str]
     weights: dict[str, np.ndarray]
     history: list[dict[str, Any]] = field(default_factory=list)
     best_epoch: int = 0
-    dev_metrics: dict[str, Any] | None = None
+    dev_metrics: dict[str, Any] = field(default_factory=dict)
     n_parameters: int = 0
     interrupted: bool = False
     device: str = "cpu"
     fit_rows: int | None = None  # documents the returned weights were fitted on, when refit on train + dev
 
 
-def _resolve_device(name: str) -> torch.device:
+def resolve_device(name: str) -> torch.device:
+    """The torch device for `TrainConfig.device`; a UsageError when "cuda" is asked for and there is none."""
     if name == "cuda" and not torch.cuda.is_available():
         raise UsageError("device 'cuda' requested but no CUDA GPU is available", hint="use --device cpu")
     if name == "auto":
@@ -143,7 +77,11 @@ def train_neural(
     weights are returned instead (`dev_metrics` and `history` still describe the first, early-stopped run).
     `pretrained` is an optional (V, embed_dim) embedding matrix whose rows follow
     `build_vocabulary(train_docs, seq_cfg)` (deterministic; see `sentikit.models.vectors`).
-    Ctrl-C stops training cleanly: the result has `interrupted=True` and the best weights so far.
+    Ctrl-C stops training cleanly: the result has `interrupted=True` and the best weights so far. Before the
+    first epoch has been scored there are none worth keeping (the network is close to its random start), so
+    Ctrl-C then raises `Interrupted` and the caller saves nothing.
+    A loss, gradient or weight that is no longer finite (a diverging learning rate) raises a DataError:
+    a model of NaNs must never be saved.
     """
     emit = on_event or (lambda event: None)
     n_classes = len(labels)
@@ -156,7 +94,7 @@ def train_neural(
 
     if train_cfg.threads is not None:
         torch.set_num_threads(train_cfg.threads)
-    device = _resolve_device(train_cfg.device)
+    device = resolve_device(train_cfg.device)
 
     # The vocabulary comes from the training documents as passed, before any dev hold-out, so that
     # `pretrained` rows can be aligned by the caller with `build_vocabulary(train_docs, seq_cfg)`.
@@ -189,6 +127,8 @@ def train_neural(
                 dev_loss, report = evaluate(
                     run.model, dev_seqs, dev_lengths, y_dev, labels, max(256, train_cfg.batch_size), device
                 )
+                if not np.isfinite(dev_loss):
+                    raise diverged(f"the dev loss became {dev_loss:g} after epoch {epoch}")
                 improved = report["macro_f1"] > best_f1
                 if improved:  # copy the weights that were just evaluated (the average, with --ema)
                     best_f1, stale = report["macro_f1"], 0
@@ -209,15 +149,16 @@ def train_neural(
             emit({"event": "epoch_end", **row})
             if stale >= train_cfg.patience:
                 break
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if not result.weights:
+            raise Interrupted("interrupted before the first epoch ended; nothing was saved") from exc
         result.interrupted = True
-    if not result.weights:
-        result.weights = snapshot(run.model)  # interrupted before any epoch finished: keep the current state
     if train_cfg.refit and not result.interrupted and result.best_epoch > 0:
         del run
         all_data = (train_seqs + dev_seqs, np.concatenate([train_lengths, dev_lengths]),
                     np.concatenate([y_train, y_dev]))
         _refit(result, all_data, model_cfg, n_classes, train_cfg, class_weights, device, pretrained, emit)
+    check_finite(result.weights)
     return result
 
 

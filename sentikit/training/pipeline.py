@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sentikit.configs import checked_seed, finite_number
 from sentikit.corpus import CorpusOptions, LabelledCorpus, corpus_stem, load_labelled
 from sentikit.errors import DataError, ModelError, OutputError, UsageError
 from sentikit.splits import stratified_split
@@ -36,6 +37,11 @@ class TrainSettings:
     arch: str = "logreg"
     dev_fraction: float = 0.1
     seed: int = 13
+
+    def __post_init__(self) -> None:  # checked before any data is read (NaN passes typer's min/max)
+        object.__setattr__(self, "dev_fraction", finite_number("dev_fraction", self.dev_fraction, low=0.0,
+                                                               high=1.0, low_open=True, high_open=True))
+        object.__setattr__(self, "seed", checked_seed(self.seed))
 
 
 @dataclass

@@ -6,6 +6,7 @@ stopping and the optional refit.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -17,16 +18,29 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sentikit.errors import UsageError
+from sentikit.errors import DataError, UsageError
 from sentikit.features.sequences import PAD_ID, length_buckets, pad_batch
 from sentikit.models.config import NeuralConfig
 from sentikit.models.nets import build_model
 from sentikit.training.metrics import classification_report
 
 if TYPE_CHECKING:
-    from sentikit.training.neural import TrainConfig
+    from sentikit.training.config import TrainConfig
 
 EventHandler = Callable[[dict[str, Any]], None]
+_DIVERGED_HINT = "try a smaller --lr, and keep gradient clipping on, e.g. --clip 1"
+
+
+def diverged(what: str) -> DataError:
+    """The error for a run whose numbers left the finite range: its weights are NaN or about to be."""
+    return DataError(f"training diverged: {what}; nothing was saved", hint=_DIVERGED_HINT)
+
+
+def check_finite(weights: dict[str, np.ndarray]) -> None:
+    """Refuse weights holding NaN or infinity (the last step of a diverging run): they would predict NaN."""
+    for name, array in weights.items():
+        if not np.isfinite(array).all():
+            raise diverged(f"the weights {name} are not finite numbers")
 
 
 def to_tensors(
@@ -167,7 +181,13 @@ def train_epoch(run: Run, data: tuple[list[np.ndarray], np.ndarray, np.ndarray],
         loss = F.cross_entropy(run.model(ids, batch_lengths), target, weight=class_weights)
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        norm_sum += float(nn.utils.clip_grad_norm_(run.params, max_norm))  # pre-clip global norm
+        norm = float(nn.utils.clip_grad_norm_(run.params, max_norm))  # pre-clip global norm
+        # Checked before the step, which a NaN or infinite gradient would spread to every weight.
+        for what, value in (("training loss", loss.item()), ("gradient norm", norm)):
+            if not math.isfinite(value):
+                where = f"epoch {epoch}, batch {i}" + (" of the refit" if phase == "refit" else "")
+                raise diverged(f"the {what} became {value:g} in {where}")
+        norm_sum += norm
         run.optimizer.step()
         if run.scheduler is not None:
             run.scheduler.step()

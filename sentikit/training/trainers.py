@@ -108,8 +108,8 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
     def fit(inputs: TrainInputs) -> Fitted:
         from sentikit.features.sequences import SequenceConfig, build_vocabulary
         from sentikit.models.config import NeuralConfig
-        from sentikit.models.neural_predictor import NeuralPredictor
-        from sentikit.training.neural import TrainConfig, train_neural
+        from sentikit.training.config import TrainConfig
+        from sentikit.training.neural import train_neural
 
         model_cfg = _override(NeuralConfig(arch=arch), inputs.overrides)
         seq_cfg = _override(SequenceConfig(), inputs.overrides)
@@ -128,13 +128,11 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
         meta = {"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg)}
         texts = {"vocab": result.vocab}
         # The training loop already scored the saved weights on dev (with --refit: the first run's weights,
-        # since the refit ones have seen dev); only a run stopped before its first epoch needs scoring here.
-        dev = result.dev_metrics if result.dev_metrics is not None else _dev_report(
-            NeuralPredictor.from_export(result.weights, texts, meta).predict_proba(inputs.dev_docs), inputs)
+        # since the refit ones have seen dev).
         return Fitted(kind="neural", arrays=result.weights, texts=texts, meta=meta,
                       configs={"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg),
                                "training": asdict(train_cfg)},
-                      dev_metrics=dev, history=result.history, n_parameters=result.n_parameters,
+                      dev_metrics=result.dev_metrics, history=result.history, n_parameters=result.n_parameters,
                       interrupted=result.interrupted, best_epoch=result.best_epoch, fit_rows=result.fit_rows,
                       library_versions=_versions("numpy", "torch"))
 
@@ -142,21 +140,25 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
 
 
 def check_overrides(arch: str, overrides: dict[str, Any]) -> None:
-    """Build the configs `arch` will be trained with, so that an invalid setting fails now (UsageError),
-    not after the corpus has been read and preprocessed."""
-    if arch in LINEAR_ARCHS:
-        from sentikit.models.linear import LinearConfig, default_features
-
-        _override(default_features(arch), overrides)
-        _override(LinearConfig(arch=arch), overrides)
-        return
+    """Build every config with the given settings, so that an invalid one fails now (UsageError), not after the
+    corpus has been read and preprocessed; settings `arch` does not use are checked too (`--schedule foo` is
+    a mistake whatever the architecture). A neural `arch` also checks that the device asked for exists."""
     from sentikit.features.sequences import SequenceConfig
+    from sentikit.features.vectorize import FeatureConfig
     from sentikit.models.config import NeuralConfig
-    from sentikit.training.neural import TrainConfig
+    from sentikit.models.linear import LinearConfig, default_features
+    from sentikit.training.config import TrainConfig
 
-    _override(NeuralConfig(arch=arch), overrides)
+    linear = arch in LINEAR_ARCHS
+    _override(default_features(arch) if linear else FeatureConfig(), overrides)
+    _override(LinearConfig(arch=arch) if linear else LinearConfig(), overrides)
+    _override(NeuralConfig() if linear else NeuralConfig(arch=arch), overrides)
     _override(SequenceConfig(), overrides)
-    _override(TrainConfig(), overrides)
+    train_cfg = _override(TrainConfig(), overrides)
+    if not linear and train_cfg.device != "auto":  # torch is imported for training such an arch anyway
+        from sentikit.training.neural import resolve_device
+
+        resolve_device(train_cfg.device)
 
 
 LINEAR_ARCHS: tuple[str, ...] = ("logreg", "nbsvm", "nb")

@@ -33,7 +33,19 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "train-conv-widths": (["train", MISSING, "--arch", "conv1d", "--conv-widths", "3,x"], ["--conv-widths"]),
     "train-lemmatize-stem": (["train", MISSING, "--lemmatize", "--stem"], ["mutually exclusive"]),
     "train-unknown-option": (["train", MISSING, "--epoch", "3"], ["No such option", "--epoch", "--help"]),
+    "train-schedule": (["train", MISSING, "--schedule", "foo"], ["--schedule 'foo'", "linear, constant"]),
+    "train-lr-inf": (["train", MISSING, "--arch", "gru", "--lr", "inf"], ["invalid lr inf", "finite number > 0"]),
+    "train-weight-decay-nan": (["train", MISSING, "--weight-decay", "nan"], ["invalid weight_decay nan"]),
+    "train-embed-init-inf": (["train", MISSING, "--embed-init", "inf"], ["invalid embed_init inf"]),
+    "train-clip-nan": (["train", MISSING, "--arch", "lstm", "--clip", "nan"], ["invalid clip nan"]),
+    "train-dev-fraction-nan": (["train", MISSING, "--dev-fraction", "nan"], ["invalid dev_fraction nan"]),
+    "train-C-nan": (["train", MISSING, "--arch", "gru", "--C", "nan"], ["invalid C nan"]),
+    "train-seed-negative": (["train", MISSING, "--seed", "-1"], ["invalid seed -1", "0..4294967295"]),
+    "train-seed-huge": (["train", MISSING, "--seed", "99999999999999999999"], ["invalid seed", "0..4294967295"]),
     "compare-arch": (["compare", MISSING, "--arch", "nb,bert"], ["'bert'", ARCHS]),
+    "compare-schedule": (["compare", MISSING, "--arch", "logreg,nb", "--schedule", "foo"], ["--schedule 'foo'"]),
+    "compare-lr-inf": (["compare", MISSING, "--arch", "logreg,gru", "--lr", "inf"], ["invalid lr inf"]),
+    "compare-seed": (["compare", MISSING, "--seed", "-1"], ["invalid seed -1"]),
     "compare-format": (["compare", MISSING, "--format", "xml"], ["--format 'xml'", "table, json, jsonl, csv"]),
     "predict-format": (["predict", "--model", "nowhere", "--format", "xml", "text"], ["--format 'xml'", "jsonl"]),
     "predict-texts-and-input": (["predict", "--model", "nowhere", "--input", MISSING, "text"], ["not both"]),
@@ -58,6 +70,16 @@ def test_invalid_option_is_a_usage_error_before_reading_data(case: str, tmp_path
     assert_error(result, 2, *fragments)
     assert "missing.csv: no such file" not in result.stderr
     assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("argv", [["train", MISSING, "--arch", "gru"], ["compare", MISSING, "--arch", "logreg,gru"]])
+def test_missing_gpu_is_a_usage_error_before_reading_data(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not after preprocessing, and not after `compare` has trained (and thrown away) the linear rows."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert_error(cli("-q", *argv, "--device", "cuda"), 2, "device 'cuda' requested but no CUDA GPU is available",
+                 "--device cpu")
 
 
 def test_bare_sentikit_shows_help_and_exits_2() -> None:

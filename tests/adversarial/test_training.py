@@ -1,0 +1,111 @@
+"""Training that goes wrong after the data is read: Ctrl-C before the first epoch ends, a loss that diverges, a
+network too large for memory. Each ends with its exit code and one error line, saves nothing and leaves the
+model already at `--out` (or under `--keep`) as it was."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TINY_NEURAL, assert_error, cli, leftovers, snapshot
+
+
+@pytest.fixture
+def interrupt_in_epoch_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C at the second batch of the first epoch (as `tests/test_cli_models.py` simulates Ctrl-C)."""
+    from sentikit.cli import progress
+
+    original = progress.TrainingProgress.handle
+
+    def handle(self: progress.TrainingProgress, event: dict[str, Any]) -> None:
+        if event.get("event") == "batch" and event.get("epoch") == 1 and event.get("batch") == 2:
+            raise KeyboardInterrupt
+        original(self, event)
+
+    monkeypatch.setattr(progress.TrainingProgress, "handle", handle)
+
+
+@pytest.mark.usefixtures("interrupt_in_epoch_1")
+def test_ctrl_c_before_the_first_epoch_ended_keeps_the_previous_model(model_copy: Path, corpus: Path) -> None:
+    before = snapshot(model_copy)
+    result = cli("-q", "train", corpus, "--arch", "gru", "--out", model_copy, "--force", *TINY_NEURAL)
+    assert_error(result, 130, "interrupted before the first epoch ended; nothing was saved")
+    assert result.stdout == ""
+    assert snapshot(model_copy) == before
+    assert leftovers(model_copy.parent) == []
+
+
+@pytest.mark.usefixtures("interrupt_in_epoch_1")
+def test_ctrl_c_before_the_first_epoch_ended_saves_nothing_new(corpus: Path, tmp_path: Path) -> None:
+    assert_error(cli("-q", "train", corpus, "--arch", "conv1d", "--out", tmp_path / "m", *TINY_NEURAL), 130,
+                 "nothing was saved")
+    assert not (tmp_path / "m").exists() and leftovers(tmp_path) == []
+
+
+@pytest.mark.usefixtures("interrupt_in_epoch_1")
+def test_ctrl_c_in_compare_keeps_what_was_finished_and_touches_nothing_else(models: Path, corpus: Path,
+                                                                            tmp_path: Path) -> None:
+    kept = tmp_path / "kept"
+    shutil.copytree(models / "nb", kept / "gru")  # an older comparison's model, replaced only by a finished run
+    before = snapshot(kept / "gru")
+    result = cli("-q", "compare", corpus, "--arch", "nb,gru", "--keep", kept, "--force", *TINY_NEURAL)
+    assert_error(result, 130, "interrupted while training gru (finished: nb)")
+    assert result.stdout == ""
+    assert snapshot(kept / "gru") == before
+    assert (kept / "nb" / "manifest.json").is_file() and leftovers(kept) == []
+
+
+@pytest.mark.parametrize("options", [["--arch", "gru"], ["--arch", "conv1d", "--clip", "0", "--refit"]])
+def test_a_diverging_loss_is_an_error_and_saves_nothing(options: list[str], model_copy: Path,
+                                                        corpus: Path) -> None:
+    """--lr 1e30 is finite, so it is a valid setting; the NaN weights it trains must not replace a model."""
+    before = snapshot(model_copy)
+    result = cli("-q", "train", corpus, *options, "--lr", "1e30", "--out", model_copy, "--force", *TINY_NEURAL)
+    assert_error(result, 1, "training diverged: the ", "became nan", "nothing was saved", "--lr")
+    assert snapshot(model_copy) == before
+    assert leftovers(model_copy.parent) == []
+
+
+def _failing_trainer(error: Exception) -> Callable[[str], Callable[[Any], Any]]:
+    def raise_error(inputs: Any) -> Any:
+        raise error
+
+    return lambda arch: raise_error
+
+
+# torch's CPU allocator, verbatim from `sentikit train DATA --arch gru --embed-dim 100000000` (torch 2.x).
+CPU_ALLOCATION_FAILURE = ("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+                          "you tried to allocate 238800000000 bytes. Error code 12 (Cannot allocate memory)")
+
+
+def _gpu_out_of_memory() -> Exception:
+    import torch
+
+    return torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+
+
+@pytest.mark.parametrize("error", [lambda: MemoryError(), lambda: RuntimeError(CPU_ALLOCATION_FAILURE),
+                                   _gpu_out_of_memory], ids=["MemoryError", "cpu-allocator", "gpu"])
+def test_out_of_memory_is_one_clear_line(error: Callable[[], Exception], model_copy: Path, corpus: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit.training import pipeline
+
+    before = snapshot(model_copy)
+    monkeypatch.setattr(pipeline, "get_trainer", _failing_trainer(error()))
+    result = cli("-q", "train", corpus, "--arch", "gru", "--out", model_copy, "--force")
+    assert_error(result, 1, "out of memory (try a smaller ", "--batch-size", "--embed-dim")
+    assert snapshot(model_copy) == before
+
+
+def test_other_runtime_errors_are_still_reported_as_bugs(corpus: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit.training import pipeline
+
+    monkeypatch.setattr(pipeline, "get_trainer", _failing_trainer(RuntimeError("shape mismatch")))
+    result = cli("-q", "train", corpus, "--out", tmp_path / "m")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: internal error: RuntimeError: shape mismatch")
+    assert "out of memory" not in result.stderr

@@ -1,0 +1,79 @@
+"""Validation shared by the config dataclasses (sentikit.configs): every float setting refuses NaN and infinity,
+every seed is an integer numpy and scikit-learn accept, and training checks every setting up front."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from sentikit.configs import SEED_MAX, checked_seed, finite_number
+from sentikit.errors import UsageError
+from sentikit.features.vectorize import FeatureConfig
+from sentikit.models.config import NeuralConfig
+from sentikit.models.linear import LinearConfig
+from sentikit.training.config import TrainConfig
+from sentikit.training.pipeline import TrainSettings
+from sentikit.training.trainers import ARCHITECTURES, check_overrides
+
+# Every float setting of every config a training run builds.
+FLOAT_SETTINGS: list[tuple[type, str]] = [
+    (TrainConfig, "lr"), (TrainConfig, "weight_decay"), (TrainConfig, "clip"), (TrainConfig, "ema"),
+    (TrainConfig, "dev_fraction"), (TrainSettings, "dev_fraction"),
+    (NeuralConfig, "embed_init"), (NeuralConfig, "dropout"), (NeuralConfig, "embed_dropout"),
+    (NeuralConfig, "word_dropout"),
+    (LinearConfig, "C"), (LinearConfig, "nb_alpha"), (LinearConfig, "nbsvm_beta"), (FeatureConfig, "max_df"),
+]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 10**400])
+@pytest.mark.parametrize(("config", "name"), FLOAT_SETTINGS, ids=lambda x: getattr(x, "__name__", x))
+def test_every_float_setting_must_be_finite(config: type, name: str, value: float) -> None:
+    with pytest.raises(UsageError, match=rf"^invalid {name} {value!r} \(expected "):
+        config(**{name: value})
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"low": 0.0, "low_open": True}, "a finite number > 0"),
+    ({"low": 0.0}, "a finite number >= 0"),
+    ({"low": 0.0, "high": 1.0, "high_open": True}, "a number in [0, 1)"),
+    ({"low": 0.0, "high": 1.0, "low_open": True, "expected": "a share"}, "a share"),
+])
+def test_finite_number_says_what_it_expected(kwargs: dict[str, Any], expected: str) -> None:
+    assert finite_number("x", 0.5, **kwargs) == 0.5
+    for bad in (-1, True, "0.5", None, math.nan):
+        with pytest.raises(UsageError) as info:
+            finite_number("x", bad, **kwargs)
+        assert str(info.value) == f"invalid x {bad!r} (expected {expected})"
+
+
+@pytest.mark.parametrize("config", [TrainConfig, TrainSettings])
+def test_seeds_are_unsigned_32_bit_integers(config: type) -> None:
+    assert config(seed=0).seed == 0 and config(seed=SEED_MAX).seed == SEED_MAX == 4294967295
+    for bad in (-1, SEED_MAX + 1, 99999999999999999999, True, 1.0, "13"):
+        with pytest.raises(UsageError, match=r"invalid seed .* \(expected an integer in 0\.\.4294967295\)"):
+            config(seed=bad)
+    assert checked_seed(13) == 13
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+@pytest.mark.parametrize(("setting", "fragment"), [
+    ({"schedule": "foo"}, "invalid schedule 'foo'"),  # a neural setting, given to any architecture
+    ({"weight_decay": math.nan}, "invalid weight_decay nan"),
+    ({"C": math.inf}, "invalid C inf"),  # a linear one
+    ({"embed_init": math.inf}, "invalid embed_init inf"),
+])
+def test_every_setting_is_checked_whatever_the_architecture(arch: str, setting: dict[str, Any],
+                                                            fragment: str) -> None:
+    with pytest.raises(UsageError, match=fragment):
+        check_overrides(arch, setting)
+
+
+def test_a_missing_gpu_is_refused_for_neural_architectures_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(UsageError, match="device 'cuda' requested but no CUDA GPU is available"):
+        check_overrides("gru", {"device": "cuda"})
+    check_overrides("logreg", {"device": "cuda"})  # linear models never use the device
