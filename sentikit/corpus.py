@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal
 
+from sentikit.corpus_json import SURROGATE_ESCAPE, as_text, json_label, json_text, without_surrogates
 from sentikit.datasets import resolve_corpus_path
 from sentikit.errors import DataError, UsageError
 
@@ -29,15 +30,20 @@ InputFormat = Literal["auto", "csv", "tsv", "jsonl", "txt"]
 INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "tsv", "jsonl", "txt")
 TEXT_COLUMNS = ("text", "review", "review_text", "content", "body", "sentence", "comment", "tweet", "document")
 LABEL_COLUMNS = ("label", "sentiment", "labels", "class", "polarity", "rating_label", "target", "y")
-_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
-_CORPUS_SUFFIXES = {*_EXTENSIONS, ".json"}
+# Extensions that decide the format. Any other file (.txt, none, unknown) is sniffed like stdin: ".txt" says
+# "text", not "one document per line", and TSV exports are often saved as .txt.
+_EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+# Suffixes a default model name drops ("reviews.v1.csv" -> "reviews.v1").
+_CORPUS_SUFFIXES = {*_EXTENSIONS, ".txt", ".json"}
+# What a column name looks like when sniffing a header: at most three short words of letters, digits and a
+# few separators, so a document such as "Review\tloved it!" or "review, in short: great" is not taken for one.
+_COLUMN_NAME = re.compile(r"(?=.{0,64}\Z)(?:[\w.()/-]+(?: [\w.()/-]+){0,2})?")
 
 # Quoted fields may legitimately be huge (a 10 MB review is still a review).
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-# A JSON escape for a lone UTF-16 surrogate ("\ud800") decodes to a str that cannot be written out as UTF-8.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
 @dataclass(frozen=True)
@@ -98,15 +104,24 @@ def _open_binary(path: str | Path) -> IO[bytes]:
 
 
 def _detect_format(name: str, head: str) -> str:
+    """The format of a corpus: by a known extension, else (stdin, .txt, no or an unknown extension) by its
+    first line. That line is a CSV/TSV header only if it splits on one delimiter (a tab when it has one,
+    else a comma) into fields that all look like column names, one of them a known text column, so a plain
+    review that holds a tab or a comma stays a document."""
     suffixes = [s.lower() for s in Path(name).suffixes if s.lower() != ".gz"]
     if suffixes and suffixes[-1] in _EXTENSIONS:
         return _EXTENSIONS[suffixes[-1]]
-    first = head.lstrip("\ufeff").split("\n", 1)[0]
+    first = head.lstrip("\ufeff").rstrip("\r\n")
     if first.lstrip().startswith("{"):
         return "jsonl"
-    lowered = {c.strip().strip('"').lower() for c in first.replace("\t", ",").split(",")}
-    if lowered & set(TEXT_COLUMNS):
-        return "tsv" if "\t" in first else "csv"
+    delimiter = "\t" if "\t" in first else ","
+    try:
+        fields = next(csv.reader([first], delimiter=delimiter, strict=True), [])
+    except csv.Error:
+        return "txt"
+    names = [f.strip().lower() for f in fields]
+    if all(_COLUMN_NAME.fullmatch(n) for n in names) and set(names) & set(TEXT_COLUMNS):
+        return "tsv" if delimiter == "\t" else "csv"
     return "txt"
 
 
@@ -147,16 +162,38 @@ def _pick_column(columns: Sequence[str], wanted: str | None, candidates: Sequenc
     if wanted is not None:
         if wanted in columns:
             return wanted
-        raise DataError(f"{name}: no column {wanted!r} (columns found: {', '.join(columns) or 'none'})",
+        raise DataError(f"{name}: no column {wanted!r} (columns found: {_listed(columns)})",
                         hint=f"pass --{what}-col with one of them")
     lowered = {c.strip().lower(): c for c in columns}
     for candidate in candidates:
         if candidate in lowered:
             return lowered[candidate]
     if required:
-        raise DataError(f"{name}: no {what} column found (columns found: {', '.join(columns) or 'none'})",
+        raise DataError(f"{name}: no {what} column found (columns found: {_listed(columns)})",
                         hint=f"pass --{what}-col NAME")
     return None
+
+
+def _visible(text: str) -> str:
+    """`text` with control characters written as escapes: messages quote delimiters and column names from
+    the data, and a raw tab or carriage return in a message cannot be seen."""
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
+def _listed(columns: Sequence[str]) -> str:
+    return _visible(", ".join(columns)) or "none"
+
+
+def _refuse_duplicate_columns(header: list[str], name: str, line: int) -> None:
+    # Rows become dicts keyed by column name, so a second column of the same name would silently lose its
+    # values (and which one is the text would be a guess). Unnamed columns (a trailing delimiter, a pandas
+    # index) are never picked by name and may repeat.
+    seen: set[str] = set()
+    for column in header:
+        if column and column in seen:
+            raise DataError(f"{name}: line {line}: the header has two columns named {column!r}",
+                            hint="rename one of them")
+        seen.add(column)
 
 
 def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_labels: bool = False,
@@ -249,6 +286,7 @@ def _records(fmt: str, lines: Iterator[str], counter: _LineCounter, name: str, o
         if header is None:
             return
         header = [h.strip() for h in header]
+        _refuse_duplicate_columns(header, name, counter.line)
         text_col = _pick_column(header, opts.text_col, TEXT_COLUMNS, "text", name, True)
         label_col = _pick_column(header, opts.label_col, LABEL_COLUMNS, "label", name, need_labels)
         t_i = header.index(text_col)  # type: ignore[arg-type]
@@ -269,7 +307,7 @@ def _records(fmt: str, lines: Iterator[str], counter: _LineCounter, name: str, o
             # The quote opened where the row began; the reader only noticed at the end of the file.
             raise DataError(f"{name}: line {start}: a quoted field starting on this line is never closed",
                             hint="check for an unclosed or stray quote") from exc
-        raise DataError(f"{name}: line {counter.line}: malformed {fmt.upper()} ({exc})",
+        raise DataError(f"{name}: line {counter.line}: malformed {fmt.upper()} ({_visible(str(exc))})",
                         hint="check for an unclosed or stray quote") from exc
 
 
@@ -295,11 +333,12 @@ def _jsonl_records(lines: Iterator[str], counter: _LineCounter, name: str, opts:
             label_col = _pick_column(keys, opts.label_col, LABEL_COLUMNS, "label", name, need_labels)
         if text_col not in obj:
             raise DataError(f"{name}: line {counter.line}: no {text_col!r} field")
-        label = obj.get(label_col) if label_col else None
-        extra = {k: _as_text(v) for k, v in obj.items() if k not in (text_col, label_col)}
-        record = Record(text=_as_text(obj[text_col]), label=None if label is None else _as_text(label),
-                        extra=extra, line=counter.line)
-        if _SURROGATE_ESCAPE.search(line):
+        where = f"{name}: line {counter.line}"
+        text = json_text(obj[text_col], f"{where}: the {text_col!r} field")
+        label = json_label(obj[label_col], f"{where}: the {label_col!r} field") if label_col in obj else None
+        extra = {k: as_text(v) for k, v in obj.items() if k not in (text_col, label_col)}
+        record = Record(text=text, label=label, extra=extra, line=counter.line)
+        if SURROGATE_ESCAPE.search(line):
             record = _without_surrogates(record)
         yield record
 
@@ -307,21 +346,9 @@ def _jsonl_records(lines: Iterator[str], counter: _LineCounter, name: str, opts:
 def _without_surrogates(record: Record) -> Record:
     """Replace lone surrogates (from escapes like "\\ud800") with U+FFFD, so the text can be written as UTF-8."""
 
-    def fix(value: str) -> str:
-        return _SURROGATE.sub("\ufffd", value)
-
+    fix = without_surrogates
     return Record(text=fix(record.text), label=None if record.label is None else fix(record.label),
                   extra={fix(k): fix(v) for k, v in record.extra.items()}, line=record.line)
-
-
-def _as_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value != value:  # NaN
-        return ""
-    if isinstance(value, bool | int | float | str):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _validated(records: Iterator[Record], name: str, opts: CorpusOptions, need_labels: bool, stats: ReadStats,

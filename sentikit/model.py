@@ -28,6 +28,9 @@ PREDICTORS: dict[str, str] = {
 
 
 class Predictor(Protocol):
+    @property
+    def n_classes(self) -> int: ...
+
     def predict_proba(self, docs: list[list[str]]) -> np.ndarray: ...
 
 
@@ -82,18 +85,29 @@ def load_model(path: str | Path) -> SentimentModel:
     folder = load_folder(path)
     manifest = folder.manifest
     try:
-        kind = manifest["kind"]
-        labels = manifest["labels"]
+        predictor = _predictor_class(manifest["kind"]).from_export(folder.arrays, folder.texts,
+                                                                   manifest["predictor"])
+        labels = _checked_labels(manifest["labels"], predictor.n_classes)
         prep = PreprocessConfig.from_dict(manifest["preprocess"])
-        state = manifest["preprocess_state"]
-        predictor = _predictor_class(kind).from_export(folder.arrays, folder.texts, manifest["predictor"])
-    except ModelError:
-        raise
+        preprocessor = Preprocessor.from_state(prep, manifest["preprocess_state"])
+    except ModelError as exc:  # the predictor's own words, which do not know the folder
+        raise ModelError(f"{path}: {exc}") from exc
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{path}: the manifest is incomplete or inconsistent ({type(exc).__name__}: {exc})",
                          hint="retrain the model") from exc
     except Exception as exc:  # a SentikitError from a config's validation, for instance
         raise ModelError(f"{path}: cannot rebuild the model ({exc})", hint="retrain the model") from exc
-    if not isinstance(labels, list) or not labels:
-        raise ModelError(f"{path}: the manifest has no label list")
-    return SentimentModel(Preprocessor.from_state(prep, state), predictor, labels, manifest, Path(path))
+    return SentimentModel(preprocessor, predictor, labels, manifest, Path(path))
+
+
+def _checked_labels(labels: Any, n_classes: int) -> list[str]:
+    """The manifest's class names, one per class of the weights, in their order: distinct non-empty strings
+    (an edited list would otherwise name the wrong classes, or merge two into one)."""
+    if not isinstance(labels, list) or not all(isinstance(label, str) and label for label in labels):
+        raise TypeError("'labels' must be a list of non-empty strings")
+    duplicates = sorted({label for label in labels if labels.count(label) > 1})
+    if duplicates:
+        raise ValueError(f"'labels' lists {duplicates[0]!r} more than once")
+    if len(labels) != n_classes:
+        raise ValueError(f"'labels' names {len(labels)} classes, the weights have {n_classes}")
+    return labels

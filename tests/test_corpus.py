@@ -120,7 +120,7 @@ def test_stdin_stays_open_after_reading(monkeypatch: pytest.MonkeyPatch) -> None
         ("data", b"hi there\n", "txt"),
         ("data.ndjson", b'{"text": "hi"}\n', "jsonl"),
         ("data.tab", b"text\nhi\n", "tsv"),
-        ("data.TXT", b"text,label\n", "txt"),  # the extension wins over the content
+        ("data.TXT", b"text,label\nhi,pos\n", "csv"),  # .txt does not decide: sniffed as stdin is
     ],
 )
 def test_format_detection(tmp_path: Path, name: str, data: bytes, fmt: str) -> None:
@@ -186,9 +186,9 @@ def test_jsonl_values_become_text(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
     path.write_text('{"text": "a", "label": 1, "meta": {"k": [1, "ё"]}, "ok": true, "none": null}\n'
                     '\n'  # blank lines are skipped
-                    '{"text": "b", "label": 0.5}\n', encoding="utf-8")
+                    '{"text": "b", "label": 2.0}\n', encoding="utf-8")
     records = read(path, need_labels=True)
-    assert [(r.text, r.label) for r in records] == [("a", "1"), ("b", "0.5")]
+    assert [(r.text, r.label) for r in records] == [("a", "1"), ("b", "2")]
     assert records[0].extra == {"meta": '{"k": [1, "ё"]}', "ok": "True", "none": ""}
     assert records[1].line == 3
 

@@ -16,7 +16,7 @@ import torch
 from sentikit.errors import UsageError
 from sentikit.models.config import ARCH_NAMES, COMBINE_MODES, CONV_POOL_MODES, POOL_MODES, NeuralConfig
 from sentikit.models.nets import ARCHITECTURES, PAD_ID, UNK_ID, build_model, count_parameters, word_dropout
-from sentikit.models.numpy_forward import forward_numpy, softmax
+from sentikit.models.numpy_forward import forward_numpy, softmax, weight_shapes
 
 V, C = 40, 3
 
@@ -178,6 +178,53 @@ def test_numpy_forward_rejects_bad_lengths() -> None:
     with pytest.raises(ValueError):
         forward_numpy(cfg, weights, np.ones((2, 3), dtype=np.int64), np.array([0, 3]))
     assert forward_numpy(cfg, weights, np.zeros((0, 3), dtype=np.int64), np.zeros(0)).shape == (0, C)
+
+
+@pytest.mark.parametrize(("arch", "overrides"), VARIANTS, ids=IDS)
+def test_weight_shapes_are_the_torch_state_dict(arch: str, overrides: dict) -> None:
+    cfg = tiny(arch, **overrides)
+    state = build_model(cfg, V, C).state_dict()
+    assert weight_shapes(cfg, V, C) == {name: tuple(t.shape) for name, t in state.items()}
+
+
+def _neural_folder(tmp_path: Path, labels: list[str], edit: dict[str, object] | None = None) -> Path:
+    from sentikit.artifacts import save_model
+
+    cfg = tiny("gru")
+    arrays = {name: t.numpy().copy() for name, t in build_model(cfg, V, C).state_dict().items()}
+    manifest = {"kind": "neural", "labels": labels, "preprocess": {}, "preprocess_state": {},
+                "predictor": {"model": {**cfg.to_dict(), **(edit or {})}, "sequence": {}}}
+    return save_model(tmp_path / "m", manifest, arrays, {"vocab": [f"w{i}" for i in range(V)]})
+
+
+def test_neural_model_folder_loads(tmp_path: Path) -> None:
+    from sentikit.model import load_model
+
+    model = load_model(_neural_folder(tmp_path, ["a", "b", "c"]))
+    assert model.predictor.n_classes == C and model.predict_proba(["w3 w4"]).shape == (1, C)
+
+
+@pytest.mark.parametrize(("labels", "edit", "fragment"), [
+    (["a", "b"], None, "'labels' names 2 classes, the weights have 3"),
+    (["a", "b", "c", "d"], None, "'labels' names 4 classes, the weights have 3"),
+    (["x", "x", "y"], None, "'labels' lists 'x' more than once"),
+    (["a", 1, "c"], None, "'labels' must be a list of non-empty strings"),
+    ("abc", None, "'labels' must be a list"),
+    (["a", "b", "c"], {"arch": "lstm"}, "weights do not fit the lstm network"),
+    (["a", "b", "c"], {"arch": "conv1d"}, "convs.0.weight is missing"),
+    (["a", "b", "c"], {"bidirectional": True}, "layers.0.bwd.weight_ih_l0 is missing"),
+    (["a", "b", "c"], {"num_layers": 2}, "layers.1.fwd.weight_ih_l0 is missing"),
+    (["a", "b", "c"], {"pool": "last"}, "head.weight has shape (3, 32), expected (3, 16)"),
+    (["a", "b", "c"], {"embed_dim": 8}, "embedding.weight has shape (40, 16), expected (40, 8)"),
+])
+def test_inconsistent_neural_manifest_is_refused(tmp_path: Path, labels: object, edit: dict | None,
+                                                 fragment: str) -> None:
+    from sentikit.errors import ModelError
+    from sentikit.model import load_model
+
+    with pytest.raises(ModelError, match="the manifest is incomplete or inconsistent") as info:
+        load_model(_neural_folder(tmp_path, labels, edit))  # type: ignore[arg-type]
+    assert fragment in str(info.value)
 
 
 def test_bidirectional_flag_and_bi_names_build_the_same_network() -> None:

@@ -150,7 +150,8 @@ CORPUS_OPTIONS = OptionGroup(
     build=_build_corpus,
     params=[
         _param("input_format", Annotated[str, typer.Option(
-            help=_choice_help("Input format (auto: by extension, else by content).", INPUT_FORMATS),
+            help=_choice_help("Input format (auto: .csv, .tsv, .jsonl by extension; .txt, other files and stdin by "
+                               "content).", INPUT_FORMATS),
             rich_help_panel=READ)], "auto"),
         _param("text_col", Annotated[str | None, typer.Option(
             help="Text column (default: text, review, content, ...).", rich_help_panel=READ)], None),

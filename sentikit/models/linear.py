@@ -129,6 +129,8 @@ class LinearWeights:
     def __post_init__(self) -> None:
         if self.link not in LINKS:
             raise ValueError(f"unknown link {self.link!r}")
+        if self.n_classes < 2 or (self.link == "binary_sigmoid" and self.n_classes != 2):
+            raise ValueError(f"{self.n_classes} classes do not fit link {self.link}")
         rows = 1 if self.link == "binary_sigmoid" else self.n_classes
         if self.coef.ndim != 2 or self.coef.shape[0] != rows or self.intercept.shape != (rows,):
             raise ValueError(f"weights of shape {self.coef.shape} / {self.intercept.shape} do not fit "

@@ -12,7 +12,7 @@ import numpy as np
 
 from sentikit.features.sequences import SequenceConfig, encode, pad_batch
 from sentikit.models.config import NeuralConfig
-from sentikit.models.numpy_forward import forward_numpy, softmax
+from sentikit.models.numpy_forward import forward_numpy, softmax, weight_shapes
 
 BATCH = 256
 
@@ -28,8 +28,19 @@ class NeuralPredictor:
     @classmethod
     def from_export(cls, arrays: dict[str, np.ndarray], texts: dict[str, list[str]],
                     meta: dict[str, Any]) -> NeuralPredictor:
-        return cls(NeuralConfig.from_dict(meta["model"]), SequenceConfig(**meta["sequence"]), texts["vocab"],
-                   arrays)
+        """Rebuild the predictor; weights that do not fit the configured network raise ValueError now, not as a
+        numpy error in the middle of predicting."""
+        config = NeuralConfig.from_dict(meta["model"])
+        vocab = texts["vocab"]
+        head = arrays.get("head.bias")
+        n_classes = head.shape[0] if head is not None and head.ndim == 1 else 0
+        _check_shapes(config, {name: tuple(array.shape) for name, array in arrays.items()},
+                      weight_shapes(config, len(vocab), n_classes))
+        return cls(config, SequenceConfig.from_dict(meta["sequence"]), vocab, arrays)
+
+    @property
+    def n_classes(self) -> int:
+        return int(self.weights["head.bias"].shape[0])
 
     def predict_proba(self, docs: list[list[str]]) -> np.ndarray:
         seqs, lengths = encode(docs, self.vocab_index, self.seq_config)
@@ -45,3 +56,16 @@ class NeuralPredictor:
                 probs = np.zeros((len(docs), p.shape[1]), dtype=np.float32)
             probs[idx] = p
         return probs if probs is not None else out
+
+
+def _check_shapes(config: NeuralConfig, found: dict[str, tuple[int, ...]],
+                  expected: dict[str, tuple[int, ...]]) -> None:
+    where = f"the weights do not fit the {config.arch} network the manifest describes"
+    for name, shape in expected.items():
+        if name not in found:
+            raise ValueError(f"{where}: {name} is missing")
+        if found[name] != shape:
+            raise ValueError(f"{where}: {name} has shape {found[name]}, expected {shape}")
+    extra = sorted(set(found) - set(expected))
+    if extra:
+        raise ValueError(f"{where}: unexpected {extra[0]}")

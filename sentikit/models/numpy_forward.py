@@ -229,6 +229,30 @@ def _conv_features(
     return np.concatenate(pooled, axis=1)
 
 
+_GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # gate blocks stacked in torch's weight_ih / weight_hh rows
+
+
+def weight_shapes(config: NeuralConfig, vocab_size: int, n_classes: int) -> dict[str, tuple[int, ...]]:
+    """Every array `forward_numpy` reads for `config`, with its shape: the state_dict of
+    `nets.build_model(config, vocab_size, n_classes)`, so a loaded model can be checked against its manifest."""
+    shapes: dict[str, tuple[int, ...]] = {"embedding.weight": (vocab_size, config.embed_dim)}
+    if config.cell is None:
+        for i, width in enumerate(config.conv_widths):
+            shapes[f"convs.{i}.weight"] = (config.conv_filters, config.embed_dim, width)
+            shapes[f"convs.{i}.bias"] = (config.conv_filters,)
+    else:
+        gates = _GATES[config.cell] * config.hidden_size
+        for i in range(config.num_layers):
+            width = config.embed_dim if i == 0 else config.layer_width
+            for name in ("fwd", "bwd") if config.is_bidirectional else ("fwd",):
+                p = f"layers.{i}.{name}."
+                shapes.update({p + "weight_ih_l0": (gates, width), p + "weight_hh_l0": (gates, config.hidden_size),
+                               p + "bias_ih_l0": (gates,), p + "bias_hh_l0": (gates,)})
+    shapes["head.weight"] = (n_classes, config.feature_width)
+    shapes["head.bias"] = (n_classes,)
+    return shapes
+
+
 def forward_numpy(config: NeuralConfig, weights: Weights, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Logits (B, C) float32 for right-padded ids (B, T) with true lengths (B,), eval mode (no dropout).
 

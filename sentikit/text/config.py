@@ -53,6 +53,14 @@ class PreprocessConfig:
         _check("tokens", self.tokens, TOKEN_UNITS)
         _check("stopword source", self.stopword_source, STOPWORD_SOURCES)
         _check("English lemmatizer", self.en_lemmatizer, EN_LEMMATIZERS)
+        for name in ("lowercase", "strip_html", "url_placeholder", "mention_placeholder", "number_placeholder",
+                     "remove_stopwords", "keep_negations"):
+            if not isinstance(getattr(self, name), bool):
+                raise UsageError(f"invalid {name} {getattr(self, name)!r}", hint="expected true or false")
+        words = self.extra_stopwords
+        if not isinstance(words, list | tuple) or not all(isinstance(w, str) for w in words):
+            raise UsageError(f"invalid extra_stopwords {words!r}", hint="expected a list of words")
+        object.__setattr__(self, "extra_stopwords", tuple(words))  # JSON and callers may give a list
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -62,10 +70,7 @@ class PreprocessConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PreprocessConfig:
         reject_unknown_keys(cls, data, "preprocessing")
-        values = dict(data)
-        if "extra_stopwords" in values:
-            values["extra_stopwords"] = tuple(values["extra_stopwords"])
-        return cls(**values)
+        return cls(**data)
 
 
 def _check(what: str, value: str, choices: tuple[str, ...]) -> None:

@@ -26,6 +26,8 @@ from sentikit.text.normalize import normalize_text
 from sentikit.text.stopwords import is_negation, load_stopwords
 from sentikit.text.tokenize import char_units, is_word, word_tokens
 
+# What `fit` can record as the English lemmatizer ("none" when no lemmas are made).
+RESOLVED_EN_LEMMATIZERS: tuple[str, ...] = ("none", "simplemma", "wordnet")
 _DROP = ""  # cache value for a token that is removed (stopword)
 _CACHE_LIMIT = 2_000_000  # distinct forms kept; beyond that (adversarial input) the cache restarts
 
@@ -79,10 +81,24 @@ class Preprocessor:
     @classmethod
     def from_state(cls, config: PreprocessConfig, state: dict[str, Any]) -> Preprocessor:
         """Rebuild a fitted preprocessor exactly as it was at training time (no machine lookups)."""
+        # The state comes from a manifest that may have been edited: check its types, so a wrong one is
+        # reported as such (TypeError/ValueError) instead of failing, or quietly meaning something else, later.
+        if not isinstance(state, dict):
+            raise TypeError(f"the preprocessing state must be a mapping, got {type(state).__name__}")
+        stopwords = state.get("stopwords", [])
+        if not isinstance(stopwords, list) or not all(isinstance(word, str) for word in stopwords):
+            raise TypeError("the preprocessing state's stopwords must be a list of strings")
+        sources = state.get("stopword_sources", {})
+        if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
+            raise TypeError("the preprocessing state's stopword_sources must map languages to strings")
+        lemmatizer = state.get("en_lemmatizer", "none")
+        if lemmatizer not in RESOLVED_EN_LEMMATIZERS:
+            raise ValueError(f"the preprocessing state's en_lemmatizer {lemmatizer!r} is not one of "
+                             f"{', '.join(RESOLVED_EN_LEMMATIZERS)}")
         pre = cls(config)
-        pre.stopwords_ = frozenset(state.get("stopwords", ()))
-        pre.stopword_sources_ = dict(state.get("stopword_sources", {}))
-        pre.en_lemmatizer_ = state.get("en_lemmatizer", "none")
+        pre.stopwords_ = frozenset(stopwords)
+        pre.stopword_sources_ = dict(sources)
+        pre.en_lemmatizer_ = lemmatizer
         pre._reset()
         return pre
 

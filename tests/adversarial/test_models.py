@@ -122,6 +122,47 @@ def test_hand_edited_manifest_does_not_crash_show(model_copy: Path) -> None:
     assert_error(cli("-q", "show", model_copy, "--format", "table"), 1, "unexpected content", "--format json")
 
 
+def _set(path: str, value: object) -> Callable[[dict], object]:
+    def change(manifest: dict) -> None:
+        *parents, key = path.split(".")
+        for parent in parents:
+            manifest = manifest[parent]
+        manifest[key] = value
+
+    return change
+
+
+# A hand-edited manifest (the files it vouches for still match) whose content no longer fits the model.
+EDITED_MANIFESTS = [
+    ("labels", ["a", "b"], "'labels' names 2 classes, the weights have 3"),
+    ("labels", ["x", "x", "y"], "'labels' lists 'x' more than once"),
+    ("labels", [1, 2, 3], "'labels' must be a list of non-empty strings"),
+    ("labels", "negative", "'labels' must be a list"),
+    ("preprocess_state.stopwords", 5, "stopwords must be a list of strings"),
+    ("preprocess_state.stopwords", "abc", "stopwords must be a list of strings"),
+    ("preprocess_state.stopword_sources", "x", "stopword_sources must map"),
+    ("preprocess_state.en_lemmatizer", 5, "en_lemmatizer 5 is not one of"),
+    ("preprocess_state", [], "preprocessing state must be a mapping"),
+    ("preprocess.lowercase", "yes", "invalid lowercase 'yes'"),
+    ("preprocess.extra_stopwords", "abc", "invalid extra_stopwords 'abc'"),
+    ("predictor.n_classes", 2, "do not fit"),
+    ("predictor.link", "binary_sigmoid", "3 classes do not fit link binary_sigmoid"),
+]
+
+
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+@pytest.mark.parametrize(("field", "value", "fragment"), EDITED_MANIFESTS,
+                         ids=[f"{field}={value!r}" for field, value, _ in EDITED_MANIFESTS])
+def test_inconsistent_manifest_is_refused(field: str, value: object, fragment: str, command: str,
+                                          model_copy: Path, corpus: Path) -> None:
+    _edit_manifest(model_copy, _set(field, value))
+    argv = {"predict": ["predict", "--model", model_copy, "lovely"],
+            "evaluate": ["evaluate", corpus, "--model", model_copy, "--format", "json"]}[command]
+    result = cli("-q", *argv)
+    assert_error(result, 1, f"{model_copy}: ", fragment, "train")
+    assert result.stdout == ""
+
+
 # -- writing models --------------------------------------------------------------------------------------------
 
 def test_existing_model_without_force_is_untouched(model_copy: Path, corpus: Path) -> None:
