@@ -38,7 +38,8 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], batches: Iterable[
                  ) -> Iterator[dict[str, Any]]:
     """Yield one result row per text, in order. Empty texts get label None and an explanatory note.
 
-    When `texts` (or `batches`) raises part-way, the rows of every text read before the error come first.
+    When `texts` raises part-way, the rows of every text read before the error come first (an iterator
+    given as `batches` must likewise yield its pending batch before raising).
     """
     chunks = batches if batches is not None else _fixed_batches(texts, 256)
     for chunk in chunks:
