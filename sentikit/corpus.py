@@ -44,6 +44,12 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+# A JSON escape for a lone UTF-16 surrogate ("\ud800") decodes to a str that cannot be written out as UTF-8.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What the "surrogateescape" error handler makes of a byte the encoding cannot decode (0x80-0xff).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_BINARY_PEEK = 8192  # characters after a bad line searched for NUL, to tell a binary file from a stray byte
 
 
 @dataclass(frozen=True)
@@ -127,11 +133,17 @@ def _detect_format(name: str, head: str) -> str:
 
 class _LineCounter(io.TextIOBase):
     """Text wrapper that counts physical lines, so decode and CSV errors can name the line, and refuses NUL
-    characters (a binary file, or UTF-16 read as something else)."""
+    characters (a binary file, or UTF-16 read as something else).
 
-    def __init__(self, text: IO[str], name: str) -> None:
+    The text layer decodes with "surrogateescape", so a byte that is not valid in the encoding reaches this
+    wrapper inside its own line and is refused there: every line before it has been handed out by then. (A
+    strict decoder fails on the whole chunk of several lines it decodes at once, losing the good lines in it.)
+    """
+
+    def __init__(self, text: IO[str], name: str, encoding: str) -> None:
         self._text = text
         self._name = name
+        self._encoding = encoding
         self.line = 0
 
     def readable(self) -> bool:
@@ -145,16 +157,35 @@ class _LineCounter(io.TextIOBase):
         if not line:
             raise StopIteration
         self.line += 1
+        bad = _UNDECODABLE.search(line)
+        if bad:
+            raise _decode_error(self._name, self.line, self._encoding, ord(bad.group()) - 0xDC00,
+                                binary="\x00" in line or "\x00" in self._peek())
         if "\x00" in line:
             raise DataError(f"{self._name}: line {self.line} contains NUL bytes; this looks like a binary file, "
                             "not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
         return line
+
+    def _peek(self) -> str:
+        """Some text after a bad line (which ends the reading anyway), or "" when even that cannot be read."""
+        try:
+            return self._text.read(_BINARY_PEEK)
+        except (UnicodeError, OSError, EOFError, zlib.error):
+            return ""
 
     def readline(self, size: int = -1) -> str:  # csv only iterates; readline serves the first line
         try:
             return next(self)
         except StopIteration:
             return ""
+
+
+def _decode_error(name: str, line: int, encoding: str, byte: int, binary: bool) -> DataError:
+    if binary:
+        return DataError(f"{name}: line {line} is not valid {encoding} and has NUL bytes; this looks like a "
+                         "binary file, not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
+    return DataError(f"{name}: line {line} is not valid {encoding} (byte 0x{byte:02x})",
+                     hint="pass --encoding cp1251 or --encoding latin-1 if that is the file's encoding")
 
 
 def _pick_column(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str,
@@ -197,11 +228,12 @@ def _refuse_duplicate_columns(header: list[str], name: str, line: int) -> None:
 
 
 def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_labels: bool = False,
-                stats: ReadStats | None = None) -> Iterator[Record]:
+                stats: ReadStats | None = None, keep_empty_text: bool = False) -> Iterator[Record]:
     """Yield the documents of a corpus file (or `-` for stdin) one at a time.
 
     Rows with an empty text (or, when `need_labels`, an empty label) are skipped and counted in `stats`;
-    with `options.strict` they are an error instead.
+    with `options.strict` they are an error instead. `keep_empty_text` yields rows with an empty text
+    (still counted) instead of skipping them, for callers whose output has one row per input row.
     """
     opts = options or CorpusOptions()
     stats = stats if stats is not None else ReadStats()
@@ -216,24 +248,17 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
         magic = buffered.peek(2)[:2]
         binary: IO[bytes] = gzip.GzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered  # type: ignore[assignment]
         encoding = "utf-8-sig" if opts.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else opts.encoding
-        text = io.TextIOWrapper(binary, encoding=encoding, errors="strict", newline="")
-        counter = _LineCounter(text, name)
+        text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
+        counter = _LineCounter(text, name, opts.encoding)
         try:
             first = counter.readline()
             fmt = opts.input_format if opts.input_format != "auto" else _detect_format(name, first)
             lines = _chain_first(first, counter)
             yield from _validated(_records(fmt, lines, counter, name, opts, need_labels), name, opts,
-                                  need_labels, stats, counter)
-        except UnicodeDecodeError as exc:
-            line = _decode_error_line(exc, counter.line)
-            if b"\x00" in exc.object:
-                raise DataError(f"{name}: line {line} is not valid {opts.encoding} and has NUL bytes; this looks "
-                                "like a binary file, not a text corpus",
-                                hint="if it is UTF-16 text, pass --encoding utf-16") from exc
-            raise DataError(
-                f"{name}: line {line} is not valid {opts.encoding} (byte 0x{exc.object[exc.start]:02x})",
-                hint="pass --encoding cp1251 or --encoding latin-1 if that is the file's encoding",
-            ) from exc
+                                  need_labels, stats, counter, keep_empty_text)
+        except UnicodeDecodeError as exc:  # what "surrogateescape" cannot carry: bytes below 0x80 (UTF-16)
+            raise _decode_error(name, _decode_error_line(exc, counter.line), opts.encoding,
+                                exc.object[exc.start], b"\x00" in exc.object) from exc
         except UnicodeError as exc:  # e.g. "UTF-16 stream does not start with BOM"
             raise DataError(f"{name}: cannot decode as {opts.encoding} ({exc})",
                             hint="pass the file's real encoding with --encoding") from exc
@@ -352,14 +377,15 @@ def _without_surrogates(record: Record) -> Record:
 
 
 def _validated(records: Iterator[Record], name: str, opts: CorpusOptions, need_labels: bool, stats: ReadStats,
-               counter: _LineCounter) -> Iterator[Record]:
+               counter: _LineCounter, keep_empty_text: bool) -> Iterator[Record]:
     for record in records:
         stats.rows += 1
         if not record.text.strip():
             if opts.strict:
                 raise DataError(f"{name}: line {record.line}: empty text", hint="drop --strict to skip such rows")
             stats.empty_text += 1
-            continue
+            if not keep_empty_text:
+                continue
         label = record.label.strip() if record.label is not None else None
         if need_labels and (not label or label.lower() in ("nan", "none", "null")):
             if opts.strict:

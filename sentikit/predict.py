@@ -36,7 +36,11 @@ def resolve_model_path(model: str | Path | None) -> Path:
 
 def predict_rows(model: SentimentModel, texts: Iterable[str], batches: Iterable[list[str]] | None = None
                  ) -> Iterator[dict[str, Any]]:
-    """Yield one result row per text, in order. Empty texts get label None and an explanatory note."""
+    """Yield one result row per text, in order. Empty texts get label None and an explanatory note.
+
+    When `texts` raises part-way, the rows of every text read before the error come first (an iterator
+    given as `batches` must likewise yield its pending batch before raising).
+    """
     chunks = batches if batches is not None else _fixed_batches(texts, 256)
     for chunk in chunks:
         keep = [i for i, t in enumerate(chunk) if t.strip()]
@@ -53,11 +57,18 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], batches: Iterable[
 
 def _fixed_batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
     batch: list[str] = []
-    for text in texts:
-        batch.append(text)
-        if len(batch) >= size:
+    try:
+        for text in texts:
+            batch.append(text)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    except Exception:
+        # A data error part-way through the input: the texts read before it still get their rows, then the
+        # error is raised.
+        if batch:
             yield batch
-            batch = []
+        raise
     if batch:
         yield batch
 

@@ -353,7 +353,9 @@ BAD_INPUTS = [
     ("deep.jsonl", b'{"text": ' + b"[" * 100_000 + b"\n", {}, False, ["line 1", "JSON"]),
     ("latin.csv", b"text,label\ncaf\xe9,pos\n", {}, False, ["line 2", "not valid utf-8", "byte 0xe9", "--encoding"]),
     ("nul.csv", b"text,label\nok,pos\nb\x00d,neg\n", {}, False, ["line 3", "NUL"]),
-    ("binary.txt", bytes(range(256)) * 4, {}, False, ["line 3", "NUL", "binary"]),  # \n and \r come before 0x80
+    ("binary.txt", bytes(range(256)) * 4, {}, False, ["line 1", "NUL", "binary"]),  # line 1 is "\x00...\n"
+    ("binary-late-nul.txt", b"\x89PNG\r\n" + bytes(range(1, 256)) * 4 + b"\x00", {}, False,
+     ["line 1", "not valid utf-8", "NUL", "binary"]),  # the NUL comes lines after the first bad byte
     ("utf16.csv", "text,label\nok,pos\n".encode("utf-16"), {}, False, ["line 1", "NUL", "--encoding utf-16"]),
     ("utf16-le.csv", "text\nok\n".encode("utf-16-le"), {"encoding": "utf-16"}, False, ["does not start with BOM"]),
     ("truncated.csv.gz", gzip.compress(b"text,label\n" + b"ok,pos\n" * 1000)[:-20], {}, False,
@@ -371,6 +373,19 @@ def test_bad_inputs_name_the_file_the_line_and_the_fix(tmp_path: Path, name: str
     path = tmp_path / name
     path.write_bytes(data)
     expect_error(path, [f"{path}:", *fragments], CorpusOptions(**options), need_labels)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1251"])
+@pytest.mark.parametrize("via", ["file", "stdin"])
+def test_lines_before_an_undecodable_byte_are_read_first(provide: Callable[[bytes, str, str], str], encoding: str,
+                                                         via: str) -> None:
+    """The decoder reads several kilobytes at once; the lines before a bad byte in them still come out."""
+    bad = {"utf-8": b"caf\xe9", "cp1251": b"\x98"}[encoding]  # 0x98 is the one byte cp1251 leaves undefined
+    source = provide(b"fine\n" * 1000 + bad + b"\nnever read\n", "lines.txt", via)
+    records: list[Record] = []
+    with pytest.raises(DataError, match=f"line 1001 is not valid {encoding} \\(byte 0x{bad[-1]:02x}\\)"):
+        records.extend(read_corpus(source, CorpusOptions(encoding=encoding)))
+    assert [r.text for r in records] == ["fine"] * 1000
 
 
 def test_bad_input_on_stdin_is_named_stdin(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+from itertools import chain
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from sentikit.errors import DataError, UsageError
+from sentikit.features import lean as lean_module
 from sentikit.features.lean import LeanVectorizer, bag_of_words_table, to_scipy
 from sentikit.features.vectorize import (
     CHAR_PREFIX,
@@ -20,6 +22,7 @@ from sentikit.features.vectorize import (
     char_ngrams,
     fit_vectorizer,
     sklearn_transform,
+    text_ngrams,
     word_ngrams,
 )
 from sentikit.text import Preprocessor
@@ -78,6 +81,54 @@ def test_lean_matches_sklearn(docs: tuple[list[list[str]], list[list[str]]], cfg
     lean = LeanVectorizer(cfg, features.terms, features.idf, coded=coded)
     assert_same(lean.transform(train), features.matrix)
     assert_same(lean.transform(unseen), sklearn_transform(features, unseen))
+
+
+@pytest.mark.parametrize("window", [1, 2, 5])
+@pytest.mark.parametrize("coded", [True, False], ids=["coded", "dict"])
+def test_long_documents_are_matched_a_window_at_a_time(docs: tuple[list[list[str]], list[list[str]]], coded: bool,
+                                                       window: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows of a few units, and counts merged every few keys, split every document: still bit for bit."""
+    monkeypatch.setattr(lean_module, "_WINDOW", window)
+    monkeypatch.setattr(lean_module, "_HELD_KEYS", 7)
+    train, unseen = docs
+    for cfg in (FeatureConfig(ngram_max=3, char_ngrams=(1, 4)), FeatureConfig("count", ngram_max=2,
+                                                                              char_ngrams=(3, 5))):
+        features = fit_vectorizer(train, cfg, keep_estimators=True)
+        lean = LeanVectorizer(cfg, features.terms, features.idf, coded=coded)
+        assert_same(lean.transform(train), features.matrix)
+        assert_same(lean.transform(unseen), sklearn_transform(features, unseen))
+
+
+@pytest.mark.parametrize("window", [1, 2, 5])
+def test_analyzer_windows_give_every_gram_once(window: int) -> None:
+    tokens, text = ["a", "bb", "c", "a", "bb"], " a bb c a bb "
+    for n_max in (1, 2, 3):
+        parts = chain.from_iterable(word_ngrams(tokens, n_max, i, i + window) for i in range(0, len(tokens), window))
+        assert sorted(parts) == sorted(word_ngrams(tokens, n_max))
+    parts = chain.from_iterable(text_ngrams(text, 2, 4, i, i + window) for i in range(0, len(text), window))
+    assert sorted(parts) == sorted(char_ngrams(tokens, 2, 4))
+
+
+def test_one_long_document_needs_no_memory_per_gram() -> None:
+    """A 2-million-character document once held int64 arrays of every gram of every length at the same time
+    (about 200 bytes a character, 400 MB here): now only the window being matched and a bounded number of
+    keys are."""
+    import tracemalloc
+
+    cfg = FeatureConfig(ngram_max=2, char_ngrams=(1, 4))
+    features = fit_vectorizer([["good", "film"], ["bad", "film"], ["goodbad"]], cfg)
+    lean = features.lean()
+    long_doc = [["goodbad" * 300_000]]
+    tracemalloc.start()
+    try:
+        indptr, indices, _ = lean.transform(long_doc)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert indptr.tolist() == [0, indices.size] and indices.size > 10
+    assert peak < 20 * len(long_doc[0][0]), f"{peak / 1e6:.0f} MB"
+    short = lean.transform([["goodbad" * 3]])  # the same grams, fewer times: same columns
+    assert np.array_equal(short[1], indices)
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)

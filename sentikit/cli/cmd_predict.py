@@ -22,31 +22,31 @@ def _stdin_batches(corpus: CorpusOptions, max_batch: int = 256) -> Iterator[list
     stream behind `tail -f` while large piped inputs still get batched.
 
     Lines go through the corpus reader (as plain lines), so --encoding, the BOM, CRLF and binary input are
-    handled as for every other command; empty lines, which the reader skips, are put back so that output
-    row N is always input line N.
+    handled as for every other command; empty lines are kept, so that output row N is always input line N.
+    A data error part-way (a bad byte, a NUL) comes after the rows of every line before it.
     """
     import select
     from dataclasses import replace
 
-    from sentikit.corpus import ReadStats, read_corpus
+    from sentikit.corpus import read_corpus
 
     try:
         fd = sys.stdin.fileno()
     except (OSError, ValueError, AttributeError):
         fd = None
-    stats = ReadStats()
     batch: list[str] = []
-    last = 0
-    for record in read_corpus("-", replace(corpus, input_format="txt"), stats=stats):
-        batch.extend([""] * (record.line - last - 1))
-        batch.append(record.text)
-        last = record.line
-        # Nothing more waiting on the pipe: answer now rather than wait for a full batch.
-        idle = fd is not None and not select.select([fd], [], [], 0)[0]
-        if len(batch) >= max_batch or idle:
+    try:
+        for record in read_corpus("-", replace(corpus, input_format="txt"), keep_empty_text=True):
+            batch.append(record.text)
+            # Nothing more waiting on the pipe: answer now rather than wait for a full batch.
+            idle = fd is not None and not select.select([fd], [], [], 0)[0]
+            if len(batch) >= max_batch or idle:
+                yield batch
+                batch = []
+    except Exception:
+        if batch:
             yield batch
-            batch = []
-    batch.extend([""] * (stats.rows - last))
+        raise
     if batch:
         yield batch
 
@@ -61,10 +61,13 @@ def _stdin_batches(corpus: CorpusOptions, max_batch: int = 256) -> Iterator[list
 """)
 @with_options(CORPUS_OPTIONS)
 def predict(
-    texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify (default: stdin lines).")] = None,
+    texts: Annotated[list[str] | None, typer.Argument(help=(
+        "Texts to classify (default: stdin lines). - alone also reads stdin lines; to classify the text "
+        "\"-\" itself, pipe it in."))] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
     input: Annotated[str | None, typer.Option("--input", "-i",
-                                              help="Corpus file to classify (keeps its columns).")] = None,
+                                              help="Corpus file to classify, or - for stdin (keeps its columns and "
+                                              "one row per row; an empty text gets no label).")] = None,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
         "table, jsonl, tsv or csv.", "table on a terminal, else jsonl"))] = None,
     corpus: CorpusOptions = CorpusOptions(),
@@ -77,17 +80,24 @@ def predict(
     fmt = resolve_format(format, OUTPUT_FORMATS)
     if texts and input:
         raise UsageError("give texts as arguments or --input FILE, not both")
+    if texts and "-" in texts:  # - means stdin, as everywhere else
+        if len(texts) > 1:
+            raise UsageError("- (read stdin) must be given alone, not with other texts",
+                             hint='to classify the text "-" itself, pipe it in')
+        texts = None
     if not texts and not input and sys.stdin.isatty():
         raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
     loaded = load_model(resolve_model_path(model))
     labels = loaded.labels
     extras: deque[dict[str, str]] = deque()
     if input:
-        records = read_corpus(require_input(input), corpus)
+        # Empty texts are kept (as rows with no label), so output row N is input row N, as on stdin.
+        records = read_corpus(require_input(input), corpus, keep_empty_text=True)
 
         def texts_from_file() -> Iterator[str]:
             for record in records:
-                extras.append({**record.extra, **({"gold_label": record.label} if record.label else {})})
+                gold = {} if record.label is None else {"gold_label": record.label}  # None: no label column
+                extras.append({**record.extra, **gold})
                 yield record.text
 
         rows = predict_rows(loaded, texts_from_file())
@@ -96,15 +106,17 @@ def predict(
     else:
         rows = predict_rows(loaded, [], batches=_stdin_batches(corpus))
     writer = RowWriter(fmt)
-    for row in rows:
-        extra = extras.popleft() if extras else {}
-        if fmt == "jsonl":
-            writer.write({**row, **extra})
-        else:
-            probabilities = row["probabilities"] or {}
-            writer.write({"text": row["text"], "label": row["label"],
-                          **{f"p_{label}": probabilities.get(label) for label in labels}, **extra})
-    writer.close()
+    try:
+        for row in rows:
+            extra = extras.popleft() if extras else {}
+            if fmt == "jsonl":
+                writer.write({**row, **extra})
+            else:
+                probabilities = row["probabilities"] or {}
+                writer.write({"text": row["text"], "label": row["label"],
+                              **{f"p_{label}": probabilities.get(label) for label in labels}, **extra})
+    finally:  # a table shows the rows before a data error too
+        writer.close()
 
 
 @app.command(epilog="""Examples:

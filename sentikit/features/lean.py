@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Sequence
-from functools import partial
+from collections.abc import Iterator, Sequence
 from itertools import chain, repeat
 from typing import Any
 
@@ -19,11 +18,17 @@ from sentikit.errors import UsageError
 from sentikit.features.vectorize import (
     CHAR_PREFIX,
     FeatureConfig,
-    char_ngrams,
+    char_text,
+    text_ngrams,
     word_ngrams,
 )
 
 _BATCH = 2048  # documents per numpy pass in LeanVectorizer.transform: bounds the temporary key arrays
+# Grams are matched for the units (tokens or characters) of one window at a time, and the (row, column) keys
+# of the matches are counted whenever this many are held: a long document then needs about its own size in
+# memory, not ~200 bytes a character (int64 arrays of every gram of every length, all at once).
+_WINDOW = 1 << 16
+_HELD_KEYS = 1 << 20
 _SORTED_PROBES = 1 << 17  # gram tables above this size are probed with sorted queries (measured crossover)
 
 CsrParts = tuple[np.ndarray, np.ndarray, np.ndarray]  # (indptr int64, indices int32, values float32)
@@ -78,17 +83,34 @@ class _CodedBlock:
         order = np.argsort(keys)
         return cls(kind, alphabet, keys[order], (first + order).astype(np.int32), low, high)
 
-    def columns(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of every gram occurrence in `docs`; column -1 for an unknown gram."""
+    def columns(self, docs: Sequence[list[str]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(row, column) of every gram occurrence in `docs`, column -1 for an unknown gram, for the grams
+        beginning in one window of _WINDOW units at a time."""
         if self.kind == "word":
             units = chain.from_iterable(chain.from_iterable(zip(docs, repeat((None,)))))  # None: boundary
-            codes = np.fromiter(map(self.codes.get, units, repeat(0)), np.int64)
+            all_codes = np.fromiter(map(self.codes.get, units, repeat(0)), np.int64)
             lengths = np.fromiter(map(len, docs), np.int64, len(docs)) + 1
+            size = all_codes.size
+
+            def window(lo: int, hi: int) -> np.ndarray:
+                return all_codes[lo:hi]
         else:
-            pieces = [f" {' '.join(tokens)} " if tokens else "" for tokens in docs]
-            codes = self.lut[np.minimum(_code_points("\x00".join(pieces)), self.lut.size - 1)]
+            pieces = [char_text(tokens) for tokens in docs]
+            joined = "\x00".join(pieces)
             lengths = np.fromiter(map(len, pieces), np.int64, len(pieces)) + 1
-        rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)[: codes.size]
+            size = len(joined)
+
+            def window(lo: int, hi: int) -> np.ndarray:  # int64 codes of the whole text: 8 bytes a character
+                return self.lut[np.minimum(_code_points(joined[lo:hi]), self.lut.size - 1)]
+        ends = np.cumsum(lengths)  # document i owns the units before ends[i] (its boundary included)
+        for start in range(0, size, _WINDOW):
+            stop = min(start + _WINDOW, size)
+            rows = np.searchsorted(ends, np.arange(start, stop), side="right")
+            # The high - 1 units after the window complete the grams that begin at its end.
+            yield self._grams(window(start, stop + self.high - 1), rows)
+
+    def _grams(self, codes: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of the grams beginning at the first rows.size units of `codes`."""
         out_rows, out_cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
         keys, valid = codes, codes > 0
         for n in range(1, min(self.high, codes.size) + 1):
@@ -96,8 +118,9 @@ class _CodedBlock:
                 keys = keys[:-1] * self.base + codes[n - 1 :]
                 valid = valid[:-1] & (codes[n - 1 :] > 0)
             if n >= self.low:
-                out_rows.append(rows[: keys.size][valid])
-                out_cols.append(self._find(keys[valid], n))
+                begins = valid[: rows.size]
+                out_rows.append(rows[: begins.size][begins])
+                out_cols.append(self._find(keys[: begins.size][begins], n))
         return np.concatenate(out_rows), np.concatenate(out_cols)
 
     def _find(self, query: np.ndarray, n: int) -> np.ndarray:
@@ -126,17 +149,26 @@ def _code_points(text: str) -> np.ndarray:
 class _DictBlock:
     """The plain path: every gram built as a string and looked up in a dict (exact whatever the tokens)."""
 
-    def __init__(self, index: dict[str, int], grams: Any) -> None:
-        self.index, self.grams = index, grams
+    def __init__(self, kind: str, index: dict[str, int], low: int, high: int) -> None:
+        self.kind, self.index, self.low, self.high = kind, index, low, high
 
-    def columns(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        ids, lengths, get = array("q"), array("q"), self.index.get
-        for tokens in docs:
-            grams = self.grams(tokens)
-            ids.extend(map(get, grams, repeat(-1)))
-            lengths.append(len(grams))
-        rows = np.repeat(np.arange(len(docs), dtype=np.int64), np.frombuffer(lengths, dtype=np.int64))
-        return rows, np.frombuffer(ids, dtype=np.int64)
+    def columns(self, docs: Sequence[list[str]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """As `_CodedBlock.columns`: long documents a window at a time, and at most about _WINDOW grams'
+        (row, column) pairs at once."""
+        rows, ids, get = array("q"), array("q"), self.index.get
+        for row, tokens in enumerate(docs):
+            text = char_text(tokens) if self.kind == "char" else ""
+            for start in range(0, len(tokens) if self.kind == "word" else len(text), _WINDOW):
+                if self.kind == "word":
+                    grams = word_ngrams(tokens, self.high, start, start + _WINDOW)
+                else:
+                    grams = text_ngrams(text, self.low, self.high, start, start + _WINDOW)
+                ids.extend(map(get, grams, repeat(-1)))
+                rows.extend(repeat(row, len(grams)))
+                if len(ids) >= _WINDOW:
+                    yield np.frombuffer(rows, dtype=np.int64), np.frombuffer(ids, dtype=np.int64)
+                    rows, ids = array("q"), array("q")
+        yield np.frombuffer(rows, dtype=np.int64), np.frombuffer(ids, dtype=np.int64)
 
 
 def _block(cfg: FeatureConfig, kind: str, grams: Sequence[str], first: int, coded: bool) -> Any:
@@ -144,8 +176,7 @@ def _block(cfg: FeatureConfig, kind: str, grams: Sequence[str], first: int, code
     block = _CodedBlock.from_terms(kind, grams, first, low, high) if coded else None
     if block is not None:
         return block
-    analyzers = {"word": partial(word_ngrams, n_max=high), "char": partial(char_ngrams, low=low, high=high)}
-    return _DictBlock(dict(zip(grams, range(first, first + len(grams)), strict=True)), analyzers[kind])
+    return _DictBlock(kind, dict(zip(grams, range(first, first + len(grams)), strict=True)), low, high)
 
 
 class LeanVectorizer:
@@ -227,14 +258,14 @@ class LeanVectorizer:
 
     def _transform_batch(self, docs: Sequence[list[str]]) -> CsrParts:
         n_docs, n_features = len(docs), self.n_features_
-        found = [block.columns(docs) for block in self._blocks]
-        rows = np.concatenate([r for r, _ in found])
-        columns = np.concatenate([c for _, c in found])
-        known = columns >= 0
-        # One sort of row * F + column gives each row's distinct columns in ascending order with their
-        # counts, which is exactly scikit-learn's CSR layout (sorted indices).
-        flat = (rows[known] * n_features + columns[known]).astype(np.uint32)
-        keys, counts = np.unique(flat, return_counts=True)
+        # Sorting row * F + column gives each row's distinct columns in ascending order with their counts,
+        # which is exactly scikit-learn's CSR layout (sorted indices).
+        counter = _KeyCounter()
+        for block in self._blocks:
+            for rows, columns in block.columns(docs):
+                known = columns >= 0
+                counter.add((rows[known] * n_features + columns[known]).astype(np.uint32))
+        keys, counts = counter.counts()
         rows = (keys // n_features).astype(np.int64)
         columns = keys - rows * n_features
         indptr = np.zeros(n_docs + 1, dtype=np.int64)
@@ -262,6 +293,42 @@ class LeanVectorizer:
             # scikit-learn squares in float32 and accumulates in float64, in index order: so does bincount.
             sums = np.sqrt(np.bincount(groups, weights=values * values, minlength=2 * n_docs))
         return (values / sums[groups]).astype(np.float32)
+
+
+class _KeyCounter:
+    """Distinct uint32 keys and how often each was added. Keys are held as added and only sorted and counted
+    once _HELD_KEYS of them pile up (a long document), so an ordinary batch is one np.unique, as before.
+    Merging with the earlier counts waits until as many keys are held as were counted, which keeps the
+    merges linear in the number of keys overall."""
+
+    def __init__(self) -> None:
+        self._held: list[np.ndarray] = []
+        self._n_held = 0
+        self._keys = np.zeros(0, np.uint32)
+        self._counts = np.zeros(0, np.int64)
+
+    def add(self, keys: np.ndarray) -> None:
+        self._held.append(keys)
+        self._n_held += keys.size
+        if self._n_held >= max(_HELD_KEYS, self._keys.size):
+            self._count_held()
+
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted distinct keys, their counts)."""
+        if self._held:
+            self._count_held()
+        return self._keys, self._counts
+
+    def _count_held(self) -> None:
+        keys, counts = np.unique(np.concatenate(self._held), return_counts=True)
+        self._held, self._n_held = [], 0
+        if self._keys.size:  # merge two sorted sets of keys: add to the keys seen before, insert the others
+            at = np.searchsorted(self._keys, keys)
+            seen = self._keys[np.minimum(at, self._keys.size - 1)] == keys
+            self._counts[at[seen]] += counts[seen]
+            keys = np.insert(self._keys, at[~seen], keys[~seen])
+            counts = np.insert(self._counts, at[~seen], counts[~seen])
+        self._keys, self._counts = keys, counts
 
 
 # -- display and export ---------------------------------------------------------------------------------

@@ -98,24 +98,38 @@ def _int_in(name: str, value: Any, low: int, high: int | None) -> None:
 
 
 # -- analyzers (shared by fitting and the lean transform, so both see the very same grams) -----------------
-def word_ngrams(tokens: list[str], n_max: int) -> list[str]:
-    """Word n-grams 1..n_max joined by " " (what scikit-learn's word analyzer yields, in another order)."""
+def word_ngrams(tokens: list[str], n_max: int, start: int = 0, stop: int | None = None) -> list[str]:
+    """Word n-grams 1..n_max joined by " " (what scikit-learn's word analyzer yields, in another order).
+
+    With `start`/`stop`, only the grams that begin at tokens[start:stop]: the lean transform takes a long
+    document one window at a time, and the windows together give each gram exactly once.
+    """
+    end = len(tokens) if stop is None else min(stop, len(tokens))
+    unigrams = tokens[start:end]
     if n_max == 1 or len(tokens) < 2:
-        return list(tokens)
+        return unigrams
     # f-strings over pairs are several times faster than " ".join over slices.
-    bigrams = [f"{a} {b}" for a, b in pairwise(tokens)]
+    bigrams = [f"{a} {b}" for a, b in pairwise(tokens[start : end + 1])]
     if n_max == 2:
-        return tokens + bigrams
-    return tokens + bigrams + [f"{ab} {c}" for ab, c in zip(bigrams, tokens[2:], strict=False)]
+        return unigrams + bigrams
+    return unigrams + bigrams + [f"{ab} {c}" for ab, c in zip(bigrams, tokens[start + 2 : end + 2], strict=False)]
+
+
+def char_text(tokens: list[str]) -> str:
+    """What character n-grams run over: " " + " ".join(tokens) + " ", or "" for an empty document."""
+    return f" {' '.join(tokens)} " if tokens else ""
 
 
 def char_ngrams(tokens: list[str], low: int, high: int) -> list[str]:
-    """Character n-grams low..high of " " + " ".join(tokens) + " " (no prefix); none for an empty document."""
-    if not tokens:
-        return []
-    text = f" {' '.join(tokens)} "
+    """Character n-grams low..high of `char_text(tokens)` (no prefix); none for an empty document."""
+    return text_ngrams(char_text(tokens), low, high)
+
+
+def text_ngrams(text: str, low: int, high: int, start: int = 0, stop: int | None = None) -> list[str]:
+    """Character n-grams low..high of `text`; with `start`/`stop`, only those beginning at text[start:stop]."""
     size = len(text)
-    return [text[i : i + n] for n in range(low, min(high, size) + 1) for i in range(size - n + 1)]
+    end = size if stop is None else min(stop, size)
+    return [text[i : i + n] for n in range(low, min(high, size) + 1) for i in range(start, min(end, size - n + 1))]
 
 
 # -- fitting (scikit-learn) -------------------------------------------------------------------------------

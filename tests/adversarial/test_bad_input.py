@@ -153,7 +153,7 @@ def test_predict_stdin_honours_encoding_bom_and_crlf(nb_model: Path) -> None:
                  input="\ufeffплохо\r\n\r\n  \r\nхорошо\r\n".encode("cp1251", errors="ignore"))
     assert result.exit_code == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["text"] for r in rows] == ["плохо", "", "", "хорошо"]  # one row per input line, empties kept
+    assert [r["text"] for r in rows] == ["плохо", "", "  ", "хорошо"]  # one row per input line, texts as given
     assert [r["label"] is None for r in rows] == [False, True, True, False]
 
 

@@ -186,8 +186,9 @@ print(json.dumps(results))
 """
 
 TTY_COMMANDS = [["predict", "--model", "{model}"], ["predict", "--model", "{model}", "--input", "-"],
-                ["preprocess"], ["train", "-"], ["train", "{corpus}", "--dev", "-"], ["evaluate", "-", "--model",
-                "{model}"], ["vectorize", "-", "--show", "2"], ["compare", "-"]]
+                ["predict", "--model", "{model}", "-"], ["preprocess"], ["train", "-"],
+                ["train", "{corpus}", "--dev", "-"], ["evaluate", "-", "--model", "{model}"],
+                ["vectorize", "-", "--show", "2"], ["compare", "-"]]
 
 
 def test_terminal_on_stdin_is_a_usage_error_not_a_hang(models: Path, corpus: Path, tmp_path: Path) -> None:
