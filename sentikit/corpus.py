@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from sentikit.corpus_json import SURROGATE_ESCAPE, as_text, json_label, json_text, without_surrogates
-from sentikit.datasets import resolve_corpus_path
+from sentikit.corpus_lines import LineCounter, decode_error, decode_error_line, open_binary
 from sentikit.errors import DataError, UsageError
 
 log = logging.getLogger("sentikit")
@@ -44,12 +44,6 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-# A JSON escape for a lone UTF-16 surrogate ("\ud800") decodes to a str that cannot be written out as UTF-8.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-# What the "surrogateescape" error handler makes of a byte the encoding cannot decode (0x80-0xff).
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
-_BINARY_PEEK = 8192  # characters after a bad line searched for NUL, to tell a binary file from a stray byte
 
 
 @dataclass(frozen=True)
@@ -95,20 +89,6 @@ def corpus_stem(path: str | Path) -> str:
     return root if ext.lower() in _CORPUS_SUFFIXES else root + ext
 
 
-def _open_binary(path: str | Path) -> IO[bytes]:
-    if str(path) == "-":
-        return sys.stdin.buffer
-    p = Path(resolve_corpus_path(path))
-    if not p.exists():
-        raise DataError(f"{p}: no such file")
-    if p.is_dir():
-        raise DataError(f"{p}: is a folder, not a corpus file")
-    try:
-        return p.open("rb")
-    except OSError as exc:
-        raise DataError(f"{p}: cannot open ({exc.strerror})") from exc
-
-
 def _detect_format(name: str, head: str) -> str:
     """The format of a corpus: by a known extension, else (stdin, .txt, no or an unknown extension) by its
     first line. That line is a CSV/TSV header only if it splits on one delimiter (a tab when it has one,
@@ -129,63 +109,6 @@ def _detect_format(name: str, head: str) -> str:
     if all(_COLUMN_NAME.fullmatch(n) for n in names) and set(names) & set(TEXT_COLUMNS):
         return "tsv" if delimiter == "\t" else "csv"
     return "txt"
-
-
-class _LineCounter(io.TextIOBase):
-    """Text wrapper that counts physical lines, so decode and CSV errors can name the line, and refuses NUL
-    characters (a binary file, or UTF-16 read as something else).
-
-    The text layer decodes with "surrogateescape", so a byte that is not valid in the encoding reaches this
-    wrapper inside its own line and is refused there: every line before it has been handed out by then. (A
-    strict decoder fails on the whole chunk of several lines it decodes at once, losing the good lines in it.)
-    """
-
-    def __init__(self, text: IO[str], name: str, encoding: str) -> None:
-        self._text = text
-        self._name = name
-        self._encoding = encoding
-        self.line = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        line = self._text.readline()
-        if not line:
-            raise StopIteration
-        self.line += 1
-        bad = _UNDECODABLE.search(line)
-        if bad:
-            raise _decode_error(self._name, self.line, self._encoding, ord(bad.group()) - 0xDC00,
-                                binary="\x00" in line or "\x00" in self._peek())
-        if "\x00" in line:
-            raise DataError(f"{self._name}: line {self.line} contains NUL bytes; this looks like a binary file, "
-                            "not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
-        return line
-
-    def _peek(self) -> str:
-        """Some text after a bad line (which ends the reading anyway), or "" when even that cannot be read."""
-        try:
-            return self._text.read(_BINARY_PEEK)
-        except (UnicodeError, OSError, EOFError, zlib.error):
-            return ""
-
-    def readline(self, size: int = -1) -> str:  # csv only iterates; readline serves the first line
-        try:
-            return next(self)
-        except StopIteration:
-            return ""
-
-
-def _decode_error(name: str, line: int, encoding: str, byte: int, binary: bool) -> DataError:
-    if binary:
-        return DataError(f"{name}: line {line} is not valid {encoding} and has NUL bytes; this looks like a "
-                         "binary file, not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
-    return DataError(f"{name}: line {line} is not valid {encoding} (byte 0x{byte:02x})",
-                     hint="pass --encoding cp1251 or --encoding latin-1 if that is the file's encoding")
 
 
 def _pick_column(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str,
@@ -242,14 +165,14 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
         io.TextIOWrapper(io.BytesIO(), encoding=opts.encoding)
     except LookupError as exc:
         raise UsageError(f"unknown encoding {opts.encoding!r}", hint="try utf-8, cp1251 or latin-1") from exc
-    raw = _open_binary(path)
+    raw = open_binary(path)
     try:
         buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
         magic = buffered.peek(2)[:2]
         binary: IO[bytes] = gzip.GzipFile(fileobj=buffered) if magic == b"\x1f\x8b" else buffered  # type: ignore[assignment]
         encoding = "utf-8-sig" if opts.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else opts.encoding
         text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
-        counter = _LineCounter(text, name, opts.encoding)
+        counter = LineCounter(text, name, opts.encoding)
         try:
             first = counter.readline()
             fmt = opts.input_format if opts.input_format != "auto" else _detect_format(name, first)
@@ -257,7 +180,7 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             yield from _validated(_records(fmt, lines, counter, name, opts, need_labels), name, opts,
                                   need_labels, stats, counter, keep_empty_text)
         except UnicodeDecodeError as exc:  # what "surrogateescape" cannot carry: bytes below 0x80 (UTF-16)
-            raise _decode_error(name, _decode_error_line(exc, counter.line), opts.encoding,
+            raise decode_error(name, decode_error_line(exc, counter.line), opts.encoding,
                                 exc.object[exc.start], b"\x00" in exc.object) from exc
         except UnicodeError as exc:  # e.g. "UTF-16 stream does not start with BOM"
             raise DataError(f"{name}: cannot decode as {opts.encoding} ({exc})",
@@ -278,22 +201,13 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             raw.close()
 
 
-def _decode_error_line(exc: UnicodeDecodeError, lines_read: int) -> int:
-    """The line of the bad byte. The text layer decodes a chunk of several lines at once and, when it fails,
-    has returned no line of that chunk yet; so count the line breaks in the chunk before the bad byte."""
-    before = exc.object[: exc.start]
-    if not isinstance(before, bytes | bytearray):  # pragma: no cover - decoders always see bytes
-        return lines_read + 1
-    return lines_read + 1 + before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
-
-
-def _chain_first(first: str, rest: _LineCounter) -> Iterator[str]:
+def _chain_first(first: str, rest: LineCounter) -> Iterator[str]:
     if first:
         yield first
     yield from rest
 
 
-def _records(fmt: str, lines: Iterator[str], counter: _LineCounter, name: str, opts: CorpusOptions,
+def _records(fmt: str, lines: Iterator[str], counter: LineCounter, name: str, opts: CorpusOptions,
              need_labels: bool) -> Iterator[Record]:
     if fmt == "txt":
         for line in lines:
@@ -336,7 +250,7 @@ def _records(fmt: str, lines: Iterator[str], counter: _LineCounter, name: str, o
                         hint="check for an unclosed or stray quote") from exc
 
 
-def _jsonl_records(lines: Iterator[str], counter: _LineCounter, name: str, opts: CorpusOptions,
+def _jsonl_records(lines: Iterator[str], counter: LineCounter, name: str, opts: CorpusOptions,
                    need_labels: bool) -> Iterator[Record]:
     text_col: str | None = None
     label_col: str | None = None
@@ -377,7 +291,7 @@ def _without_surrogates(record: Record) -> Record:
 
 
 def _validated(records: Iterator[Record], name: str, opts: CorpusOptions, need_labels: bool, stats: ReadStats,
-               counter: _LineCounter, keep_empty_text: bool) -> Iterator[Record]:
+               counter: LineCounter, keep_empty_text: bool) -> Iterator[Record]:
     for record in records:
         stats.rows += 1
         if not record.text.strip():

@@ -1,0 +1,99 @@
+"""From bytes to counted text lines: opening a corpus path or stdin, and decoding it so that every bad byte or
+NUL is reported on its own line, after every good line before it has been handed out."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from sentikit.datasets import resolve_corpus_path
+from sentikit.errors import DataError
+
+# What the "surrogateescape" error handler makes of a byte the encoding cannot decode (0x80-0xff).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_BINARY_PEEK = 8192  # characters after a bad line searched for NUL, to tell a binary file from a stray byte
+
+
+def open_binary(path: str | Path) -> IO[bytes]:
+    if str(path) == "-":
+        return sys.stdin.buffer
+    p = Path(resolve_corpus_path(path))
+    if not p.exists():
+        raise DataError(f"{p}: no such file")
+    if p.is_dir():
+        raise DataError(f"{p}: is a folder, not a corpus file")
+    try:
+        return p.open("rb")
+    except OSError as exc:
+        raise DataError(f"{p}: cannot open ({exc.strerror})") from exc
+
+
+class LineCounter(io.TextIOBase):
+    """Text wrapper that counts physical lines, so decode and CSV errors can name the line, and refuses NUL
+    characters (a binary file, or UTF-16 read as something else).
+
+    The text layer decodes with "surrogateescape", so a byte that is not valid in the encoding reaches this
+    wrapper inside its own line and is refused there: every line before it has been handed out by then. (A
+    strict decoder fails on the whole chunk of several lines it decodes at once, losing the good lines in it.)
+    """
+
+    def __init__(self, text: IO[str], name: str, encoding: str) -> None:
+        self._text = text
+        self._name = name
+        self._encoding = encoding
+        self.line = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = self._text.readline()
+        if not line:
+            raise StopIteration
+        self.line += 1
+        bad = _UNDECODABLE.search(line)
+        if bad:
+            raise decode_error(self._name, self.line, self._encoding, ord(bad.group()) - 0xDC00,
+                                binary="\x00" in line or "\x00" in self._peek())
+        if "\x00" in line:
+            raise DataError(f"{self._name}: line {self.line} contains NUL bytes; this looks like a binary file, "
+                            "not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
+        return line
+
+    def _peek(self) -> str:
+        """Some text after a bad line (which ends the reading anyway), or "" when even that cannot be read."""
+        try:
+            return self._text.read(_BINARY_PEEK)
+        except (UnicodeError, OSError, EOFError, zlib.error):
+            return ""
+
+    def readline(self, size: int = -1) -> str:  # csv only iterates; readline serves the first line
+        try:
+            return next(self)
+        except StopIteration:
+            return ""
+
+
+def decode_error(name: str, line: int, encoding: str, byte: int, binary: bool) -> DataError:
+    if binary:
+        return DataError(f"{name}: line {line} is not valid {encoding} and has NUL bytes; this looks like a "
+                         "binary file, not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
+    return DataError(f"{name}: line {line} is not valid {encoding} (byte 0x{byte:02x})",
+                     hint="pass --encoding cp1251 or --encoding latin-1 if that is the file's encoding")
+
+
+def decode_error_line(exc: UnicodeDecodeError, lines_read: int) -> int:
+    """The line of the bad byte. The text layer decodes a chunk of several lines at once and, when it fails,
+    has returned no line of that chunk yet; so count the line breaks in the chunk before the bad byte."""
+    before = exc.object[: exc.start]
+    if not isinstance(before, bytes | bytearray):  # pragma: no cover - decoders always see bytes
+        return lines_read + 1
+    return lines_read + 1 + before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
