@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,20 @@ def test_early_stopping_after_patience_epochs_without_improvement() -> None:
     result = train(epochs=8, patience=2, lr=1e-12, weight_decay=0.0)
     assert [row["epoch"] for row in result.history] == [1, 2, 3]
     assert result.best_epoch == 1
+
+
+@pytest.mark.parametrize(("preset", "expected"), [(None, "16"), ("256", "256")])
+def test_training_bounds_the_onednn_primitive_cache_unless_the_user_set_it(
+    monkeypatch: pytest.MonkeyPatch, preset: str | None, expected: str
+) -> None:
+    # The cache held a primitive per batch shape and took a Conv1D on IMDB past 2 GB (benchmarks/
+    # batch_shapes_memory.py); oneDNN reads the variable when it builds its first primitive.
+    if preset is None:
+        monkeypatch.delenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", raising=False)
+    else:
+        monkeypatch.setenv("ONEDNN_PRIMITIVE_CACHE_CAPACITY", preset)
+    train(epochs=1)
+    assert os.environ["ONEDNN_PRIMITIVE_CACHE_CAPACITY"] == expected
 
 
 def test_ctrl_c_keeps_best_weights_and_reports_interrupted() -> None:
