@@ -122,6 +122,31 @@ def test_extra_stopword_file(tmp_path: Path) -> None:
     assert result.stdout == "кино\n"  # --stopwords implies --remove-stopwords ("и" is a built-in stopword)
 
 
+def test_an_empty_stopword_file_still_implies_removal(tmp_path: Path) -> None:
+    empty = tmp_path / "none.txt"
+    empty.write_text("# nothing of my own\n", encoding="utf-8")
+    result = invoke("preprocess", "-", "--stopwords", str(empty), input="Фильм и кино\n")
+    assert (result.exit_code, result.stdout) == (0, "фильм кино\n")
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("missing.txt", None, "missing.txt: no such stopword file (check the path; --stopwords takes a UTF-8 text"),
+    ("folder", "", "folder: is a folder, not a stopword file (--stopwords takes a UTF-8 text file"),
+    ("cp1251.txt", "фильм".encode("cp1251"), "cp1251.txt: cannot read the stopword file as UTF-8 text (convert it"),
+])
+def test_stopword_file_errors_say_what_to_do(tmp_path: Path, name: str, data: bytes | str | None,
+                                              message: str) -> None:
+    path = tmp_path / name
+    if data == "":
+        path.mkdir()
+    elif data is not None:
+        path.write_bytes(data)  # type: ignore[arg-type]
+    result = invoke("preprocess", "-", "--stopwords", str(path), input="text\n")
+    assert (result.exit_code, result.stdout) == (1, "")
+    line = one_error_line(result)
+    assert message in line and line.endswith(")")
+
+
 def test_two_jobs_give_the_same_output() -> None:
     data = "".join(f"Отзыв номер {i}: не понравилось, don't buy {i}\n" for i in range(2000))
     one = invoke("preprocess", "-", "--lemmatize", "--jobs", "1", input=data)

@@ -81,7 +81,7 @@ def _build_prep(lang: str, morph: str, lemmatize: bool, stem: bool, tokens: str,
         lang=lang,  # type: ignore[arg-type]
         morph=morph,  # type: ignore[arg-type]
         tokens=tokens,  # type: ignore[arg-type]
-        remove_stopwords=remove_stopwords or bool(extra),
+        remove_stopwords=remove_stopwords or stopwords is not None,  # even an empty file: the option implies it
         extra_stopwords=extra,
         keep_negations=not drop_negations,
         number_placeholder=number_placeholder,
