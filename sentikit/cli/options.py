@@ -174,6 +174,8 @@ def require_input(path: str) -> str:
 
 
 LIN = "Linear models (logreg, nbsvm, nb)"
+MAX_FEATURES_HELP = ("Keep only the N most frequent terms in all (with --char-ngrams: up to half of them words, "
+                     "the rest character n-grams).")
 NN = "Neural models (conv1d, rnn, lstm, gru, bi*)"
 FIT = "Training"
 
@@ -248,7 +250,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("char_ngrams", str, "Character n-grams, e.g. 2-5, or none.", LIN),
         _opt("min_df", int, "Minimum document frequency of a term.", LIN, min=1),
         _opt("max_df", float, "Maximum document frequency (share) of a term.", LIN, min=0.0, max=1.0),
-        _opt("max_features", int, "Keep the most frequent terms only.", LIN, min=1),
+        _opt("max_features", int, MAX_FEATURES_HELP, LIN, min=1),
         _opt("nb_alpha", float, "Smoothing of Naive Bayes / NBSVM ratios.", LIN, min=1e-9),
         _opt("epochs", int, "Maximum epochs.", FIT, min=1),
         _opt("batch_size", int, "Documents per batch.", FIT, min=1),
