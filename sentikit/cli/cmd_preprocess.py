@@ -14,6 +14,7 @@ from sentikit.cli.options import (
     require_input,
     with_default,
     with_options,
+    with_range,
 )
 from sentikit.cli.output import (
     OUTPUT_FORMATS,
@@ -115,7 +116,8 @@ def vectorize(
                                                                     _FEATURES.ngram_max), min=1, max=3)] = None,
     char_ngrams: Annotated[str | None, typer.Option(help="Also character n-grams, e.g. 2-5.")] = None,
     min_df: Annotated[int | None, typer.Option(help="Drop terms in fewer documents than this.", min=1)] = None,
-    max_df: Annotated[float | None, typer.Option(help="Drop terms in more than this share of documents.")] = None,
+    max_df: Annotated[float | None, typer.Option(help=with_range(
+        "Drop terms in more than this share of documents.", above=0.0, at_most=1.0))] = None,
     max_features: Annotated[int | None, typer.Option(help=MAX_FEATURES_HELP, min=1)] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for matrix.npz + vocabulary.json.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace matrix.npz and vocabulary.json in --out.")] = False,
