@@ -167,9 +167,22 @@ def test_skipped_rows_are_a_warning_and_strict_makes_them_an_error() -> None:
     assert one_error_line(strict) == "error: <stdin>: line 3: empty text (drop --strict to skip such rows)"
 
 
-def test_quiet_keeps_only_results() -> None:
-    result = invoke("--quiet", "preprocess", "-", input="text\nok\n\n")
+@pytest.mark.parametrize("args", [["--quiet", "preprocess", "-"], ["preprocess", "-", "--quiet"],
+                                  ["-q", "preprocess", "-q", "-"], ["preprocess", "-q", "-"]])
+def test_quiet_keeps_only_results(args: list[str]) -> None:
+    result = invoke(*args, input="text\nok\n\n")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "ok\n", "")
+    failed = invoke(*args, "--strict", input="text,label\nok,pos\n,neg\n")  # errors are never silenced
+    assert failed.exit_code == 1 and "empty text" in one_error_line(failed)
+
+
+def test_quiet_is_an_option_of_every_command() -> None:
+    import typer
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name, command in commands.items():
+        assert any(p.opts == ["--quiet", "-q"] for p in command.params), name
+    assert invoke("preprocess", "-", input="text\nok\n").stderr == "preprocessed 1 document(s)\n"  # off by default
 
 
 # -- errors ---------------------------------------------------------------------------------------------------

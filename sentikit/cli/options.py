@@ -173,6 +173,22 @@ CORPUS_OPTIONS = OptionGroup(
 )
 
 
+QUIET_HELP = "Only results and errors; no progress or info."
+
+
+def quiet_option() -> typer.core.TyperOption:
+    """--quiet/-q after a command's name (`sentikit train data.csv -q`): the switch `sentikit -q COMMAND` sets,
+    which it can only turn on (its default must not undo a -q given before the command)."""
+    from sentikit.cli.output import set_quiet
+
+    def turn_on(ctx: Any, param: Any, value: bool) -> None:
+        if value:
+            set_quiet(True)
+
+    return typer.core.TyperOption(param_decls=["--quiet", "-q"], is_flag=True, default=False, expose_value=False,
+                                  callback=turn_on, help=QUIET_HELP)
+
+
 def require_input(path: str) -> str:
     """`-` means stdin; refuse to wait on an interactive terminal."""
     if path == "-" and sys.stdin.isatty():
