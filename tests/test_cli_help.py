@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 import typer
@@ -48,3 +49,25 @@ def test_bracketed_help_text_is_shown(command: str) -> None:
                                                                                   getattr(p, "help", "") or "")]
     for chunk in [*written, *DOCUMENTED.get(command, [])]:
         assert " ".join(chunk.split()) in text, f"{chunk!r} missing from `sentikit {command} --help`"
+
+
+@pytest.mark.parametrize(("command", "option", "shown", "outside", "inside"), [
+    ("train", "--lr", "Learning rate (AdamW). [x>0.0]", "0", "1e-12"),
+    ("train", "--C", "[x>0.0]", "0", "1e-12"),
+    ("train", "--nb-alpha", "[x>0.0]", "0", "1e-12"),
+    ("train", "--embed-init", "[x>0.0]", "0", "1e-12"),
+    ("train", "--max-df", "[0.0<x<=1.0]", "0", "1.0"),
+    ("vectorize", "--max-df", "[0.0<x<=1.0]", "0", "1.0"),
+    ("train", "--max-vocab", "[x>=3]", "2", "3"),
+])
+def test_numeric_ranges_in_help_are_the_ranges_checked(tmp_path: Path, command: str, option: str, shown: str,
+                                                       outside: str, inside: str) -> None:
+    """A value outside the range --help shows is a usage error before any data is read; one inside passes
+    (here on to the missing corpus)."""
+    assert shown in rendered_help(command)
+    missing = str(tmp_path / "missing.csv")
+    extra = ["--show", "1"] if command == "vectorize" else []
+    refused = CliRunner().invoke(app, [command, missing, option, outside, *extra])
+    assert refused.exit_code == 2 and option.lstrip("-").replace("-", "_") in refused.stderr.replace("-", "_")
+    accepted = CliRunner().invoke(app, [command, missing, option, inside, *extra])
+    assert accepted.exit_code == 1 and "no such file" in accepted.stderr

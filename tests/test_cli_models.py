@@ -215,6 +215,23 @@ def test_compare_table(corpus: Path) -> None:
         assert row["predict_docs_per_s"] > 0
 
 
+@pytest.mark.parametrize(("lines", "fragment"), [(None, "cannot read word vectors"),
+                                                 (["good 1 2 3"], "expected a word and 8 numbers, found 3")])
+def test_word_vector_errors_say_what_to_do(corpus: Path, tmp_path: Path, lines: list[str] | None,
+                                           fragment: str) -> None:
+    vectors = tmp_path / "v.vec"
+    if lines is not None:
+        vectors.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run(["train", str(corpus), "--arch", "gru", "--vectors", str(vectors), "--out", str(tmp_path / "m"),
+                  *TINY_NEURAL])
+    assert (result.exit_code, result.stdout) == (1, "")
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith("error: ") and fragment in line
+    assert line.endswith("(--vectors takes a word2vec/fastText .vec text file (optionally .gz) of 8-dimensional "
+                         "vectors, as --embed-dim says)")
+    assert not (tmp_path / "m").exists()
+
+
 def test_char_ngrams_can_be_switched_off(corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "m"

@@ -122,6 +122,31 @@ def test_extra_stopword_file(tmp_path: Path) -> None:
     assert result.stdout == "кино\n"  # --stopwords implies --remove-stopwords ("и" is a built-in stopword)
 
 
+def test_an_empty_stopword_file_still_implies_removal(tmp_path: Path) -> None:
+    empty = tmp_path / "none.txt"
+    empty.write_text("# nothing of my own\n", encoding="utf-8")
+    result = invoke("preprocess", "-", "--stopwords", str(empty), input="Фильм и кино\n")
+    assert (result.exit_code, result.stdout) == (0, "фильм кино\n")
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("missing.txt", None, "missing.txt: no such stopword file (check the path; --stopwords takes a UTF-8 text"),
+    ("folder", "", "folder: is a folder, not a stopword file (--stopwords takes a UTF-8 text file"),
+    ("cp1251.txt", "фильм".encode("cp1251"), "cp1251.txt: cannot read the stopword file as UTF-8 text (convert it"),
+])
+def test_stopword_file_errors_say_what_to_do(tmp_path: Path, name: str, data: bytes | str | None,
+                                              message: str) -> None:
+    path = tmp_path / name
+    if data == "":
+        path.mkdir()
+    elif data is not None:
+        path.write_bytes(data)  # type: ignore[arg-type]
+    result = invoke("preprocess", "-", "--stopwords", str(path), input="text\n")
+    assert (result.exit_code, result.stdout) == (1, "")
+    line = one_error_line(result)
+    assert message in line and line.endswith(")")
+
+
 def test_two_jobs_give_the_same_output() -> None:
     data = "".join(f"Отзыв номер {i}: не понравилось, don't buy {i}\n" for i in range(2000))
     one = invoke("preprocess", "-", "--lemmatize", "--jobs", "1", input=data)
@@ -142,9 +167,22 @@ def test_skipped_rows_are_a_warning_and_strict_makes_them_an_error() -> None:
     assert one_error_line(strict) == "error: <stdin>: line 3: empty text (drop --strict to skip such rows)"
 
 
-def test_quiet_keeps_only_results() -> None:
-    result = invoke("--quiet", "preprocess", "-", input="text\nok\n\n")
+@pytest.mark.parametrize("args", [["--quiet", "preprocess", "-"], ["preprocess", "-", "--quiet"],
+                                  ["-q", "preprocess", "-q", "-"], ["preprocess", "-q", "-"]])
+def test_quiet_keeps_only_results(args: list[str]) -> None:
+    result = invoke(*args, input="text\nok\n\n")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "ok\n", "")
+    failed = invoke(*args, "--strict", input="text,label\nok,pos\n,neg\n")  # errors are never silenced
+    assert failed.exit_code == 1 and "empty text" in one_error_line(failed)
+
+
+def test_quiet_is_an_option_of_every_command() -> None:
+    import typer
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name, command in commands.items():
+        assert any(p.opts == ["--quiet", "-q"] for p in command.params), name
+    assert invoke("preprocess", "-", input="text\nok\n").stderr == "preprocessed 1 document(s)\n"  # off by default
 
 
 # -- errors ---------------------------------------------------------------------------------------------------

@@ -124,14 +124,29 @@ def test_show_is_json_lines_when_piped(corpus: Path) -> None:
     assert result.stderr.startswith("40 documents × ")
 
 
-def test_show_is_capped_at_the_number_of_documents(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("show", "n_terms"), [(2, 2), (5, 5), (100000, 20)])
+def test_show_caps_documents_and_terms_separately(tmp_path: Path, show: int, n_terms: int) -> None:
     small = tmp_path / "three.txt"
     small.write_text("very good film\nbad film and bad acting\nan average film at best\n", encoding="utf-8")
-    result = invoke("vectorize", small, "--show", "100000", "--format", "csv")
+    result = invoke("vectorize", small, "--show", str(show), "--format", "csv")
     assert result.exit_code == 0, result.stderr
     table = list(csv.reader(result.stdout.splitlines()))
-    assert len(table) == 1 + 3 and len(table[0]) == 1 + 3  # header + 3 documents; "document" + 3 terms
+    assert len(table) == 1 + min(show, 3) and len(table[0]) == 1 + n_terms  # "document" + the terms
     assert table[0][:2] == ["document", "film"]
+    assert result.stderr == "3 documents × 20 terms\n"
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "csv", "jsonl", "table"])
+def test_show_values_are_rounded_once_to_four_decimals(tmp_path: Path, fmt: str) -> None:
+    """tf of "good" in "good good bad" is 2/3: 0.6667, not 0.667 printed as 0.6670."""
+    one = tmp_path / "one.txt"
+    one.write_text("good good bad\n", encoding="utf-8")
+    result = invoke("vectorize", one, "--scheme", "tf", "--ngram-max", "1", "--show", "2", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    if fmt == "jsonl":
+        assert json.loads(result.stdout) == {"document": "doc 1", "bad": 0.3333, "good": 0.6667}
+    else:
+        assert "0.3333" in result.stdout and "0.6667" in result.stdout and "0.667" + "0" not in result.stdout
 
 
 @pytest.mark.parametrize("columns", [80, 120])

@@ -175,6 +175,25 @@ def test_terms_layout_and_analyzers() -> None:
     assert features.matrix.shape == (2, len(features.terms))
 
 
+@pytest.mark.parametrize(("max_features", "char_ngrams", "n_words", "n_chars"), [
+    (1, None, 1, 0), (7, None, 7, 0),
+    (1, (2, 3), 1, 0), (7, (2, 3), 4, 3), (8, (2, 3), 4, 4),
+    (30, (1, 1), 15, 15),
+    (120, (2, 3), 48, 72),  # 48 word grams in all: the character block takes what the words leave
+])
+def test_max_features_is_the_total(max_features: int, char_ngrams: tuple[int, int] | None, n_words: int,
+                                   n_chars: int) -> None:
+    train, unseen = Preprocessor().fit().transform(EN_TRAIN), Preprocessor().fit().transform(UNSEEN)
+    cfg = FeatureConfig(encoding="count", ngram_max=2, char_ngrams=char_ngrams, max_features=max_features)
+    features = fit_vectorizer(train, cfg, keep_estimators=True)
+    chars = [t for t in features.terms if t.startswith(CHAR_PREFIX)]
+    assert (len(features.terms) - len(chars), len(chars)) == (n_words, n_chars)
+    assert features.matrix.shape == (len(train), n_words + n_chars)
+    lean = features.lean()
+    assert_same(lean.transform(train), features.matrix)
+    assert_same(lean.transform(unseen), sklearn_transform(features, unseen))
+
+
 def test_config_validation_and_round_trip() -> None:
     cfg = FeatureConfig(encoding="tf", ngram_max=3, char_ngrams=(2, 5), min_df=2, max_df=1, max_features=10)
     assert isinstance(cfg.max_df, float)  # an int 1 would mean "one document" to scikit-learn

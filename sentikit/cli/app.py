@@ -1,12 +1,13 @@
 """The Typer application: global options and the registration of every command."""
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from sentikit import __version__
 from sentikit.cli.errors import SentikitGroup
+from sentikit.cli.options import QUIET_HELP, quiet_option
 from sentikit.cli.output import set_quiet, setup_logging
 
 HELP = """Sentiment analysis for Russian and English reviews.
@@ -16,8 +17,17 @@ Every command reads files or stdin (`-`) and writes results to stdout: a table o
 piped. Progress and warnings go to stderr. Exit codes: 0 ok, 1 data/model error, 2 usage error, 130 interrupted.
 """
 
+class _Group(SentikitGroup):
+    """Every command also takes --quiet/-q after its name, added here once rather than to each signature."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            command.params.append(quiet_option())
+
+
 app = typer.Typer(
-    cls=SentikitGroup,
+    cls=_Group,
     help=HELP,
     rich_markup_mode="rich",
     no_args_is_help=True,
@@ -35,7 +45,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only results and errors; no progress or info.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sentikit.cli.app import app
-from sentikit.cli.options import CORPUS_OPTIONS, PREPROCESS_OPTIONS, require_input, with_default, with_options
+from sentikit.cli.options import (
+    CORPUS_OPTIONS,
+    MAX_FEATURES_HELP,
+    PREPROCESS_OPTIONS,
+    require_input,
+    with_default,
+    with_options,
+    with_range,
+)
 from sentikit.cli.output import (
     OUTPUT_FORMATS,
     RowWriter,
@@ -108,8 +116,9 @@ def vectorize(
                                                                     _FEATURES.ngram_max), min=1, max=3)] = None,
     char_ngrams: Annotated[str | None, typer.Option(help="Also character n-grams, e.g. 2-5.")] = None,
     min_df: Annotated[int | None, typer.Option(help="Drop terms in fewer documents than this.", min=1)] = None,
-    max_df: Annotated[float | None, typer.Option(help="Drop terms in more than this share of documents.")] = None,
-    max_features: Annotated[int | None, typer.Option(help="Keep only the most frequent terms.", min=1)] = None,
+    max_df: Annotated[float | None, typer.Option(help=with_range(
+        "Drop terms in more than this share of documents.", above=0.0, at_most=1.0))] = None,
+    max_features: Annotated[int | None, typer.Option(help=MAX_FEATURES_HELP, min=1)] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for matrix.npz + vocabulary.json.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace matrix.npz and vocabulary.json in --out.")] = False,
     show: Annotated[int, typer.Option(help="Print the bag-of-words table: the first N documents × the N terms "

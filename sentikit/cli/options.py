@@ -81,7 +81,7 @@ def _build_prep(lang: str, morph: str, lemmatize: bool, stem: bool, tokens: str,
         lang=lang,  # type: ignore[arg-type]
         morph=morph,  # type: ignore[arg-type]
         tokens=tokens,  # type: ignore[arg-type]
-        remove_stopwords=remove_stopwords or bool(extra),
+        remove_stopwords=remove_stopwords or stopwords is not None,  # even an empty file: the option implies it
         extra_stopwords=extra,
         keep_negations=not drop_negations,
         number_placeholder=number_placeholder,
@@ -100,6 +100,13 @@ def with_default(text: str, default: object) -> str:
     """Help ending in "[default: ...]" like Typer's own, for defaults it cannot show: decided at run time, or
     living in a config dataclass rather than in the option."""
     return literal_help(f"{text} [default: {default}]")
+
+
+def with_range(text: str, *, above: float, at_most: float | None = None) -> str:
+    """Help ending in a range tag like Typer's ("[x>0.0]"), for a range open below, which Typer's min/max
+    (closed bounds) cannot express: the option takes no min/max, and the config's check (which every value
+    passes anyway, NaN included) refuses what is out of range before any data is read."""
+    return literal_help(f"{text} [{f'{above}<x<={at_most}' if at_most is not None else f'x>{above}'}]")
 
 
 def _choice_help(text: str, choices: tuple[str, ...]) -> str:
@@ -166,6 +173,22 @@ CORPUS_OPTIONS = OptionGroup(
 )
 
 
+QUIET_HELP = "Only results and errors; no progress or info."
+
+
+def quiet_option() -> typer.core.TyperOption:
+    """--quiet/-q after a command's name (`sentikit train data.csv -q`): the switch `sentikit -q COMMAND` sets,
+    which it can only turn on (its default must not undo a -q given before the command)."""
+    from sentikit.cli.output import set_quiet
+
+    def turn_on(ctx: Any, param: Any, value: bool) -> None:
+        if value:
+            set_quiet(True)
+
+    return typer.core.TyperOption(param_decls=["--quiet", "-q"], is_flag=True, default=False, expose_value=False,
+                                  callback=turn_on, help=QUIET_HELP)
+
+
 def require_input(path: str) -> str:
     """`-` means stdin; refuse to wait on an interactive terminal."""
     if path == "-" and sys.stdin.isatty():
@@ -174,6 +197,8 @@ def require_input(path: str) -> str:
 
 
 LIN = "Linear models (logreg, nbsvm, nb)"
+MAX_FEATURES_HELP = ("Keep only the N most frequent terms in all (with --char-ngrams: up to half of them words, "
+                     "the rest character n-grams).")
 NN = "Neural models (conv1d, rnn, lstm, gru, bi*)"
 FIT = "Training"
 
@@ -241,18 +266,20 @@ MODEL_OPTIONS = OptionGroup(
     target="overrides",
     build=_build_overrides,
     params=[
-        _opt("C", float, "Inverse regularisation strength (default: per architecture).", LIN, "--C", min=1e-6),
+        _opt("C", float, with_range("Inverse regularisation strength (default: per architecture).", above=0.0), LIN,
+             "--C"),
         _opt("class_weight", str, "none or balanced (weights classes by inverse frequency).", FIT),
         _opt("feature_encoding", str, "Feature encoding: binary, count, tf or tfidf.", LIN, "--encoding-scheme"),
         _opt("ngram_max", int, "Word n-grams 1..N (1-3).", LIN, min=1, max=3),
         _opt("char_ngrams", str, "Character n-grams, e.g. 2-5, or none.", LIN),
         _opt("min_df", int, "Minimum document frequency of a term.", LIN, min=1),
-        _opt("max_df", float, "Maximum document frequency (share) of a term.", LIN, min=0.0, max=1.0),
-        _opt("max_features", int, "Keep the most frequent terms only.", LIN, min=1),
-        _opt("nb_alpha", float, "Smoothing of Naive Bayes / NBSVM ratios.", LIN, min=1e-9),
+        _opt("max_df", float, with_range("Maximum document frequency (share) of a term.", above=0.0, at_most=1.0),
+             LIN),
+        _opt("max_features", int, MAX_FEATURES_HELP, LIN, min=1),
+        _opt("nb_alpha", float, with_range("Smoothing of Naive Bayes / NBSVM ratios.", above=0.0), LIN),
         _opt("epochs", int, "Maximum epochs.", FIT, min=1),
         _opt("batch_size", int, "Documents per batch.", FIT, min=1),
-        _opt("lr", float, "Learning rate (AdamW).", FIT, min=0.0),
+        _opt("lr", float, with_range("Learning rate (AdamW).", above=0.0), FIT),
         _opt("weight_decay", float, "AdamW weight decay.", FIT, min=0.0),
         _opt("schedule", str, "Learning-rate schedule: linear (decay to 0) or constant.", FIT),
         _opt("clip", float, "Gradient clipping norm (0: off).", FIT, min=0.0),
@@ -264,7 +291,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("device", str, "auto, cpu or cuda.", FIT),
         _opt("threads", int, "CPU threads for torch.", FIT, min=1),
         _opt("embed_dim", int, "Embedding size.", NN, min=1),
-        _opt("embed_init", float, "Standard deviation of the random initial embeddings.", NN, min=1e-9),
+        _opt("embed_init", float, with_range("Standard deviation of the random initial embeddings.", above=0.0), NN),
         _opt("hidden_size", int, "Recurrent hidden size.", NN, min=1),
         _opt("num_layers", int, "Recurrent layers.", NN, "--layers", min=1),
         _opt("dropout", float, "Dropout before the classifier.", NN, min=0.0, max=0.95),
@@ -277,7 +304,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("conv_widths", str, "Conv1D filter widths, e.g. 3,4,5.", NN),
         _opt("conv_filters", int, "Conv1D filters per width.", NN, min=1),
         _opt("conv_pool", str, "Conv1D readout over the windows: max, mean or maxmean.", NN),
-        _opt("max_vocab", int, "Vocabulary size.", NN, min=2),
+        _opt("max_vocab", int, "Vocabulary size, <pad> and <unk> included.", NN, min=3),
         _opt("min_count", int, "Minimum count of a vocabulary word.", NN, min=1),
         _opt("max_len", int, "Maximum tokens per document.", NN, min=1),
         _opt("truncate", str, "Which part of long documents is kept: head, tail or headtail.", NN),

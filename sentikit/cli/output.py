@@ -131,22 +131,70 @@ class RowWriter:
             render_table(self._rows, self.columns, self.title)
 
 
+MIN_TEXT_WIDTH = 6  # narrower, a wrapped text column shows a few letters per line
+
+
+def _is_numeric(rows: Sequence[dict[str, Any]], col: str) -> bool:
+    """Judged by the first value present: a compare row of a linear model has no best_epoch."""
+    value = next((row[col] for row in rows if row.get(col) is not None), None)
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _column_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str], numeric: dict[str, bool],
+                   width: int) -> list[int] | None:
+    """Widths of the leading columns that fit `width` cells, or None when all fit unsqueezed (Rich lays them
+    out). Squeezed, a number column keeps its widest value's width (a number is never split across lines:
+    Rich would fold 0.6667 into "0.666" over "7"); text columns and headers wrap, down to MIN_TEXT_WIDTH; the
+    room left over goes to the columns furthest from their natural width."""
+    from rich.cells import cell_len
+
+    values = [max([1, *(cell_len(_cell(row.get(col))) for row in rows)]) for col in cols]
+    natural = [max(value, cell_len(col)) for value, col in zip(values, cols, strict=True)]
+    if sum(natural) + 3 * len(cols) + 1 <= width:  # 3: padding and right edge of each column; 1: left edge
+        return None
+    least = [value if numeric[col] else min(value_or_header, MIN_TEXT_WIDTH)
+             for value, value_or_header, col in zip(values, natural, cols, strict=True)]
+    used, widths = 1, []
+    for need in least:
+        used += need + 3
+        if used > width and widths:
+            break
+        widths.append(need)
+    spare = width - 1 - sum(w + 3 for w in widths)
+    while spare > 0:
+        short = [n - w for n, w in zip(natural, widths, strict=False)]  # natural may be longer
+        i = max(range(len(widths)), key=short.__getitem__)
+        if short[i] <= 0:
+            break
+        widths[i] += 1
+        spare -= 1
+    return widths
+
+
 def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None = None,
                  title: str | None = None) -> None:
     rows = list(rows)
     cols = list(columns) if columns else list(rows[0]) if rows else []
+    numeric = {col: _is_numeric(rows, col) for col in cols}
+    console = stdout_console()
+    widths = _column_widths(rows, cols, numeric, console.width)
+    if widths is not None and len(widths) < len(cols):  # rather than cropped mid-number at the edge
+        info(f"{title or 'table'}: showing {len(widths)} of {len(cols)} columns, as many as fit {console.width} "
+             "(a wider terminal or another --format shows them all)")
     # Text, not str: cells, headers and titles hold user data, which Rich must not read as markup.
     table = Table(title=Text(title) if title else None, show_lines=False)
-    for col in cols:
-        numeric = bool(rows) and isinstance(rows[0].get(col), int | float)
-        table.add_column(Text(col), justify="right" if numeric else "left", overflow="fold")
+    shown = cols if widths is None else cols[: len(widths)]
+    for n, col in enumerate(shown):
+        table.add_column(Text(col, no_wrap=False, overflow="fold"), justify="right" if numeric[col] else "left",
+                         overflow="fold", no_wrap=numeric[col], width=None if widths is None else widths[n])
     for row in rows:
-        table.add_row(*[Text(_cell(row.get(c))) for c in cols])
-    stdout_console().print(table)
+        table.add_row(*[Text(_cell(row.get(c))) for c in shown])
+    console.print(table)
 
 
 def columns_that_fit(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int) -> int:
-    """How many leading `columns` `render_table` can draw in `width` cells without squeezing any (at least 1)."""
+    """How many leading `columns` `render_table` can draw in `width` cells without squeezing any, headers
+    included (at least 1)."""
     from rich.cells import cell_len
 
     used = 1  # the table's left edge

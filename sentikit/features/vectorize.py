@@ -4,12 +4,13 @@ Owns `FeatureConfig` (the only place feature defaults live), the n-gram analyzer
 transform in `sentikit.features.lean`) and fitting through scikit-learn (`fit_vectorizer`, imported lazily).
 
 Layout: word n-grams (1..ngram_max, joined by " ") form one block; character n-grams, when asked for, a
-second block after it. Each block is its own scikit-learn vectorizer, so min_df/max_df, max_features and the
-row normalisation (l1 for "tf", l2 for "tfidf") act per block: the far more numerous character grams would
-otherwise drown the words. Character n-grams run over " " + " ".join(tokens) + " " (the padding marks the
-first and last word like the inner ones; grams may span words: " не по"). In `terms` they carry
-CHAR_PREFIX ("\\x01", which no sentikit token contains), so they never collide with word n-grams and fit
-a one-entry-per-line text table.
+second block after it. Each block is its own scikit-learn vectorizer, so min_df/max_df and the row
+normalisation (l1 for "tf", l2 for "tfidf") act per block: the far more numerous character grams would
+otherwise drown the words. For the same reason max_features, a total, is shared out: the word block keeps up
+to half of it (rounded up), the character block the rest. Character n-grams run over
+" " + " ".join(tokens) + " " (the padding marks the first and last word like the inner ones; grams may span
+words: " не по"). In `terms` they carry CHAR_PREFIX ("\\x01", which no sentikit token contains), so they never
+collide with word n-grams and fit a one-entry-per-line text table.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ class FeatureConfig:
     encoding: binary (presence 1/0), count, tf (counts divided by the document's total count of kept
     features, i.e. l1-normalised rows) or tfidf (smooth idf, l2-normalised rows). `sublinear_tf`
     (count -> 1 + log(count)) applies to "tfidf" only, so "tf" stays a plain relative frequency.
-    min_df is a document count, max_df a fraction of documents; both, and max_features, act per block.
+    min_df is a document count, max_df a fraction of documents; both act per block. max_features caps the
+    total number of terms: with char_ngrams, up to half of it (rounded up) are word n-grams, the rest
+    character n-grams.
     """
 
     encoding: str = "tfidf"
@@ -158,12 +161,12 @@ class FittedFeatures:
         return LeanVectorizer(self.config, self.terms, self.idf)
 
 
-def _sklearn_vectorizer(cfg: FeatureConfig, analyzer: Any) -> Any:
+def _sklearn_vectorizer(cfg: FeatureConfig, analyzer: Any, max_features: int | None) -> Any:
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
     # token_pattern=None: the analyzer is a callable, so scikit-learn would only warn about the pattern.
     common: dict[str, Any] = {"analyzer": analyzer, "token_pattern": None, "lowercase": False,
-                              "min_df": cfg.min_df, "max_df": cfg.max_df, "max_features": cfg.max_features,
+                              "min_df": cfg.min_df, "max_df": cfg.max_df, "max_features": max_features,
                               "dtype": np.float32}
     if cfg.encoding in ("binary", "count"):
         return CountVectorizer(binary=cfg.encoding == "binary", **common)
@@ -187,8 +190,12 @@ def fit_vectorizer(docs: list[list[str]], cfg: FeatureConfig | None = None, *,
     idfs: list[np.ndarray] = []
     blocks: list[Any] = []
     kept: list[Any] = []
-    for prefix, analyzer in analyzers:
-        vectorizer = _sklearn_vectorizer(cfg, analyzer)
+    left = cfg.max_features  # terms still allowed: the word block takes up to half, the character block the rest
+    for n, (prefix, analyzer) in enumerate(analyzers):
+        cap = left if left is None or n == len(analyzers) - 1 else left - left // 2
+        if cap == 0:  # --max-features 1 with character n-grams: the one term is a word
+            break
+        vectorizer = _sklearn_vectorizer(cfg, analyzer, cap)
         try:
             blocks.append(sp.csr_matrix(vectorizer.fit_transform(docs), dtype=np.float32))
         except ValueError as exc:  # empty vocabulary, or min_df/max_df leaving nothing
@@ -201,6 +208,7 @@ def fit_vectorizer(docs: list[list[str]], cfg: FeatureConfig | None = None, *,
         ordered = np.empty(len(vocabulary), dtype=object)
         ordered[np.fromiter(vocabulary.values(), np.int64, len(vocabulary))] = list(vocabulary)
         terms.extend([prefix + term for term in ordered.tolist()] if prefix else ordered.tolist())
+        left = None if left is None else left - len(vocabulary)
         if cfg.encoding == "tfidf":
             idfs.append(np.asarray(vectorizer.idf_, dtype=np.float32))
         if keep_estimators:

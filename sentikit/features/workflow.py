@@ -23,6 +23,7 @@ from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
 
 OUTPUT_FILES = ("matrix.npz", "vocabulary.json")
+DECIMALS = 4  # of the --show values, as the table prints every float: rounded once, the same in every format
 
 
 @dataclass
@@ -39,7 +40,7 @@ class BagOfWordsTable:
         terms = self.terms[:n_terms]
         block = self.values[:, : len(terms)]
         # Converted a block at a time: a Python call per cell is what made large tables slow.
-        cells = block.astype(np.int64) if self.integer else np.round(block.astype(np.float64), 3)
+        cells = block.astype(np.int64) if self.integer else np.round(block.astype(np.float64), DECIMALS)
         for document, row in zip(self.documents, cells.tolist(), strict=True):
             yield {"document": document, **dict(zip(terms, row, strict=True))}
 
@@ -89,7 +90,8 @@ def _write_atomically(folder: Path, writers: dict[str, Callable[[str], object]])
 def vectorize_corpus(source: str, corpus: CorpusOptions, prep: PreprocessConfig, cfg: FeatureConfig, *,
                      out: Path | None, show: int, force: bool = False) -> VectorizeResult:
     """Fit the features on a corpus; write them to `out` (existing files only with `force`) and/or return the
-    table of the first `show` documents (at most one row and one column per document)."""
+    table of the first `show` documents × the `show` terms found in the most documents (each capped by what there
+    is: fewer documents do not mean fewer terms)."""
     import scipy.sparse as sp
 
     if out is not None:
@@ -117,6 +119,6 @@ def vectorize_corpus(source: str, corpus: CorpusOptions, prep: PreprocessConfig,
         except OSError as exc:
             raise OutputError(f"{out}: cannot write ({exc.strerror})") from exc
     if show:
-        labels, columns, values = bag_of_words_table(docs, fitted.lean(), min(show, len(docs)))
+        labels, columns, values = bag_of_words_table(docs, fitted.lean(), show)
         result.table = BagOfWordsTable(labels, columns, values, integer=cfg.encoding in ("binary", "count"))
     return result

@@ -82,12 +82,19 @@ def load_stopwords(lang: str, source: str = "auto", *,
 def read_stopword_file(path: str | Path) -> list[str]:
     """Words from a user's --stopwords FILE: one or more per line, '#' starts a comment."""
     p = Path(path)
+    what = "a UTF-8 text file of stopwords, one or more per line ('#' starts a comment)"
     try:
         text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
-        raise DataError(f"{p}: no such stopword file") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{p}: cannot read the stopword file as UTF-8 text") from exc
+        raise DataError(f"{p}: no such stopword file", hint=f"check the path; --stopwords takes {what}") from exc
+    except IsADirectoryError as exc:
+        raise DataError(f"{p}: is a folder, not a stopword file", hint=f"--stopwords takes {what}") from exc
+    except OSError as exc:
+        raise DataError(f"{p}: cannot read the stopword file ({exc.strerror})",
+                        hint="check the file's permissions") from exc
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{p}: cannot read the stopword file as UTF-8 text",
+                        hint="convert it to UTF-8, e.g. iconv -f cp1251 -t utf-8") from exc
     words: list[str] = []
     for line in text.splitlines():
         words += line.split("#", 1)[0].lower().replace("ё", "е").split()

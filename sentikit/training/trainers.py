@@ -117,10 +117,17 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
         pretrained = None
         vectors = inputs.overrides.get("vectors")
         if vectors:
+            from sentikit.errors import DataError
             from sentikit.models.vectors import load_word_vectors
 
             vocab = build_vocabulary(inputs.train_docs, seq_cfg)
-            pretrained, found = load_word_vectors(vectors, vocab, model_cfg.embed_dim)
+            try:
+                pretrained, found = load_word_vectors(vectors, vocab, model_cfg.embed_dim)
+            except DataError as exc:
+                # The reader says what is wrong with the file; what it should be depends on this model's settings.
+                exc.hint = exc.hint or (f"--vectors takes a word2vec/fastText .vec text file (optionally .gz) of "
+                                        f"{model_cfg.embed_dim}-dimensional vectors, as --embed-dim says")
+                raise
             inputs.on_event({"event": "stage", "stage": f"word vectors: {found}/{len(vocab)} words found"})
         result = train_neural(inputs.train_docs, list(inputs.train_y), inputs.dev_docs, list(inputs.dev_y),
                               inputs.labels, model_cfg, seq_cfg, train_cfg, on_event=inputs.on_event,
