@@ -30,7 +30,7 @@ from sentikit.durable import sha256_file as _sha256_file
 from sentikit.durable import sigterm_raises as _sigterm_raises
 from sentikit.durable import umask as _umask
 from sentikit.durable import write_file as _write_file
-from sentikit.errors import ModelError, OutputError
+from sentikit.errors import ModelError, OutputError, UsageError
 
 FORMAT_NAME = "sentikit-model"
 FORMAT_VERSION = 1
@@ -65,6 +65,8 @@ def is_model_folder(path: str | os.PathLike[str]) -> bool:
 
 def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFolder:
     """Read a model folder; with `verify`, every listed file must match its recorded size and sha256."""
+    if isinstance(path, str) and not path:  # Path("") is ".", which would be blamed for not being a model
+        raise UsageError("empty model path", hint="pass a model folder, e.g. models/reviews-gru")
     folder = Path(path)
     manifest = _read_manifest(folder)
     files = _listed_files(folder, manifest)

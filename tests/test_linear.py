@@ -143,7 +143,13 @@ def test_config_defaults_and_validation() -> None:
     for arch in ARCHS:
         assert LinearConfig(arch=arch).resolved_C == (DEFAULT_C[arch] or 1.0)
         assert LinearConfig(arch=arch).resolved_class_weight == DEFAULT_CLASS_WEIGHT[arch]
-        assert LinearConfig(arch=arch).resolved_nb_alpha == DEFAULT_NB_ALPHA[arch]
+        assert LinearConfig(arch=arch).resolved_nb_alpha == (DEFAULT_NB_ALPHA[arch] or 1.0)
+        # What a trained model records: the defaults it used, None only where the architecture has no such knob.
+        resolved = LinearConfig(arch=arch).resolved()
+        assert (resolved.C, resolved.class_weight, resolved.nb_alpha) == (
+            DEFAULT_C[arch], DEFAULT_CLASS_WEIGHT[arch], DEFAULT_NB_ALPHA[arch])
+        assert LinearConfig(arch=arch, C=0.5, class_weight="none", nb_alpha=0.2).resolved() == LinearConfig(
+            arch=arch, C=0.5, class_weight="none", nb_alpha=0.2)
         assert isinstance(default_features(arch), FeatureConfig)
     assert LinearConfig(arch="logreg", C=0.5).resolved_C == 0.5
     for bad in ({"arch": "svm"}, {"C": 0}, {"C": -1.0}, {"class_weight": "auto"}, {"nb_alpha": 0},

@@ -88,6 +88,23 @@ def test_config_round_trip_and_validation() -> None:
             NeuralConfig(**bad)
 
 
+@pytest.mark.parametrize("arch", ARCH_NAMES)
+def test_the_saved_config_records_the_direction_the_network_has(arch: str) -> None:
+    bidirectional = arch.startswith("bi")
+    cfg = NeuralConfig(arch=arch)
+    assert cfg.to_dict()["bidirectional"] is bidirectional
+    assert cfg.is_bidirectional is bidirectional
+    assert NeuralConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+@pytest.mark.parametrize("arch", ["birnn", "bilstm", "bigru"])
+def test_a_bi_architecture_cannot_be_unidirectional(arch: str) -> None:
+    with pytest.raises(UsageError, match=f"{arch} is bidirectional by definition"):
+        NeuralConfig(arch=arch, bidirectional=False)
+    # Folders saved before the direction was recorded say false for every bi* network: the name decides.
+    assert NeuralConfig.from_dict({"arch": arch, "bidirectional": False}) == NeuralConfig(arch=arch)
+
+
 def test_importing_models_package_does_not_import_torch() -> None:
     code = "import sys, sentikit.models, sentikit.models.numpy_forward; print('torch' in sys.modules)"
     root = Path(__file__).resolve().parents[1]
@@ -202,6 +219,24 @@ def test_neural_model_folder_loads(tmp_path: Path) -> None:
 
     model = load_model(_neural_folder(tmp_path, ["a", "b", "c"]))
     assert model.predictor.n_classes == C and model.predict_proba(["w3 w4"]).shape == (1, C)
+
+
+def test_bi_model_folder_saved_with_bidirectional_false_still_loads(tmp_path: Path) -> None:
+    from sentikit.artifacts import save_model
+    from sentikit.model import load_model
+
+    torch.manual_seed(0)
+    network = build_model(tiny("bigru"), V, C).eval()
+    arrays = {name: t.numpy().copy() for name, t in network.state_dict().items()}
+    old_config = {**tiny("bigru").to_dict(), "bidirectional": False}  # what bi* manifests used to hold
+    manifest = {"kind": "neural", "labels": ["a", "b", "c"], "preprocess": {}, "preprocess_state": {},
+                "predictor": {"model": old_config, "sequence": {}}}
+    model = load_model(save_model(tmp_path / "m", manifest, arrays, {"vocab": [f"w{i}" for i in range(V)]}))
+    assert model.predictor.config.is_bidirectional
+    ids, lengths = np.array([[3, 4]]), np.array([2])
+    with torch.no_grad():
+        expected = torch.softmax(network(torch.from_numpy(ids), torch.from_numpy(lengths)), 1).numpy()
+    np.testing.assert_allclose(model.predict_proba(["w3 w4"]), expected, atol=1e-5)
 
 
 @pytest.mark.parametrize(("labels", "edit", "fragment"), [

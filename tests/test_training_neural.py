@@ -269,6 +269,9 @@ def test_load_word_vectors_without_header(tmp_path: Path) -> None:
         (["2 5", "good 1 2 3"], "v.vec:1: file has 5-dimensional vectors, expected 3"),
         (["good 1 2 3", "bad 1 2"], "v.vec:2: expected a word and 3 numbers, found 2"),
         (["good 1 2 3", "bad 1 x 3"], "v.vec:2: malformed number"),
+        (["2 3", "good nan nan nan", "bad 1 2 3"], "v.vec:2: non-finite number in the vector of 'good'"),
+        (["good 1 2 3", "bad 1 -inf 3"], "v.vec:2: non-finite number in the vector of 'bad'"),
+        (["good 1 2 3", "bad 1 1e39 3"], "v.vec:2: number beyond the float32 range in the vector of 'bad'"),
     ],
 )
 def test_malformed_word_vectors_name_file_and_line(tmp_path: Path, lines: list[str], message: str) -> None:

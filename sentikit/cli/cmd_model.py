@@ -74,6 +74,11 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
                   f"{escape(str(data.get('source')))} ({data.get('train_rows')} train / {data.get('dev_rows')} dev "
                   f"rows, sha256 {str(data.get('sha256', ''))[:12]}…) in "
                   f"{manifest.get('training', {}).get('seconds')} s")
+    history = manifest.get("history") or []
+    if manifest.get("training", {}).get("interrupted"):
+        epochs = f" after {len(history)} epoch{'s' if len(history) != 1 else ''}" if history else ""
+        console.print(f"[bold]interrupted[/] (Ctrl-C){epochs}: the saved weights are the best ones so far, "
+                      "training did not finish")
     if dev:
         console.print(f"dev accuracy [bold]{dev.get('accuracy', 0):.4f}[/]  ·  dev macro-F1 "
                       f"[bold]{dev.get('macro_f1', 0):.4f}[/]")
@@ -81,10 +86,14 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
     if (data.get("fit_rows") or 0) > (data.get("train_rows") or 0):
         console.print(f"saved weights fitted again on train + dev ({data['fit_rows']} rows); the dev figures "
                       "are the first fit's")
+    configs = dict(manifest.get("configs", {}))
+    if isinstance(configs.get("linear"), dict):
+        from sentikit.models.linear import resolved_settings
+
+        configs["linear"] = resolved_settings(configs["linear"])  # older models saved None for the defaults
     options: dict[str, Any] = {}
-    _flatten("", {"preprocess": manifest.get("preprocess", {}), **manifest.get("configs", {})}, options)
+    _flatten("", {"preprocess": manifest.get("preprocess", {}), **configs}, options)
     render_table([{"option": k, "value": v} for k, v in options.items()], title="options")
-    history = manifest.get("history") or []
     if history:
         render_table(history, title="training history")
         for key in ("train_loss", "dev_loss", "dev_macro_f1", "grad_norm"):

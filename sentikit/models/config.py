@@ -26,6 +26,7 @@ _CELLS: dict[str, tuple[str | None, bool]] = {
     "bigru": ("gru", True),
 }
 ARCH_NAMES: tuple[str, ...] = tuple(_CELLS)
+BIDIRECTIONAL_ARCHS: tuple[str, ...] = tuple(name for name, (_, forced) in _CELLS.items() if forced)
 COMBINE_MODES: tuple[str, ...] = ("concat", "max", "mean")
 POOL_MODES: tuple[str, ...] = ("last", "max", "mean", "maxmean")
 CONV_POOL_MODES: tuple[str, ...] = ("max", "mean", "maxmean")
@@ -67,7 +68,9 @@ class NeuralConfig:
     embed_dropout: float = 0.4
     # Training only: each real token becomes UNK with this probability, so no single word decides a document.
     word_dropout: float = 0.0
-    bidirectional: bool = False  # the bi* architectures force it on
+    # None: as the name says (on for bi*, off otherwise). Resolved on construction, so a saved config records
+    # the direction the network has; asking a bi* architecture for one direction is an error.
+    bidirectional: bool | None = None
     combine: str = "concat"  # how the two directions merge: concat doubles the width, max/mean keep it
     pool: str = "maxmean"  # readout over time: last state, masked max, masked mean, or max ++ mean
     conv_widths: tuple[int, ...] = (3, 4, 5)
@@ -84,8 +87,14 @@ class NeuralConfig:
         _choice("conv pool mode", self.conv_pool, CONV_POOL_MODES)
         for name in ("embed_dim", "hidden_size", "num_layers", "conv_filters"):
             _positive_int(name, getattr(self, name))
+        cell, forced = _CELLS[self.arch]
+        if self.bidirectional is None:
+            self.bidirectional = forced
         if not isinstance(self.bidirectional, bool):
             raise UsageError(f"invalid bidirectional {self.bidirectional!r}", hint="expected true or false")
+        if forced and not self.bidirectional:
+            raise UsageError(f"{self.arch} is bidirectional by definition, so it cannot be unidirectional",
+                             hint=f"drop --unidirectional, or use --arch {cell} for one direction")
         self.embed_init = finite_number("embed_init", self.embed_init, low=0.0, low_open=True)
         for name in ("dropout", "embed_dropout", "word_dropout"):
             setattr(self, name, fraction_below_one(name, getattr(self, name)))
@@ -105,8 +114,7 @@ class NeuralConfig:
     @property
     def is_bidirectional(self) -> bool:
         """Whether the recurrent layers also read right-to-left (bi* names force it on)."""
-        cell, forced = _CELLS[self.arch]
-        return cell is not None and (forced or self.bidirectional)
+        return self.cell is not None and bool(self.bidirectional)
 
     @property
     def layer_width(self) -> int:
@@ -135,4 +143,7 @@ class NeuralConfig:
         reject_unknown_keys(cls, data, "neural model")
         if data.get("arch") == "conv1d" and "conv_pool" not in data:
             data = {**data, "conv_pool": "max"}  # saved before conv_pool existed, when conv1d only max-pooled
+        if data.get("arch") in BIDIRECTIONAL_ARCHS and data.get("bidirectional") is False:
+            # Saved before the direction was recorded, when every bi* manifest said false: the name decides.
+            data = {**data, "bidirectional": True}
         return cls(**data)

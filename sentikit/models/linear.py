@@ -17,13 +17,13 @@ neither scipy nor scikit-learn (both are imported lazily, by the trainers only):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from sentikit.configs import finite_number, reject_unknown_keys
-from sentikit.errors import DataError, ModelError, UsageError
+from sentikit.errors import DataError, ModelError, SentikitError, UsageError
 from sentikit.features.lean import LeanVectorizer
 from sentikit.features.vectorize import FeatureConfig, FittedFeatures
 
@@ -39,7 +39,7 @@ DEFAULT_C: dict[str, float | None] = {"logreg": 3.0, "nbsvm": 1.0, "nb": None}
 DEFAULT_CLASS_WEIGHT: dict[str, str] = {"logreg": "balanced", "nbsvm": "balanced", "nb": "none"}
 # Additive smoothing: nb wants little (RuSentiTweet dev macro-F1 0.48 at 0.3, 0.52 at 0.1); nbsvm's log-count
 # ratios are best with W&M's 1 (0.5 was worse on every corpus); logreg does not use it.
-DEFAULT_NB_ALPHA: dict[str, float] = {"logreg": 1.0, "nbsvm": 1.0, "nb": 0.1}
+DEFAULT_NB_ALPHA: dict[str, float | None] = {"logreg": None, "nbsvm": 1.0, "nb": 0.1}
 _PREDICT_BATCH = 4096  # documents per vectorize + score pass: bounds memory on large inputs
 
 
@@ -83,7 +83,17 @@ class LinearConfig:
 
     @property
     def resolved_nb_alpha(self) -> float:
-        return self.nb_alpha if self.nb_alpha is not None else DEFAULT_NB_ALPHA[self.arch]
+        return self.nb_alpha if self.nb_alpha is not None else (DEFAULT_NB_ALPHA[self.arch] or 1.0)
+
+    def resolved(self) -> LinearConfig:
+        """This config with the architecture's defaults filled in where it uses them (nb has no C, logreg no
+        nb_alpha): what a trained model records, so its card shows the values it was fitted with."""
+        return replace(
+            self,
+            C=self.C if self.C is not None else DEFAULT_C[self.arch],
+            class_weight=self.resolved_class_weight,
+            nb_alpha=self.nb_alpha if self.nb_alpha is not None else DEFAULT_NB_ALPHA[self.arch],
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -92,6 +102,16 @@ class LinearConfig:
     def from_dict(cls, data: dict[str, Any]) -> LinearConfig:
         reject_unknown_keys(cls, data, "linear model")
         return cls(**data)
+
+
+def resolved_settings(saved: dict[str, Any]) -> dict[str, Any]:
+    """Saved linear settings with the architecture's defaults filled in, for the model card: models trained
+    before `LinearConfig.resolved` was recorded hold None there. Settings that are not a valid config (a
+    hand-edited manifest) are returned as saved."""
+    try:
+        return LinearConfig.from_dict(saved).resolved().to_dict()
+    except (SentikitError, TypeError):
+        return saved
 
 
 def _choice(name: str, value: Any, choices: tuple[str, ...]) -> None:

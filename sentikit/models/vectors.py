@@ -17,6 +17,7 @@ import numpy as np
 from sentikit.errors import DataError
 
 _PAD_ID = 0  # see sentikit.features.sequences
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -58,9 +59,16 @@ def load_word_vectors(
                 if row is None or found[row]:
                     continue
                 try:
-                    matrix[row] = np.array(rest.split(" "), dtype=np.float32)
+                    values = np.array(rest.split(" "), dtype=np.float64)
                 except ValueError:
                     raise DataError(f"{where}: malformed number in the vector of {word!r}") from None
+                # "nan", "inf" and numbers beyond float32 (1e39 casts to inf) parse without complaint; one such
+                # row makes the first training step non-finite, reported much later as a diverging lr.
+                if not np.isfinite(values).all():
+                    raise DataError(f"{where}: non-finite number in the vector of {word!r}")
+                if np.abs(values).max() > _FLOAT32_MAX:
+                    raise DataError(f"{where}: number beyond the float32 range in the vector of {word!r}")
+                matrix[row] = values
                 found[row] = True
     except OSError as err:
         raise DataError(f"cannot read word vectors {path}: {err.strerror or err}") from None

@@ -78,7 +78,8 @@ def _linear_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
         )
 
         feature_cfg = _override(default_features(arch), inputs.overrides)
-        linear_cfg = _override(LinearConfig(arch=arch), inputs.overrides)  # type: ignore[arg-type]
+        # Resolved, so the manifest records the C and class weight used, not "the architecture's default".
+        linear_cfg = _override(LinearConfig(arch=arch), inputs.overrides).resolved()  # type: ignore[arg-type]
 
         def fit_on(docs: list[list[str]], y: np.ndarray, what: str) -> Exported:
             inputs.on_event({"event": "stage", "stage": f"vectorizing {what}"})

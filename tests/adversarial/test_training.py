@@ -69,6 +69,19 @@ def test_a_diverging_loss_is_an_error_and_saves_nothing(options: list[str], mode
     assert leftovers(model_copy.parent) == []
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_word_vectors_are_refused_when_read(value: str, model_copy: Path, corpus: Path,
+                                                       tmp_path: Path) -> None:
+    """Such a row used to reach training and fail as "training diverged ... try a smaller --lr"."""
+    vectors = tmp_path / "bad.vec"
+    vectors.write_text(f"2 8\nthe {' '.join([value] * 8)}\ngood {' '.join(['0.5'] * 8)}\n", encoding="utf-8")
+    before = snapshot(model_copy)
+    result = cli("-q", "train", corpus, "--arch", "gru", "--vectors", vectors, "--out", model_copy, "--force",
+                 *TINY_NEURAL)
+    assert_error(result, 1, f"{vectors}:2: non-finite number in the vector of 'the'")
+    assert result.stdout == "" and snapshot(model_copy) == before
+
+
 def _failing_trainer(error: Exception) -> Callable[[str], Callable[[Any], Any]]:
     def raise_error(inputs: Any) -> Any:
         raise error

@@ -1,0 +1,73 @@
+"""The library API of a loaded model (`sentikit.load(path).predict(...)`): what it accepts as texts, and the
+clear TypeError for what it does not, before any preprocessing runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import sentikit
+from sentikit.errors import UsageError
+from sentikit.model import SentimentModel
+from sentikit.training.pipeline import TrainSettings, train
+
+ROWS = [("great film", "pos"), ("loved it", "pos"), ("wonderful acting", "pos"), ("awful film", "neg"),
+        ("hated it", "neg"), ("boring acting", "neg")]
+METHODS = ["predict", "predict_proba", "tokens"]
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> SentimentModel:
+    folder = tmp_path_factory.mktemp("api")
+    data = folder / "reviews.csv"
+    data.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in ROWS) * 3, encoding="utf-8")
+    outcome = train(str(data), out=folder / "nb", settings=TrainSettings(arch="nb"))
+    return sentikit.load(outcome.path)
+
+
+def method(model: SentimentModel, name: str) -> Callable[[Any], Any]:
+    return getattr(model, name)
+
+
+@pytest.mark.parametrize("name", METHODS)
+def test_a_single_string_is_refused_not_split_into_characters(model: SentimentModel, name: str) -> None:
+    with pytest.raises(TypeError) as info:
+        method(model, name)("great film")
+    assert str(info.value) == f"{name}() takes a list of texts, not a single str; wrap it: {name}([text])"
+
+
+@pytest.mark.parametrize("name", METHODS)
+@pytest.mark.parametrize(("texts", "message"), [
+    ([None], "texts[0] is NoneType, expected str"),
+    ([1, 2], "texts[0] is int, expected str"),
+    (["ok", 3.5], "texts[1] is float, expected str"),
+    (["ok", "fine", b"bytes"], "texts[2] is bytes, expected str (decode it first)"),
+    (b"great film", "takes a list of texts, not bytes"),
+    (5, "takes a list of texts, not int"),
+])
+def test_non_string_texts_name_the_first_bad_item(model: SentimentModel, name: str, texts: Any,
+                                                   message: str) -> None:
+    with pytest.raises(TypeError) as info:
+        method(model, name)(texts)
+    assert str(info.value).startswith(f"{name}()") and str(info.value).endswith(message)
+
+
+@pytest.mark.parametrize("wrap", [list, tuple, iter, np.array])
+def test_any_sequence_or_iterable_of_texts_is_accepted(model: SentimentModel, wrap: Callable[[Any], Any]) -> None:
+    texts = ["great film", "awful film"]
+    expected = model.predict_proba(texts)
+    np.testing.assert_array_equal(model.predict_proba(wrap(texts)), expected)
+    assert [p.label for p in model.predict(wrap(texts))] == ["pos", "neg"]
+    assert model.tokens(wrap(texts)) == model.tokens(texts)
+
+
+def test_no_texts_give_no_predictions(model: SentimentModel) -> None:
+    assert model.predict([]) == [] and model.predict_proba([]).shape == (0, 2) and model.tokens([]) == []
+
+
+def test_an_empty_model_path_is_refused_as_such() -> None:
+    with pytest.raises(UsageError, match=r"^empty model path \(pass a model folder"):
+        sentikit.load("")
