@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import sentikit
 from sentikit.cli.app import app
 from sentikit.training.trainers import ARCHITECTURES, LINEAR_ARCHS
+from tests.corpus_samples import english_sample
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_NEURAL = ["--epochs", "1", "--embed-dim", "8", "--hidden-size", "8", "--conv-filters", "4", "--max-len", "40",
@@ -28,16 +29,7 @@ def tiny_args(arch: str) -> list[str]:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """120 English reviews from the bundled corpus, 40 per label."""
-    rows = list(csv.DictReader((REPO / "data" / "reviews_en.csv").open(encoding="utf-8")))
-    picked: list[dict[str, str]] = []
-    for label in ("negative", "neutral", "positive"):
-        picked += [r for r in rows if r["label"] == label][:40]
-    path = tmp_path_factory.mktemp("corpus") / "reviews.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["text", "label", "domain"])
-        writer.writeheader()
-        writer.writerows(picked)
-    return path
+    return english_sample(tmp_path_factory.mktemp("corpus"), per_label=40, columns=("text", "label", "domain"))
 
 
 def run(args: list[str], input: str | None = None):

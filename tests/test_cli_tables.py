@@ -3,7 +3,6 @@ wrap), and columns that cannot fit are left out with a note on stderr instead of
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -13,6 +12,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner, Result
 
 from sentikit.cli.app import app
+from tests.corpus_samples import english_sample
 
 REPO = Path(__file__).resolve().parent.parent
 BODY = re.compile(r"^│(.*)│$")
@@ -31,16 +31,7 @@ def body_rows(stdout: str) -> list[list[str]]:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """60 English reviews of the bundled corpus, 20 per label."""
-    rows = list(csv.DictReader((REPO / "data" / "reviews_en.csv").open(encoding="utf-8")))
-    picked: list[dict[str, str]] = []
-    for label in ("negative", "neutral", "positive"):
-        picked += [r for r in rows if r["label"] == label][:20]
-    path = tmp_path_factory.mktemp("corpus") / "reviews.csv"
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        writer.writerows((r["text"], r["label"]) for r in picked)
-    return path
+    return english_sample(tmp_path_factory.mktemp("corpus"), per_label=20)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner, Result
 
 from sentikit.cli.app import app
+from tests.corpus_samples import english_sample
 
 REPO = Path(__file__).resolve().parent.parent
 OUTPUTS = ("matrix.npz", "vocabulary.json")
@@ -39,14 +40,7 @@ def digests(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The first 40 English reviews of the bundled corpus."""
-    with (REPO / "data" / "reviews_en.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))[:40]
-    path = tmp_path_factory.mktemp("corpus") / "reviews.csv"
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["text", "label"])
-        writer.writerows((r["text"], r["label"]) for r in rows)
-    return path
+    return english_sample(tmp_path_factory.mktemp("corpus"), first=40)
 
 
 # -- --out -------------------------------------------------------------------------------------------------------
