@@ -7,23 +7,25 @@ import typer
 
 from sentikit import __version__
 from sentikit.cli.errors import SentikitGroup
-from sentikit.cli.options import QUIET_HELP, quiet_option
+from sentikit.cli.options import DEBUG_HELP, QUIET_HELP, debug_option, quiet_option
 from sentikit.cli.output import set_quiet, setup_logging
 
 HELP = """Sentiment analysis for Russian and English reviews.
 
 Typical use: [bold]sentikit train reviews.csv --arch gru[/] then [bold]sentikit predict "отличный товар"[/].
-Every command reads files or stdin (`-`) and writes results to stdout: a table on a terminal, JSON lines when
-piped. Progress and warnings go to stderr. Exit codes: 0 ok, 1 data/model error, 2 usage error, 130 interrupted.
+Commands read files or stdin (`-`) and write results to stdout: a table on a terminal, JSON when piped
+(predict, evaluate, show, compare, vectorize --show; --format chooses). Progress and warnings go to stderr.
+Exit codes: 0 ok, 1 data/model error, 2 usage error, 130 interrupted.
 """
 
 class _Group(SentikitGroup):
-    """Every command also takes --quiet/-q after its name, added here once rather than to each signature."""
+    """Every command also takes --quiet/-q and --debug after its name, added here once rather than to each
+    signature."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for command in self.commands.values():
-            command.params.append(quiet_option())
+            command.params += [quiet_option(), debug_option()]
 
 
 app = typer.Typer(
@@ -46,7 +48,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help=QUIET_HELP)] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks for errors.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help=DEBUG_HELP)] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
 ) -> None:

@@ -27,7 +27,7 @@ from sentikit.cli.output import (
 )
 from sentikit.corpus import CorpusOptions
 from sentikit.errors import UsageError
-from sentikit.features.vectorize import FeatureConfig
+from sentikit.features.vectorize import ENCODINGS, FeatureConfig
 from sentikit.text.config import PreprocessConfig
 
 if TYPE_CHECKING:
@@ -137,6 +137,9 @@ def vectorize(
     if format is not None and show == 0:
         raise UsageError("--format applies to the --show table", hint="add --show N")
     fmt = resolve_format(format, OUTPUT_FORMATS)
+    if encoding_scheme is not None and encoding_scheme not in ENCODINGS:  # FeatureConfig would say "encoding"
+        raise UsageError(f"invalid --encoding-scheme {encoding_scheme!r}",
+                         hint=f"choose one of: {', '.join(ENCODINGS)}")
     chosen = {"encoding": encoding_scheme, "ngram_max": ngram_max,
               "char_ngrams": parse_range(char_ngrams, "--char-ngrams"),
               "min_df": min_df, "max_df": max_df, "max_features": max_features}

@@ -7,6 +7,7 @@ import io
 import os
 import re
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -89,7 +90,7 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
         return exc.exit_code
     except SentikitError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         _say(str(exc))
         return exc.exit_code
     except click_exceptions.NoArgsIsHelpError as exc:
@@ -100,7 +101,7 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
         return EXIT_USAGE
     except click_exceptions.UsageError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         where = exc.ctx.command_path if exc.ctx is not None else "sentikit"
         _say(f"{exc.format_message()} (see `{where} --help`)")
         return EXIT_USAGE
@@ -126,18 +127,18 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
         return EXIT_DATA
     except OSError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         where = f"{exc.filename}: " if exc.filename else ""
         _say(f"{where}{exc.strerror or exc}")
         return EXIT_DATA
     except Exception as exc:
         if debug:
-            raise
+            traceback.print_exc()
         if _is_torch_out_of_memory(exc):
             _say(OUT_OF_MEMORY)
             return EXIT_DATA
-        _say(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback, and please "
-             "report it)")
+        _say(f"internal error: {type(exc).__name__}: {exc} (run again as `sentikit --debug ...` for the traceback, "
+             "and please report it)")
         return EXIT_DATA
 
 

@@ -176,6 +176,9 @@ CORPUS_OPTIONS = OptionGroup(
 QUIET_HELP = "Only results and errors; no progress or info."
 
 
+DEBUG_HELP = "Show the full traceback of an error (exit codes stay the same)."
+
+
 def quiet_option() -> typer.core.TyperOption:
     """--quiet/-q after a command's name (`sentikit train data.csv -q`): the switch `sentikit -q COMMAND` sets,
     which it can only turn on (its default must not undo a -q given before the command)."""
@@ -187,6 +190,13 @@ def quiet_option() -> typer.core.TyperOption:
 
     return typer.core.TyperOption(param_decls=["--quiet", "-q"], is_flag=True, default=False, expose_value=False,
                                   callback=turn_on, help=QUIET_HELP)
+
+
+def debug_option() -> typer.core.TyperOption:
+    """--debug after a command's name, as before it. `run_safely` finds it in argv before any parsing (an
+    error in the options themselves must show its traceback too), so the option only has to be accepted."""
+    return typer.core.TyperOption(param_decls=["--debug"], is_flag=True, default=False, expose_value=False,
+                                  help=DEBUG_HELP)
 
 
 def require_input(path: str) -> str:

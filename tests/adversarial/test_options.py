@@ -60,7 +60,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "preprocess-jobs": (["preprocess", MISSING, "--jobs", "0"], ["--jobs"]),
     "preprocess-lang": (["preprocess", MISSING, "--lang", "fr"], ["--lang 'fr'", "auto, ru, en"]),
     "vectorize-nothing-to-do": (["vectorize", MISSING], ["nothing to do", "--out", "--show"]),
-    "vectorize-scheme": (["vectorize", MISSING, "--show", "3", "--encoding-scheme", "bm25"], ["'bm25'", "tfidf"]),
+    "vectorize-scheme": (["vectorize", MISSING, "--show", "3", "--encoding-scheme", "bm25"],
+                         ["--encoding-scheme 'bm25'", "tfidf"]),
     "stopwords-lang": (["stopwords", "--lang", "de"], ["--lang 'de'", "ru, en"]),
     "stopwords-source": (["stopwords", "--source", "web"], ["--source 'web'", "auto, builtin, nltk"]),
     "unknown-command": (["trian", MISSING], ["No such command 'trian'"]),
@@ -96,3 +97,22 @@ def test_help_and_version_exit_0() -> None:
     for argv in (["--help"], ["train", "--help"], ["--version"]):
         result = cli(*argv)
         assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.parametrize(("argv", "code", "needle"), [
+    (["preprocess", MISSING], 1, "no such file"),
+    (["preprocess", MISSING, "--bogus"], 2, "No such option"),
+], ids=["data-error", "usage-error"])
+@pytest.mark.parametrize("how", ["before", "after", "env"])
+def test_debug_adds_the_traceback_and_keeps_the_exit_code(monkeypatch: pytest.MonkeyPatch, argv: list[str],
+                                                         code: int, needle: str, how: str) -> None:
+    if how == "env":
+        monkeypatch.setenv("SENTIKIT_DEBUG", "1")
+    args = ["--debug", *argv] if how == "before" else [*argv, "--debug"] if how == "after" else argv
+    result = cli(*args)
+    assert result.exit_code == code, result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
+    last = result.stderr.rstrip("\n").splitlines()[-1]
+    assert last.startswith("error: ") and needle in last, result.stderr
+    assert result.stdout == ""
+
