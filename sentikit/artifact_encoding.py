@@ -33,6 +33,26 @@ def prepare_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return prepared
 
 
+def stored_floats(array: Any, name: str) -> np.ndarray:
+    """`array`, read back from a model folder, if it holds float32/float64 values, all finite: a stored NaN
+    would come out as a NaN probability, and bool or integer weights mean the file is not what was saved."""
+    if not isinstance(array, np.ndarray) or array.dtype.name not in ("float32", "float64"):
+        raise ValueError(f"{name} holds {getattr(array, 'dtype', type(array).__name__)}, not float32 or float64")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} holds NaN or infinite values")
+    return array
+
+
+def stored_sorted_keys(array: Any, name: str) -> np.ndarray:
+    """`array`, read back from a model folder, if it is a 1-d integer table in strictly increasing order, as
+    the binary searches over it assume (out of order, they would silently miss keys)."""
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "iu" or array.ndim != 1:
+        raise ValueError(f"{name} is not a 1-d integer table")
+    if array.size > 1 and not (array[1:] > array[:-1]).all():
+        raise ValueError(f"{name} is not sorted")
+    return array
+
+
 def encode_texts(texts: Mapping[str, Sequence[str]]) -> dict[str, bytes]:
     encoded: dict[str, bytes] = {}
     for name, entries in texts.items():

@@ -11,6 +11,7 @@ reader, a crash, Ctrl-C or SIGTERM sees either the previous model or the complet
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -21,9 +22,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import safetensors.numpy as st_numpy
 
 from sentikit.artifact_encoding import TextTable, encode_texts, manifest_bytes, prepare_arrays
+from sentikit.artifact_files import REDO as _REDO
+from sentikit.artifact_files import corrupt as _corrupt
+from sentikit.artifact_files import parse_weights as _parse_weights
+from sentikit.artifact_files import read_regular as _read_regular
+from sentikit.artifact_files import save_weights as _save_weights
+from sentikit.artifact_files import why as _why
 from sentikit.durable import Terminated as _Terminated
 from sentikit.durable import fsync_dir as _fsync_dir
 from sentikit.durable import sha256_file as _sha256_file
@@ -41,7 +47,6 @@ TEXT_SUFFIX = ".txt"
 # Keys save_model owns; a caller's values for them are replaced (library_versions is merged instead).
 _RESERVED_KEYS = ("format", "format_version", "sentikit_version", "created", "files")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_REDO = "re-train or re-save the model"
 
 
 @dataclass(frozen=True)
@@ -76,41 +81,18 @@ def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFol
     texts: dict[str, Sequence[str]] = {}
     for name, (sha256, size) in files.items():
         file_path = folder / name
-        if not file_path.is_file():
-            raise ModelError(f"model at {folder} is incomplete: {name} is missing; {_REDO}")
-        try:
-            if name.endswith(TEXT_SUFFIX):
-                # Text tables are read whole anyway, so hash those bytes rather than reading the file twice.
-                data = file_path.read_bytes()
-                if verify and (len(data) != size or hashlib.sha256(data).hexdigest() != sha256):
-                    raise _corrupt(file_path)
-                texts[name[: -len(TEXT_SUFFIX)]] = _decode_lines(data, file_path)
-                continue
-            # The size check is a cheap stat that catches truncation before hashing a large file.
-            if verify and (file_path.stat().st_size != size or _sha256_file(file_path) != sha256):
-                raise _corrupt(file_path)
-        except OSError as exc:
-            raise _unreadable(file_path, exc) from exc
-        if name == WEIGHTS_FILE:
-            try:
-                arrays = st_numpy.load_file(file_path)
-            except Exception as exc:  # SafetensorError, bad header, unknown dtype: all mean a bad file
-                if _looks_pickled(file_path):
-                    raise ModelError(f"{file_path} is a pickle (or a torch.save zip), which can run code when "
-                                     f"loaded, so it was not opened; {_REDO} with sentikit") from exc
-                raise ModelError(f"cannot read {file_path} as safetensors ({exc}); {_REDO}") from exc
+        if not verify and not (name == WEIGHTS_FILE or name.endswith(TEXT_SUFFIX)):
+            continue  # a later format extension: nothing to verify and nothing to interpret
+        # Read once, then hash and parse those very bytes: nothing swapped in between is ever used.
+        data = _read_regular(file_path, size if verify else None)
+        if verify and hashlib.sha256(data).hexdigest() != sha256:
+            raise _corrupt(file_path)
+        if name.endswith(TEXT_SUFFIX):
+            texts[name[: -len(TEXT_SUFFIX)]] = _decode_lines(data, file_path)
+        elif name == WEIGHTS_FILE:
+            arrays = _parse_weights(data, file_path)
         # Any other listed file belongs to a later format extension: verified above, not interpreted.
     return ModelFolder(path=folder, manifest=manifest, arrays=arrays, texts=texts)
-
-
-def _looks_pickled(file_path: Path) -> bool:
-    """Sniff, never unpickle: pickle protocol 2+ starts with 0x80, torch.save writes a zip ("PK")."""
-    try:
-        with open(file_path, "rb") as handle:
-            head = handle.read(2)
-    except OSError:
-        return False
-    return (len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5) or head == b"PK"
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -120,12 +102,10 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     if not folder.is_dir():
         raise ModelError(f"{folder} is a file, not a model folder: pass the folder `sentikit train` wrote")
     manifest_path = folder / MANIFEST_FILE
-    if not manifest_path.is_file():
+    if not manifest_path.exists() and not manifest_path.is_symlink():
         raise ModelError(f"{folder} is not a sentikit model folder (no {MANIFEST_FILE}); pass a model folder")
     try:
-        manifest = json.loads(manifest_path.read_bytes())
-    except OSError as exc:
-        raise _unreadable(manifest_path, exc) from exc
+        manifest = json.loads(_read_regular(manifest_path, None))
     except (ValueError, RecursionError) as exc:
         raise ModelError(f"{manifest_path} is not valid JSON ({exc}); {_REDO}") from exc
     if not isinstance(manifest, dict):
@@ -169,18 +149,6 @@ def _decode_lines(data: bytes, file_path: Path) -> TextTable:
     if text and not text.endswith("\n"):
         raise _corrupt(file_path)
     return TextTable(text)
-
-
-def _unreadable(file_path: Path, exc: OSError) -> ModelError:
-    return ModelError(f"cannot read {file_path} ({_why(exc)}); check its permissions")
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or str(exc)
-
-
-def _corrupt(file_path: Path) -> ModelError:
-    return ModelError(f"file {file_path} is corrupt or was modified; {_REDO}")
 
 
 def _aside_hint(folder: Path) -> str:
@@ -240,6 +208,12 @@ def save_model(
 
 def _check_target(target: Path, *, force: bool) -> bool:
     """Return whether `target` exists and may be replaced; refuse to touch anything that is not ours."""
+    for ancestor in target.parents:
+        if is_model_folder(ancestor):
+            raise OutputError(
+                f"{target} is inside the model folder {ancestor}, which a save there would replace; "
+                "choose a path outside it"
+            )
     if not target.exists():
         return False
     if not target.is_dir():
@@ -304,7 +278,7 @@ def _write_and_swap(
         with _sigterm_raises():
             try:
                 weights_path = tmp / WEIGHTS_FILE
-                st_numpy.save_file(arrays, weights_path)
+                _save_weights(arrays, weights_path)
                 # safetensors creates the file 0600; a model folder is meant to be shared like its other files.
                 weights_path.chmod(0o644 & ~_umask())
                 sha256 = _sha256_file(weights_path, fsync=True)
@@ -320,7 +294,13 @@ def _write_and_swap(
                 if replacing:
                     os.rename(target, old)
                     moved_aside = True
-                os.rename(tmp, target)
+                try:
+                    os.rename(tmp, target)
+                except OSError as exc:
+                    if replacing or exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                        raise
+                    raise OutputError(f"{target} appeared while saving (another save at the same time?); "
+                                      "nothing was overwritten and this model was not saved") from exc
                 committed = True
             except BaseException:
                 if not committed:

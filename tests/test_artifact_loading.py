@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 from pathlib import Path
 
@@ -169,3 +170,63 @@ def test_stray_pickle_files_are_ignored(saved: Path, tmp_path: Path) -> None:
     model = load_model(saved)
     assert "evil" not in model.arrays and set(model.texts) == {"vocab", "labels", "nothing"}
     assert not marker.exists()
+
+
+# ---------------------------------------------------------------------------------------------- links, sizes
+
+
+@pytest.mark.parametrize("name", ["weights.safetensors", "vocab.txt", "manifest.json"])
+def test_symlinked_file_is_refused_even_with_matching_bytes(saved: Path, tmp_path: Path, name: str) -> None:
+    # The link's target has exactly the recorded bytes, so only the link itself can be refused.
+    outside = tmp_path / f"outside-{name}"
+    outside.write_bytes((saved / name).read_bytes())
+    (saved / name).unlink()
+    (saved / name).symlink_to(outside)
+    with pytest.raises(ModelError, match=rf"{name} is a symbolic link, which a model folder may not hold"):
+        load_model(saved)
+
+
+@pytest.mark.parametrize("name", ["weights.safetensors", "vocab.txt"])
+def test_listed_file_that_is_not_regular_is_refused(saved: Path, name: str) -> None:
+    (saved / name).unlink()
+    os.mkfifo(saved / name)  # opening a FIFO for reading would block until a writer came
+    with pytest.raises(ModelError, match=rf"{name} is not a regular file"):
+        load_model(saved)
+
+
+def test_symlinked_model_folder_still_loads(saved: Path, tmp_path: Path) -> None:
+    (tmp_path / "link").symlink_to(saved)
+    assert load_model(tmp_path / "link").texts["labels"] == ["negative", "neutral", "positive"]
+
+
+@pytest.mark.parametrize("name", ["weights.safetensors", "vocab.txt"])
+def test_wrong_size_is_refused_before_reading(saved: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    with open(saved / name, "ab") as handle:
+        handle.write(b"x" * 1000)
+    opened: list[str] = []
+    real_open, real_path_open = os.open, Path.open
+
+    def spy_open(path: object, *args: object, **kwargs: object) -> object:
+        opened.append(Path(os.fspath(path)).name)  # type: ignore[arg-type]
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    def spy_path_open(self: Path, *args: object, **kwargs: object) -> object:
+        opened.append(self.name)
+        return real_path_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", spy_open)
+    monkeypatch.setattr(Path, "open", spy_path_open)
+    with pytest.raises(ModelError, match=rf"file .*{name} is corrupt or was modified"):
+        load_model(saved)
+    assert name not in opened
+
+
+def test_weights_are_parsed_from_the_bytes_that_were_hashed(saved: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reopening the file after hashing it would let a swap in between load unverified bytes.
+    import safetensors.numpy
+
+    def reopen(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the weights file was opened a second time")
+
+    monkeypatch.setattr(safetensors.numpy, "load_file", reopen)
+    assert load_model(saved).arrays["ids"].tolist() == list(range(-3, 7))

@@ -275,6 +275,59 @@ def test_failure_mid_save_keeps_old_model(
     assert hidden_leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("replace", [True, False])
+def test_disk_full_while_writing_weights_is_a_write_error(
+    saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replace: bool
+) -> None:
+    import safetensors.numpy
+    from safetensors import SafetensorError
+
+    def full_disk(arrays: object, path: object, metadata: object = None) -> None:
+        Path(os.fspath(path)).write_bytes(b"partial")  # type: ignore[arg-type]
+        raise SafetensorError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    target = saved if replace else tmp_path / "fresh"
+    before = snapshot(saved)
+    monkeypatch.setattr(safetensors.numpy, "save_file", full_disk)
+    with pytest.raises(OutputError, match=r"^cannot write .*weights\.safetensors \(No space left on device\); "
+                                          r"check permissions and free space$"):
+        save_model(target, {}, {"w": np.ones(3)}, force=True)
+    assert snapshot(saved) == before
+    assert not (tmp_path / "fresh").exists()
+    assert hidden_leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("below", ["sub", "a/b"])
+def test_model_inside_a_model_folder_is_refused(saved: Path, below: str) -> None:
+    before = snapshot(saved)
+    for check in (lambda path: artifacts.check_save_target(path, force=True),
+                  lambda path: save_model(path, {}, {"w": np.ones(3)}, force=True)):
+        with pytest.raises(OutputError, match=rf"is inside the model folder {saved}, which a save there would "
+                                              r"replace; choose a path outside it"):
+            check(saved / below)
+    assert snapshot(saved) == before
+
+
+def test_folder_that_appears_during_save_is_not_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "race"
+    real_rename = os.rename
+
+    def rename(src: str | Path, dst: str | Path) -> None:
+        if Path(dst) == target:  # another save (or anyone) got there first
+            target.mkdir()
+            (target / "theirs.txt").write_text("kept")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(artifacts.os, "rename", rename)
+    with pytest.raises(OutputError, match=rf"^{target} appeared while saving \(another save at the same time\?\); "
+                                          r"nothing was overwritten"):
+        save_model(target, {}, {"w": np.ones(3)})
+    assert snapshot(target) == {"theirs.txt": b"kept"}
+    assert hidden_leftovers(tmp_path) == []
+
+
 def test_failure_after_old_model_moved_aside_puts_it_back(
     saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

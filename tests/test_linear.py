@@ -118,6 +118,42 @@ def test_export_round_trip_is_json_and_safetensors_friendly(arch: str) -> None:
         LinearPredictor.from_export(arrays, {}, meta)
 
 
+def _reversed(a: np.ndarray) -> np.ndarray:
+    return a[::-1].copy()
+
+
+def _with_nan(a: np.ndarray) -> np.ndarray:
+    out = a.copy()
+    out.flat[0] = np.nan
+    return out
+
+
+@pytest.mark.parametrize(("name", "damage", "message"), [
+    ("coef", _with_nan, "coef holds NaN"),
+    ("coef", lambda a: np.where(a == np.inf, 0, np.inf).astype(a.dtype), "coef holds NaN or infinite"),
+    ("intercept", _with_nan, "intercept holds NaN"),
+    ("idf", _with_nan, "idf holds NaN"),
+    ("coef", lambda a: a > 0, "coef holds bool"),
+    ("coef", lambda a: a.astype(np.int32), "coef holds int32"),
+    ("coef", lambda a: a.astype(np.float16), "coef holds float16"),
+    ("idf", lambda a: a.astype(np.int64), "idf holds int64"),
+    ("word_keys", _reversed, "word_keys is not sorted"),
+    ("char_keys", _reversed, "char_keys is not sorted"),
+    ("word_keys", lambda a: a.astype(np.float64), "word_keys is not a 1-d integer table"),
+])
+def test_stored_arrays_that_would_mislead_prediction_are_refused(name: str, damage, message: str) -> None:
+    """A model folder's hashes prove only that the file is unchanged, not that its arrays make sense: NaN
+    weights would print NaN probabilities, unsorted keys would make the binary search miss grams."""
+    docs, y = corpus(2, 60, seed=5)
+    features = fit_vectorizer(docs, default_features("logreg"))
+    cfg = LinearConfig(arch="logreg")
+    arrays, texts, meta = export(train_linear(features.matrix, y, 2, cfg), features, cfg)
+    meta = json.loads(json.dumps(meta))
+    LinearPredictor.from_export(arrays, texts, meta)  # the undamaged pieces load
+    with pytest.raises(ModelError, match=f"inconsistent.*{message}"):
+        LinearPredictor.from_export(dict(arrays, **{name: damage(arrays[name])}), texts, meta)
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_loaded_model_predicts_without_reading_its_terms(arch: str, tmp_path) -> None:
     """The integer gram tables answer every lookup, so loading never splits the (large) terms table."""

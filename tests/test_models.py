@@ -204,11 +204,13 @@ def test_weight_shapes_are_the_torch_state_dict(arch: str, overrides: dict) -> N
     assert weight_shapes(cfg, V, C) == {name: tuple(t.shape) for name, t in state.items()}
 
 
-def _neural_folder(tmp_path: Path, labels: list[str], edit: dict[str, object] | None = None) -> Path:
+def _neural_folder(tmp_path: Path, labels: list[str], edit: dict[str, object] | None = None,
+                   arrays_edit: dict[str, np.ndarray] | None = None) -> Path:
     from sentikit.artifacts import save_model
 
     cfg = tiny("gru")
     arrays = {name: t.numpy().copy() for name, t in build_model(cfg, V, C).state_dict().items()}
+    arrays.update(arrays_edit or {})
     manifest = {"kind": "neural", "labels": labels, "preprocess": {}, "preprocess_state": {},
                 "predictor": {"model": {**cfg.to_dict(), **(edit or {})}, "sequence": {}}}
     return save_model(tmp_path / "m", manifest, arrays, {"vocab": [f"w{i}" for i in range(V)]})
@@ -259,6 +261,24 @@ def test_inconsistent_neural_manifest_is_refused(tmp_path: Path, labels: object,
 
     with pytest.raises(ModelError, match="the manifest is incomplete or inconsistent") as info:
         load_model(_neural_folder(tmp_path, labels, edit))  # type: ignore[arg-type]
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(("damaged", "fragment"), [
+    (np.full((C,), np.nan, dtype=np.float32), "head.bias holds NaN or infinite values"),
+    (np.full((C,), np.inf, dtype=np.float64), "head.bias holds NaN or infinite values"),
+    (np.ones((C,), dtype=np.float16), "head.bias holds float16, not float32 or float64"),
+    (np.ones((C,), dtype=np.int32), "head.bias holds int32, not float32 or float64"),
+    (np.ones((C,), dtype=bool), "head.bias holds bool, not float32 or float64"),
+])
+def test_neural_weights_that_are_not_finite_floats_are_refused(tmp_path: Path, damaged: np.ndarray,
+                                                               fragment: str) -> None:
+    from sentikit.errors import ModelError
+    from sentikit.model import load_model
+
+    folder = _neural_folder(tmp_path, ["a", "b", "c"], arrays_edit={"head.bias": damaged})
+    with pytest.raises(ModelError, match="the manifest is incomplete or inconsistent") as info:
+        load_model(folder)
     assert fragment in str(info.value)
 
 

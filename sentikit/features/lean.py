@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from sentikit.artifact_encoding import stored_floats, stored_sorted_keys
 from sentikit.errors import UsageError
 from sentikit.features.vectorize import (
     CHAR_PREFIX,
@@ -235,14 +236,15 @@ class LeanVectorizer:
                 grams = terms[first:last] if kind == "word" else [t[1:] for t in terms[first:last]]
                 blocks.append(_block(cfg, kind, grams, first, coded=False))
                 continue
-            keys = np.asarray(arrays[f"{kind}_keys"], dtype=np.int64)
+            keys = stored_sorted_keys(arrays[f"{kind}_keys"], f"{kind}_keys").astype(np.int64, copy=False)
             columns = np.asarray(arrays[f"{kind}_columns"], dtype=np.int64)
             if columns.size != last - first or columns.min() < first or columns.max() >= last:
                 raise ValueError(f"{kind} gram tables do not match the feature terms")
             units = texts["word_units"] if kind == "word" else [chr(p) for p in arrays["char_units"]]
             low, high = (1, cfg.ngram_max) if kind == "word" else cfg.char_ngrams or (1, 1)
             blocks.append(_CodedBlock(kind, units, keys, columns, low, high))
-        return cls(cfg, terms, arrays.get("idf"), blocks=blocks, n_word=n_word)
+        idf = stored_floats(arrays["idf"], "idf") if "idf" in arrays else None
+        return cls(cfg, terms, idf, blocks=blocks, n_word=n_word)
 
     def transform(self, docs: Sequence[list[str]]) -> CsrParts:
         """CSR parts (indptr int64, indices int32, values float32) of the documents' feature matrix."""

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from sentikit.artifact_encoding import stored_floats
 from sentikit.configs import finite_number, reject_unknown_keys
 from sentikit.errors import DataError, ModelError, SentikitError, UsageError
 from sentikit.features.lean import LeanVectorizer
@@ -337,8 +338,9 @@ class LinearPredictor:
         try:
             feature_cfg = FeatureConfig.from_dict(meta["features"])
             vectorizer = LeanVectorizer.from_state(feature_cfg, arrays, texts, meta)
-            weights = LinearWeights(str(meta["arch"]), np.asarray(arrays["coef"], dtype=np.float32),
-                                    np.asarray(arrays["intercept"], dtype=np.float64), str(meta["link"]),
+            coef, intercept = stored_floats(arrays["coef"], "coef"), stored_floats(arrays["intercept"], "intercept")
+            weights = LinearWeights(str(meta["arch"]), coef.astype(np.float32, copy=False),
+                                    intercept.astype(np.float64, copy=False), str(meta["link"]),
                                     int(meta["n_classes"]))
             if weights.coef.shape[1] != vectorizer.n_features_:
                 raise ValueError("the weights and the feature terms disagree on the number of features")

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from sentikit.artifact_encoding import stored_floats
 from sentikit.features.sequences import SequenceConfig, encode, pad_batch
 from sentikit.models.config import NeuralConfig
 from sentikit.models.numpy_forward import forward_numpy, softmax, weight_shapes
@@ -36,6 +37,8 @@ class NeuralPredictor:
         n_classes = head.shape[0] if head is not None and head.ndim == 1 else 0
         _check_shapes(config, {name: tuple(array.shape) for name, array in arrays.items()},
                       weight_shapes(config, len(vocab), n_classes))
+        for name, array in arrays.items():
+            stored_floats(array, name)
         return cls(config, SequenceConfig.from_dict(meta["sequence"]), vocab, arrays)
 
     @property
