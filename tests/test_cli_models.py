@@ -122,6 +122,21 @@ def test_evaluate_reports_unknown_labels(trained: dict[str, Path], tmp_path: Pat
     assert "mixed" in result.stderr
 
 
+@pytest.mark.parametrize("labels", [["weird"], ["weird", "odd", "bad", "meh", "so-so", "strange"]])
+def test_evaluate_with_none_of_the_models_labels_is_a_data_error(trained: dict[str, Path], tmp_path: Path,
+                                                                 labels: list[str]) -> None:
+    path = tmp_path / "unk.csv"
+    path.write_text("text,label\n" + "".join(f"great {i},{label}\n" for i, label in enumerate(labels)),
+                    encoding="utf-8")
+    result = run(["evaluate", str(path), "--model", str(trained["logreg"]), "--format", "json"])
+    assert result.exit_code == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "none of its labels are the model's" in lines[0] and "--label-col" in lines[0]
+    assert f"'{min(labels)}'" in lines[0] and "'positive'" in lines[0]
+    assert ("more" in lines[0]) == (len(labels) > 5)
+
+
 def test_show_model_card(trained: dict[str, Path]) -> None:
     as_json = run(["show", str(trained["gru"]), "--format", "json"])
     assert as_json.exit_code == 0
