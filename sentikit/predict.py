@@ -78,7 +78,8 @@ def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = N
     """Accuracy, macro-F1, per-class figures and the confusion matrix on a labelled corpus.
 
     Labels the model does not know are counted as errors, listed under `unknown_labels`, and appended to the
-    label list so the confusion matrix shows where they went. The corpus is streamed in batches and only the
+    label list so the confusion matrix shows where they went; a file with no label the model knows is a
+    DataError. The corpus is streamed in batches and only the
     confusion counts are kept, so memory does not grow with its size.
     """
     stats = ReadStats()
@@ -97,6 +98,12 @@ def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = N
         raise DataError(f"{name}: no usable rows (every row had an empty text or label)")
     gold = {label for label, _ in counts}
     unknown = sorted(gold - set(labels))
+    if len(unknown) == len(gold):
+        # Not one label in common: almost surely the wrong column or another label scheme, and an accuracy of
+        # 0.0 would read as a (terrible) result rather than as the mistake it is.
+        raise DataError(f"{name}: none of its labels are the model's (file: {_few(unknown)}; model: "
+                        f"{_few(labels)})", hint="check --label-col, or evaluate with a model trained on "
+                                                 "these labels")
     all_labels = labels + unknown
     index = {label: i for i, label in enumerate(all_labels)}
     matrix = np.zeros((len(all_labels), len(all_labels)), dtype=np.int64)
@@ -107,3 +114,9 @@ def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = N
     report["model"] = str(model.path) if model.path else None
     report["data"] = name
     return report
+
+
+def _few(labels: list[str], limit: int = 5) -> str:
+    """Up to `limit` labels for a one-line message, with how many more there are."""
+    shown = ", ".join(repr(label) for label in labels[:limit])
+    return f"{shown} and {len(labels) - limit} more" if len(labels) > limit else shown

@@ -4,8 +4,11 @@ plus compare, determinism, --force protection and Ctrl-C during training."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +18,7 @@ from typer.testing import CliRunner
 import sentikit
 from sentikit.cli.app import app
 from sentikit.training.trainers import ARCHITECTURES, LINEAR_ARCHS
+from tests.artifact_samples import rewrite_manifest
 from tests.corpus_samples import english_sample
 
 REPO = Path(__file__).resolve().parent.parent
@@ -122,6 +126,21 @@ def test_evaluate_reports_unknown_labels(trained: dict[str, Path], tmp_path: Pat
     assert "mixed" in result.stderr
 
 
+@pytest.mark.parametrize("labels", [["weird"], ["weird", "odd", "bad", "meh", "so-so", "strange"]])
+def test_evaluate_with_none_of_the_models_labels_is_a_data_error(trained: dict[str, Path], tmp_path: Path,
+                                                                 labels: list[str]) -> None:
+    path = tmp_path / "unk.csv"
+    path.write_text("text,label\n" + "".join(f"great {i},{label}\n" for i, label in enumerate(labels)),
+                    encoding="utf-8")
+    result = run(["evaluate", str(path), "--model", str(trained["logreg"]), "--format", "json"])
+    assert result.exit_code == 1 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "none of its labels are the model's" in lines[0] and "--label-col" in lines[0]
+    assert f"'{min(labels)}'" in lines[0] and "'positive'" in lines[0]
+    assert ("more" in lines[0]) == (len(labels) > 5)
+
+
 def test_show_model_card(trained: dict[str, Path]) -> None:
     as_json = run(["show", str(trained["gru"]), "--format", "json"])
     assert as_json.exit_code == 0
@@ -132,6 +151,47 @@ def test_show_model_card(trained: dict[str, Path]) -> None:
     table = run(["show", str(trained["gru"]), "--format", "table"])
     assert table.exit_code == 0 and "training history" in table.stdout and "parameters" in table.stdout
     assert "interrupted" not in table.stdout
+
+
+def _weights_of_another_network(folder: Path, trained: dict[str, Path]) -> None:
+    """The rnn's weights in the gru's folder, with the manifest's size and sha256 fixed up to match."""
+    data = (trained["rnn"] / "weights.safetensors").read_bytes()
+    (folder / "weights.safetensors").write_bytes(data)
+    files = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]
+    files["weights.safetensors"] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    rewrite_manifest(folder, files=files)
+
+
+@pytest.mark.parametrize("edit", ["weights", "kind", "conv_widths"])
+def test_show_refuses_a_model_that_predict_cannot_load(trained: dict[str, Path], tmp_path: Path,
+                                                       edit: str) -> None:
+    folder = tmp_path / "model"
+    shutil.copytree(trained["conv1d" if edit == "conv_widths" else "gru"], folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if edit == "weights":
+        _weights_of_another_network(folder, trained)
+    elif edit == "kind":
+        rewrite_manifest(folder, kind="os:system")
+    else:
+        manifest["predictor"]["model"]["conv_widths"] = [0]
+        rewrite_manifest(folder, predictor=manifest["predictor"])
+    predicted = run(["predict", "--model", str(folder), "fine"])
+    assert predicted.exit_code == 1
+    for fmt in ("json", "table"):
+        shown = run(["show", str(folder), "--format", fmt])
+        assert (shown.exit_code, shown.stdout) == (1, "")
+        assert shown.stderr == predicted.stderr and len(shown.stderr.splitlines()) == 1, shown.stderr
+        assert shown.stderr.startswith(f"error: {folder}: ")
+
+
+@pytest.mark.parametrize("arch", ["logreg", "gru"])
+def test_show_rebuilds_the_model_without_torch_or_sklearn(trained: dict[str, Path], arch: str) -> None:
+    code = ("import sys; from typer.testing import CliRunner; from sentikit.cli.app import app; "
+            f"result = CliRunner().invoke(app, ['show', {str(trained[arch])!r}, '--format', 'table']); "
+            "assert result.exit_code == 0, result.output; "
+            "print(','.join(m for m in ('torch', 'sklearn', 'nltk') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
 
 
 def card_options(stdout: str) -> dict[str, str]:

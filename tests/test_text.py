@@ -236,10 +236,6 @@ def test_get_state_records_where_the_lists_came_from() -> None:
     assert "и" in state["stopwords"]
 
 
-def test_unfitted_preprocessor_fits_itself() -> None:
-    assert Preprocessor().process("Hi") == ["hi"]
-
-
 @pytest.mark.parametrize("chunk", [1, 3, 512])
 def test_two_jobs_give_the_same_output_in_the_same_order(chunk: int) -> None:
     texts = [f"{i} " + t for i, t in enumerate((golden_inputs("ru") + golden_inputs("en")) * 3)]

@@ -40,22 +40,24 @@ def show(
         "table or json.", "table on a terminal, else json"))] = None,
 ) -> None:
     """Print the model card: architecture, parameters, options, metrics and training history."""
-    from sentikit.artifacts import load_model as load_folder
     from sentikit.errors import ModelError, UsageError
+    from sentikit.model import load_model
     from sentikit.predict import resolve_model_path
 
     fmt = format or ("table" if sys.stdout.isatty() else "json")
     if fmt not in ("table", "json"):
         raise UsageError(f"invalid --format {fmt!r}", hint="choose one of: table, json")
     path = resolve_model_path(model)
-    manifest = load_folder(path).manifest
+    # Rebuilt the way predict does (numpy only, no torch): a card for a model that predict would reject
+    # would tell the user it is fine.
+    manifest = load_model(path).manifest
     if fmt == "json":
         sys.stdout.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         return
     try:
         _print_card(path, manifest)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
-        # The files check out (sha256) but the manifest was edited by hand into something unexpected.
+        # The model loads, but a part of the manifest only the card reads was edited into something unexpected.
         raise ModelError(f"{path}: the manifest has unexpected content ({type(exc).__name__}: {exc})",
                          hint="see it with --format json, or retrain the model") from exc
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sentikit.corpus import CorpusOptions, ReadStats, Record, read_corpus, report_skipped, source_name
+from sentikit.errors import NotFittedError
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.morphology import Morphology, resolve_en_lemmatizer
 from sentikit.text.normalize import normalize_text
@@ -45,7 +46,31 @@ class Preprocessor:
     def __init__(self, config: PreprocessConfig | None = None) -> None:
         self.config = config or PreprocessConfig()
 
+    @property
+    def config(self) -> PreprocessConfig:
+        return self._config
+
+    @config.setter
+    def config(self, config: PreprocessConfig) -> None:
+        # The fitted state was resolved from the old settings: keeping it would quietly apply them.
+        self._config = config
+        self._forget_fit()
+
     # -- scikit-learn style -------------------------------------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor's parameters, so that `sklearn.base.clone` can copy an unfitted preprocessor."""
+        return {"config": self.config}
+
+    def set_params(self, **params: Any) -> Preprocessor:
+        """Change constructor parameters; the fitted state is dropped, so `fit` must be called again."""
+        unknown = sorted(set(params) - set(self.get_params()))
+        if unknown:
+            raise ValueError(f"invalid parameter {unknown[0]!r} for Preprocessor (valid: "
+                             f"{', '.join(self.get_params())})")
+        if "config" in params:
+            self.config = params["config"]
+        return self
+
     def fit(self, texts: Iterable[str] | None = None, y: Any = None) -> Preprocessor:
         """Resolve machine-dependent choices; the texts themselves are not needed."""
         cfg = self.config
@@ -65,6 +90,10 @@ class Preprocessor:
         self.en_lemmatizer_: str = resolve_en_lemmatizer(cfg.en_lemmatizer) if cfg.morph == "lemma" else "none"
         self._reset()
         return self
+
+    def _forget_fit(self) -> None:
+        for name in ("stopwords_", "stopword_sources_", "en_lemmatizer_", "_morph", "_cache"):
+            self.__dict__.pop(name, None)
 
     def _reset(self) -> None:
         self._morph = Morphology(self.config.morph, self.en_lemmatizer_)
@@ -103,8 +132,11 @@ class Preprocessor:
         return pre
 
     def _check_fitted(self) -> None:
-        if not hasattr(self, "stopwords_"):
-            self.fit()
+        # A quiet fit here would resolve the machine's stopword lists and lemmatizer behind the caller's back
+        # (and after set_params, with settings the caller may not expect).
+        if "stopwords_" not in self.__dict__:
+            raise NotFittedError("this Preprocessor is not fitted yet: call fit() or fit_transform() first, "
+                                 "or rebuild a trained one with Preprocessor.from_state()")
 
     # -- processing ---------------------------------------------------------------------------------------
     def _token(self, token: str) -> str:
@@ -141,6 +173,7 @@ class Preprocessor:
         return words
 
     def transform(self, texts: Iterable[str]) -> list[list[str]]:
+        self._check_fitted()  # also for no texts at all, as scikit-learn does
         return [self.process(t) for t in texts]
 
     def fit_transform(self, texts: Iterable[str], y: Any = None) -> list[list[str]]:
