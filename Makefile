@@ -37,8 +37,7 @@ TYPER_FLOOR = $(shell sed -n 's/.*"typer>=\([0-9.]*\),.*/\1/p' pyproject.toml)
 test-oldest: install
 	rm -rf $(VENV)/typer-floor
 	$(BIN)/python -m pip install --quiet --target $(VENV)/typer-floor "typer==$(TYPER_FLOOR)"
-	PYTHONPATH=$(VENV)/typer-floor $(BIN)/python -m pytest tests/test_cli_preprocess.py tests/test_cli_models.py \
-		tests/adversarial
+	PYTHONPATH=$(VENV)/typer-floor $(BIN)/python -m pytest tests/test_cli_*.py tests/adversarial
 
 lint: install
 	$(BIN)/ruff check sentikit tests benchmarks

@@ -231,7 +231,7 @@ def test_missing_file_exits_1(tmp_path: Path) -> None:
         (["--morph", "root"], "invalid --morph 'root'"),
         (["--morph", "none", "--stem"], "--stem contradicts --morph none"),
         (["--encoding", "klingon"], "unknown encoding 'klingon'"),
-        # typer 0.16-0.24 word it "No such option '--bogus'", typer 0.28 "No such option: --bogus".
+        # typer 0.16-0.24 (at least) word it "No such option '--bogus'", typer 0.28 "No such option: --bogus".
         (["--bogus"], ("No such option", "--bogus")),
         (["a.csv", "b.csv"], "unexpected extra argument"),
     ],
