@@ -29,6 +29,9 @@ log = logging.getLogger("sentikit")
 InputFormat = Literal["auto", "csv", "tsv", "jsonl", "txt"]
 INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "tsv", "jsonl", "txt")
 TEXT_COLUMNS = ("text", "review", "review_text", "content", "body", "sentence", "comment", "tweet", "document")
+# How spreadsheet, pandas and SQL exports spell a missing value in a label cell. "none" is not among them: it is
+# a real class name in many corpora (no sentiment, no emotion).
+MISSING_LABELS = ("nan", "null")
 LABEL_COLUMNS = ("label", "sentiment", "labels", "class", "polarity", "rating_label", "target", "y")
 # Extensions that decide the format. Any other file (.txt, none, unknown) is sniffed like stdin: ".txt" says
 # "text", not "one document per line", and TSV exports are often saved as .txt.
@@ -301,9 +304,10 @@ def _validated(records: Iterator[Record], name: str, opts: CorpusOptions, need_l
             if not keep_empty_text:
                 continue
         label = record.label.strip() if record.label is not None else None
-        if need_labels and (not label or label.lower() in ("nan", "none", "null")):
+        if need_labels and (not label or label.lower() in MISSING_LABELS):
             if opts.strict:
-                raise DataError(f"{name}: line {record.line}: empty label", hint="drop --strict to skip such rows")
+                what = f"missing label {label!r}" if label else "empty label"
+                raise DataError(f"{name}: line {record.line}: {what}", hint="drop --strict to skip such rows")
             stats.empty_label += 1
             continue
         yield Record(text=record.text, label=label, extra=record.extra, line=record.line)
@@ -319,7 +323,7 @@ def report_skipped(name: str, stats: ReadStats) -> None:
     if stats.empty_text:
         log.warning("%s: skipped %d row(s) with an empty text", name, stats.empty_text)
     if stats.empty_label:
-        log.warning("%s: skipped %d row(s) with an empty label", name, stats.empty_label)
+        log.warning("%s: skipped %d row(s) with an empty label (or nan/null)", name, stats.empty_label)
 
 
 @dataclass

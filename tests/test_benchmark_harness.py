@@ -212,7 +212,8 @@ def test_cli_speed_times_each_variant_on_the_same_texts(tmp_path: Path, capsys: 
     for row in rows:
         assert row["docs"] == 25 and row["rounds"] == 2
         assert 0 < row["cold_min_max_s"][0] <= row["cold_start_s"] <= row["cold_min_max_s"][1]
-        assert row["piped_docs_per_s"] == round(25 / row["piped_s"])
+        # piped_s is printed rounded to milliseconds, the rate from the unrounded time: allow that difference.
+        assert abs(row["piped_docs_per_s"] - 25 / row["piped_s"]) <= 1
     assert rows[0]["cold_vs_installed"] == 1.0
 
 

@@ -226,6 +226,12 @@ def test_without_dev_set_a_stratified_share_is_held_out() -> None:
         train_neural([["good"], ["bad"]], [1, 0], None, None, LABELS, SMALL, SEQ, cfg)
 
 
+def test_an_empty_vocabulary_is_a_data_error() -> None:
+    # Every token is rarer than min_count: the net would see nothing but <unk>, and a linear model refuses it too.
+    with pytest.raises(DataError, match="empty vocabulary"):
+        train_neural(*TRAIN, *DEV, LABELS, SMALL, SequenceConfig(min_count=10**6), TrainConfig(epochs=1))
+
+
 def test_balanced_class_weights_and_bad_inputs() -> None:
     assert train(epochs=1, class_weight="balanced").history
     with pytest.raises(UsageError):

@@ -183,6 +183,9 @@ def fit_vectorizer(docs: list[list[str]], cfg: FeatureConfig | None = None, *,
     cfg = cfg or FeatureConfig()
     if not docs:
         raise DataError("no documents to fit features on")
+    if cfg.min_df > len(docs):  # scikit-learn words this in terms of max_df, which the user may not have set
+        raise DataError(f"--min-df {cfg.min_df} is more than the {len(docs)} training documents",
+                        hint="lower --min-df")
     analyzers: list[tuple[str, Any]] = [("", partial(word_ngrams, n_max=cfg.ngram_max))]
     if cfg.char_ngrams is not None:
         analyzers.append((CHAR_PREFIX, partial(char_ngrams, low=cfg.char_ngrams[0], high=cfg.char_ngrams[1])))
@@ -199,9 +202,12 @@ def fit_vectorizer(docs: list[list[str]], cfg: FeatureConfig | None = None, *,
         try:
             blocks.append(sp.csr_matrix(vectorizer.fit_transform(docs), dtype=np.float32))
         except ValueError as exc:  # empty vocabulary, or min_df/max_df leaving nothing
+            # scikit-learn's own wording talks about its parameters ("max_df corresponds to < documents than
+            # min_df"), so say it in terms of ours.
             what = "character" if prefix else "word"
-            raise DataError(f"no {what} features left to learn from ({exc})",
-                            hint="lower --min-df, raise --max-df, or check the texts are not empty") from exc
+            raise DataError(f"no {what} features left to learn from: --min-df/--max-df prune every term, or the "
+                            "preprocessed texts are empty",
+                            hint="lower --min-df, raise --max-df, or keep stopwords") from exc
         # stop_words_ lists every pruned term (millions of n-grams on a large corpus) and is never needed.
         vectorizer.__dict__.pop("stop_words_", None)
         vocabulary = vectorizer.vocabulary_  # term -> column

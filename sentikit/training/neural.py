@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sentikit.errors import Interrupted, UsageError
+from sentikit.errors import DataError, Interrupted, UsageError
 from sentikit.features.sequences import SequenceConfig, build_vocabulary, encode
 from sentikit.models.config import NeuralConfig
 from sentikit.models.nets import count_parameters
@@ -109,6 +109,9 @@ def train_neural(
     # The vocabulary comes from the training documents as passed, before any dev hold-out, so that
     # `pretrained` rows can be aligned by the caller with `build_vocabulary(train_docs, seq_cfg)`.
     vocab = build_vocabulary(train_docs, seq_cfg)
+    if len(vocab) <= 2:  # only <pad> and <unk>: every document would read as unknown words
+        raise DataError("no tokens left to learn from (empty vocabulary: no token is seen --min-count times, or "
+                        "the preprocessed texts are empty)", hint="lower --min-count, or keep stopwords")
     if not dev_docs:  # the same seeded, stratified hold-out as `sentikit train` (DataError if too small)
         train_idx, dev_idx = stratified_split(train_y, train_cfg.dev_fraction, train_cfg.seed)
         dev_docs, dev_y = [train_docs[i] for i in dev_idx], [train_y[i] for i in dev_idx]

@@ -108,7 +108,7 @@ def test_empty_texts_and_nan_labels_are_skipped_with_a_count(rows: list[tuple[st
 
 @pytest.mark.parametrize(("extra", "line", "what"), [
     (("", "positive"), 62, "empty text"), (("   ", "positive"), 62, "empty text"),
-    (("text", "nan"), 62, "empty label"), (("text", ""), 62, "empty label"),
+    (("text", "nan"), 62, "missing label 'nan'"), (("text", ""), 62, "empty label"),
 ])
 def test_strict_makes_them_errors(rows: list[tuple[str, str]], tmp_path: Path, extra: tuple[str, str], line: int,
                                   what: str) -> None:
