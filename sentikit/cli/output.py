@@ -140,16 +140,21 @@ def _is_numeric(rows: Sequence[dict[str, Any]], col: str) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _natural_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Per column, in terminal cells: its widest value (at least 1), and that or its header if wider."""
+    from rich.cells import cell_len
+
+    values = [max([1, *(cell_len(_cell(row.get(col))) for row in rows)]) for col in cols]
+    return values, [max(value, cell_len(col)) for value, col in zip(values, cols, strict=True)]
+
+
 def _column_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str], numeric: dict[str, bool],
                    width: int) -> list[int] | None:
     """Widths of the leading columns that fit `width` cells, or None when all fit unsqueezed (Rich lays them
     out). Squeezed, a number column keeps its widest value's width (a number is never split across lines:
     Rich would fold 0.6667 into "0.666" over "7"); text columns and headers wrap, down to MIN_TEXT_WIDTH; the
     room left over goes to the columns furthest from their natural width."""
-    from rich.cells import cell_len
-
-    values = [max([1, *(cell_len(_cell(row.get(col))) for row in rows)]) for col in cols]
-    natural = [max(value, cell_len(col)) for value, col in zip(values, cols, strict=True)]
+    values, natural = _natural_widths(rows, cols)
     if sum(natural) + 3 * len(cols) + 1 <= width:  # 3: padding and right edge of each column; 1: left edge
         return None
     least = [value if numeric[col] else min(value_or_header, MIN_TEXT_WIDTH)
@@ -195,11 +200,9 @@ def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None =
 def columns_that_fit(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int) -> int:
     """How many leading `columns` `render_table` can draw in `width` cells without squeezing any, headers
     included (at least 1)."""
-    from rich.cells import cell_len
-
     used = 1  # the table's left edge
-    for n, col in enumerate(columns):
-        used += max([cell_len(col), *(cell_len(_cell(row.get(col))) for row in rows)]) + 3  # padding, right edge
+    for n, need in enumerate(_natural_widths(rows, columns)[1]):
+        used += need + 3  # padding and right edge
         if used > width:
             return max(n, 1)
     return len(columns)

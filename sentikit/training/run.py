@@ -182,8 +182,9 @@ def train_epoch(run: Run, data: tuple[list[np.ndarray], np.ndarray, np.ndarray],
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         norm = float(nn.utils.clip_grad_norm_(run.params, max_norm))  # pre-clip global norm
+        loss_value = loss.item()  # one device-to-host read per batch
         # Checked before the step, which a NaN or infinite gradient would spread to every weight.
-        for what, value in (("training loss", loss.item()), ("gradient norm", norm)):
+        for what, value in (("training loss", loss_value), ("gradient norm", norm)):
             if not math.isfinite(value):
                 where = f"epoch {epoch}, batch {i}" + (" of the refit" if phase == "refit" else "")
                 raise diverged(f"the {what} became {value:g} in {where}")
@@ -193,9 +194,9 @@ def train_epoch(run: Run, data: tuple[list[np.ndarray], np.ndarray, np.ndarray],
             run.scheduler.step()
         if run.average is not None:
             run.average.update()
-        loss_sum += loss.item() * len(batch)
+        loss_sum += loss_value * len(batch)
         seen += len(batch)
-        emit({"event": "batch", "epoch": epoch, "batch": i, "batches": len(batches), "loss": loss.item(),
+        emit({"event": "batch", "epoch": epoch, "batch": i, "batches": len(batches), "loss": loss_value,
               "docs_per_s": seen / (time.perf_counter() - started), "phase": phase})
     seconds = time.perf_counter() - started
     return {"train_loss": loss_sum / seen, "grad_norm": norm_sum / len(batches), "train_seconds": seconds,
