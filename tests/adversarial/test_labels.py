@@ -4,6 +4,7 @@ empty values, and labels or column names that look like terminal markup."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +141,51 @@ def test_markup_in_labels_and_columns_is_shown_as_is(rows: list[tuple[str, str]]
     assert card.exit_code == 0 and "[red]positive[/]" in card.stdout
     report = cli("evaluate", source, "--model", tmp_path / "m", "--format", "table")
     assert report.exit_code == 0 and "[red]neutral[/]" in report.stdout
+
+
+def test_labels_that_differ_only_in_case_are_kept_apart_with_a_warning(rows: list[tuple[str, str]],
+                                                                       tmp_path: Path) -> None:
+    """'Positive' and 'positive' are probably one class typed two ways, but perhaps not: they stay two classes
+    (merging would change the user's data behind their back) and a warning names them. Surrounding spaces
+    are no such case: the reader strips them, so ' negative ' is 'negative'."""
+    recased = [(text, "Positive" if label == "positive" and i % 2 else label) for i, (text, label) in enumerate(rows)]
+    spaced = [(text, f" {label}\t") if label == "negative" and i % 2 else (text, label)
+              for i, (text, label) in enumerate(recased)]
+    source = write_csv(tmp_path / "cased.csv", spaced)
+    result = cli("train", source, "--arch", "nb", "--out", tmp_path / "m")
+    assert result.exit_code == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "differ only in case" in line]
+    assert warnings == [f"warning: {source}: labels 'Positive' and 'positive' differ only in case; they are "
+                        "treated as different classes"], result.stderr
+    assert manifest(tmp_path / "m")["labels"] == ["Positive", "negative", "neutral", "positive"]
+    assert cli("-q", "train", source, "--arch", "nb", "--out", tmp_path / "q").stderr == ""
+
+
+def test_a_dev_label_differing_only_in_case_is_named_in_the_hint(rows: list[tuple[str, str]],
+                                                                 tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "train.csv", rows)
+    dev = write_csv(tmp_path / "dev.csv", [(text, label.title() if label == "neutral" else label)
+                                           for text, label in rows[::5]])
+    assert_error(cli("-q", "train", source, "--dev", dev, "--arch", "nb", "--out", tmp_path / "m"), 1,
+                 "labels not in the training data: Neutral",
+                 "these differ only in case or spacing: 'Neutral' vs 'neutral'")
+
+
+def test_label_variant_warnings_say_how_the_labels_differ(caplog: pytest.LogCaptureFixture) -> None:
+    from sentikit.training.pipeline import VARIANTS_SHOWN, warn_label_variants
+
+    labels = sorted(["POS", "Pos", "pos", "very  bad", "very bad", "Very  Good", "very good", "neutral", "US", "us"])
+    with caplog.at_level(logging.WARNING, logger="sentikit"):
+        warn_label_variants(labels, "data.csv")
+    assert [r.getMessage() for r in caplog.records] == [
+        "data.csv: labels 'POS', 'Pos' and 'pos' differ only in case; they are treated as different classes",
+        "data.csv: labels 'US' and 'us' differ only in case; they are treated as different classes",
+        "data.csv: labels 'Very  Good' and 'very good' differ only in case and spacing; they are treated as "
+        "different classes",
+        "data.csv: labels 'very  bad' and 'very bad' differ only in spacing; they are treated as different classes",
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sentikit"):
+        warn_label_variants([f"{case}{i}" for i in range(VARIANTS_SHOWN + 2) for case in ("a", "A")], "ids.csv")
+    assert len(caplog.records) == VARIANTS_SHOWN + 1
+    assert caplog.records[-1].getMessage() == "ids.csv: 2 more groups of labels differ only in case or spacing"
