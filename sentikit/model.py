@@ -31,7 +31,9 @@ class Predictor(Protocol):
     @property
     def n_classes(self) -> int: ...
 
-    def predict_proba(self, docs: list[list[str]]) -> np.ndarray: ...
+    def predict_proba(self, docs: list[list[str]]) -> np.ndarray:
+        """(N, C) float64 probabilities for preprocessed documents, every kind of model alike."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,8 @@ class SentimentModel:
         return self.preprocessor.transform(checked_texts(texts, "tokens"))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities (N, C) in the order of `self.labels`."""
+        """Probabilities as a float64 array (N, C), columns in the order of `self.labels`, whatever the kind
+        of model."""
         return self._proba(checked_texts(texts, "predict_proba"))
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:

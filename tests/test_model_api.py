@@ -28,6 +28,32 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> SentimentModel:
     return sentikit.load(outcome.path)
 
 
+@pytest.fixture(scope="module", params=["nb", "gru"])
+def any_kind(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+             torch_single_thread: None) -> SentimentModel:
+    """A linear and a (tiny) neural model trained on the same rows: the API must not tell them apart."""
+    folder = tmp_path_factory.mktemp(request.param)
+    data = folder / "reviews.csv"
+    data.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in ROWS) * 3, encoding="utf-8")
+    tiny = {"epochs": 1, "embed_dim": 8, "hidden_size": 8, "batch_size": 4} if request.param == "gru" else {}
+    outcome = train(str(data), out=folder / "model", settings=TrainSettings(arch=request.param), overrides=tiny)
+    return sentikit.load(outcome.path)
+
+
+def test_probabilities_are_float64_whatever_the_model(any_kind: SentimentModel) -> None:
+    """Linear models computed float64 and neural ones float32: code that compared, stacked or serialised the
+    arrays of two models got different results. float64 is what scikit-learn's predict_proba returns."""
+    texts = ["great film", "awful film", "loved the acting"]
+    probs = any_kind.predict_proba(texts)
+    assert probs.dtype == np.float64 and probs.shape == (3, 2)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=0, atol=1e-12)  # a float64 softmax, not a cast
+    empty = any_kind.predict_proba([])
+    assert empty.dtype == np.float64 and empty.shape == (0, 2)
+    raw = any_kind.predictor.predict_proba([])  # the predictor itself, below SentimentModel
+    assert raw.dtype == np.float64 and raw.shape == (0, 2)
+    assert all(type(p) is float for prediction in any_kind.predict(texts) for p in prediction.probabilities.values())
+
+
 def method(model: SentimentModel, name: str) -> Callable[[Any], Any]:
     return getattr(model, name)
 

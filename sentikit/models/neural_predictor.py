@@ -46,19 +46,17 @@ class NeuralPredictor:
         return int(self.weights["head.bias"].shape[0])
 
     def predict_proba(self, docs: list[list[str]]) -> np.ndarray:
+        """(N, C) float64 probabilities, like a linear model's. The network runs in float32; only its
+        logits become float64, for the softmax, so each row sums to 1 as exactly as a linear model's."""
         seqs, lengths = encode(docs, self.vocab_index, self.seq_config)
-        out = np.zeros((len(docs), 0), dtype=np.float32)
+        probs = np.zeros((len(docs), self.n_classes), dtype=np.float64)
         # Sorting by length keeps each batch's padding (and so wasted recurrent steps) small.
         order = np.argsort(lengths, kind="stable")
-        probs: np.ndarray | None = None
         for start in range(0, len(order), BATCH):
             idx = order[start : start + BATCH]
             ids, lens = pad_batch([seqs[i] for i in idx])
-            p = softmax(forward_numpy(self.config, self.weights, ids, lens))
-            if probs is None:
-                probs = np.zeros((len(docs), p.shape[1]), dtype=np.float32)
-            probs[idx] = p
-        return probs if probs is not None else out
+            probs[idx] = softmax(forward_numpy(self.config, self.weights, ids, lens), dtype=np.float64)
+        return probs
 
 
 def _check_shapes(config: NeuralConfig, found: dict[str, tuple[int, ...]],

@@ -24,9 +24,9 @@ from sentikit.models.config import NeuralConfig
 Weights = dict[str, np.ndarray]
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of (B, C) logits, computed stably in float32."""
-    z = np.asarray(logits, dtype=np.float32)
+def softmax(logits: np.ndarray, dtype: type[np.floating] = np.float32) -> np.ndarray:
+    """Row-wise softmax of (B, C) logits, computed stably in `dtype`."""
+    z = np.asarray(logits, dtype=dtype)
     z = z - z.max(axis=-1, keepdims=True)
     np.exp(z, out=z)
     z /= z.sum(axis=-1, keepdims=True)
