@@ -4,7 +4,9 @@ the evaluation report on a labelled corpus."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -34,15 +36,18 @@ def resolve_model_path(model: str | Path | None) -> Path:
     return latest
 
 
-def predict_rows(model: SentimentModel, texts: Iterable[str], batches: Iterable[list[str]] | None = None
+BATCH = 256  # texts per predict_proba call: big enough to amortise the call, small enough to answer soon
+
+
+def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable[[], bool] | None = None
                  ) -> Iterator[dict[str, Any]]:
     """Yield one result row per text, in order. Empty texts get label None and an explanatory note.
 
-    When `texts` raises part-way, the rows of every text read before the error come first (an iterator
-    given as `batches` must likewise yield its pending batch before raising).
+    Texts are classified in batches of up to `BATCH`; `flush`, when given, is asked after each text that does
+    not fill its batch, and a true answer sends the batch so far at once (see `stdin_rows`). When `texts`
+    raises part-way, the rows of every text read before the error come first.
     """
-    chunks = batches if batches is not None else _fixed_batches(texts, 256)
-    for chunk in chunks:
+    for chunk in batched(texts, BATCH, flush):
         keep = [i for i, t in enumerate(chunk) if t.strip()]
         probs = model.predict_proba([chunk[i] for i in keep]) if keep else np.zeros((0, len(model.labels)))
         by_index = dict(zip(keep, probs))
@@ -55,22 +60,60 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], batches: Iterable[
                        "probabilities": {lab: round(float(p), 6) for lab, p in zip(model.labels, row)}}
 
 
-def _fixed_batches(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+def stdin_rows(model: SentimentModel, options: CorpusOptions | None = None) -> Iterator[dict[str, Any]]:
+    """`predict_rows` for the lines of stdin, answered as soon as no more input is waiting, so results
+    stream behind `tail -f` while large piped inputs still get full batches.
+
+    Lines go through the corpus reader (as plain lines), so the encoding, the BOM, CRLF and binary input are
+    handled as for every other command; empty lines are kept, so that output row N is always input line N.
+    """
+    lines = read_corpus("-", replace(options or CorpusOptions(), input_format="txt"), keep_empty_text=True)
+    return predict_rows(model, (record.text for record in lines), flush=_input_drained(sys.stdin))
+
+
+def batched(texts: Iterable[str], size: int, flush: Callable[[], bool] | None = None) -> Iterator[list[str]]:
+    """Lists of up to `size` texts, in order; a batch also ends early after any text for which `flush()` is
+    true. An error from `texts` comes after the batch read before it, so no text read is ever dropped."""
     batch: list[str] = []
     try:
         for text in texts:
             batch.append(text)
-            if len(batch) >= size:
+            if len(batch) >= size or (flush is not None and flush()):
                 yield batch
                 batch = []
     except Exception:
-        # A data error part-way through the input: the texts read before it still get their rows, then the
-        # error is raised.
+        # A data error part-way through the input (a bad byte, a NUL): the texts read before it still get
+        # their rows, then the error is raised.
         if batch:
             yield batch
         raise
     if batch:
         yield batch
+
+
+def _input_drained(stream: Any) -> Callable[[], bool] | None:
+    """A check that nothing more is waiting to be read on `stream`'s file descriptor right now; None when it
+    has none (a test runner's stdin) or cannot be polled (select() takes only sockets on Windows). Lines the
+    reader has buffered but not handed out are not seen: a batch may end early, never late."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return None
+    import select
+
+    usable = True
+
+    def drained() -> bool:
+        nonlocal usable
+        if not usable:
+            return False
+        try:
+            return not select.select([fd], [], [], 0)[0]
+        except (OSError, ValueError):  # cannot poll this kind of file: fall back to full batches
+            usable = False
+            return False
+
+    return drained
 
 
 def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = None,

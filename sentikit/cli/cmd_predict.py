@@ -17,40 +17,6 @@ MAX_CONFUSION_LABELS = 30
 MODEL_HELP = with_default("Model folder.", "$SENTIKIT_MODEL, else the last model trained here")
 
 
-def _stdin_batches(corpus: CorpusOptions, max_batch: int = 256) -> Iterator[list[str]]:
-    """Lines of stdin in batches that never wait for more input than is already available, so results
-    stream behind `tail -f` while large piped inputs still get batched.
-
-    Lines go through the corpus reader (as plain lines), so --encoding, the BOM, CRLF and binary input are
-    handled as for every other command; empty lines are kept, so that output row N is always input line N.
-    A data error part-way (a bad byte, a NUL) comes after the rows of every line before it.
-    """
-    import select
-    from dataclasses import replace
-
-    from sentikit.corpus import read_corpus
-
-    try:
-        fd = sys.stdin.fileno()
-    except (OSError, ValueError, AttributeError):
-        fd = None
-    batch: list[str] = []
-    try:
-        for record in read_corpus("-", replace(corpus, input_format="txt"), keep_empty_text=True):
-            batch.append(record.text)
-            # Nothing more waiting on the pipe: answer now rather than wait for a full batch.
-            idle = fd is not None and not select.select([fd], [], [], 0)[0]
-            if len(batch) >= max_batch or idle:
-                yield batch
-                batch = []
-    except Exception:
-        if batch:
-            yield batch
-        raise
-    if batch:
-        yield batch
-
-
 @app.command(epilog="""Examples:
 
   sentikit predict "отличный товар" "ужасная доставка"
@@ -75,7 +41,7 @@ def predict(
     """Label texts with a trained model, with the probability of every label."""
     from sentikit.corpus import read_corpus
     from sentikit.model import load_model
-    from sentikit.predict import predict_rows, resolve_model_path
+    from sentikit.predict import predict_rows, resolve_model_path, stdin_rows
 
     fmt = resolve_format(format, OUTPUT_FORMATS)
     if texts and input:
@@ -104,7 +70,7 @@ def predict(
     elif texts:
         rows = predict_rows(loaded, texts)
     else:
-        rows = predict_rows(loaded, [], batches=_stdin_batches(corpus))
+        rows = stdin_rows(loaded, corpus)
     writer = RowWriter(fmt)
     try:
         for row in rows:

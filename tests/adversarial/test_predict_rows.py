@@ -6,10 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import select
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import assert_error, cli, write_csv
+from conftest import assert_error, cli, sentikit_cmd, subprocess_env, write_csv
+
+from sentikit.errors import DataError
+from sentikit.predict import batched
 
 GOOD = [f"nice {i}" if i % 2 else f"awful {i}" for i in range(300)]  # more than one batch of 256 rows
 
@@ -115,3 +123,59 @@ def test_rows_before_a_data_error_are_written_first(case: str, fmt: str, nb_mode
         assert GOOD[0] in result.stdout and GOOD[-1] in result.stdout
     else:
         assert [row["text"] for row in output_rows(result.stdout, fmt)] == GOOD
+
+
+def test_stdin_rows_stream_before_the_input_ends(nb_model: Path, tmp_path: Path) -> None:
+    """Behind `tail -f` each line is answered while stdin stays open, rather than when a batch fills up."""
+    proc = subprocess.Popen(sentikit_cmd("-q", "predict", "--model", nb_model), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=subprocess_env())
+    assert proc.stdin and proc.stdout
+    try:
+        for text in ("nice", "awful"):
+            proc.stdin.write(f"{text}\n".encode())
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            assert ready, f"no row for {text!r} while stdin is open"
+            assert json.loads(proc.stdout.readline())["text"] == text
+        _, err = proc.communicate(timeout=30)  # closes stdin: the end of the input
+        assert proc.returncode == 0 and err == b"", err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_stdin_that_cannot_be_polled_still_gets_every_row(nb_model: Path, tmp_path: Path) -> None:
+    """select() takes only sockets on Windows: a pipe it refuses means full batches, not a crash."""
+    code = textwrap.dedent(f"""
+        import select, sys
+        def refuse(*args):
+            raise OSError(10038, "An operation was attempted on something that is not a socket")
+        select.select = refuse
+        sys.argv = ["sentikit", "-q", "predict", "--model", {str(nb_model)!r}]
+        from sentikit.cli import main
+        main()
+    """)
+    done = subprocess.run([sys.executable, "-c", code], input="".join(t + "\n" for t in GOOD), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, env=subprocess_env())
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert [row["text"] for row in output_rows(done.stdout, "jsonl")] == GOOD
+
+
+def test_batches_end_early_when_asked_and_keep_what_was_read_before_an_error() -> None:
+    seen: list[str] = []
+
+    def texts() -> Iterator[str]:
+        for text in ["a", "", "b", "c", "d"]:
+            seen.append(text)
+            yield text
+        raise DataError("line 6: bad byte")
+
+    got: list[list[str]] = []
+    with pytest.raises(DataError, match="line 6"):
+        # The input pauses after "a" (as behind `tail -f`): that batch goes at once, the next one fills up.
+        for batch in batched(texts(), 3, flush=lambda: seen[-1] == "a"):
+            got.append(batch)
+    assert got == [["a"], ["", "b", "c"], ["d"]]
+    assert list(batched(["a", "", "b"], 2)) == [["a", ""], ["b"]]
