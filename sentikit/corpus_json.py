@@ -1,15 +1,32 @@
-"""What the values of a JSONL corpus mean: a document's text, its label, and the other fields as text.
+"""JSON Lines and JSON arrays of records: parsing them, deciding which keys hold the text and the label, and what
+the values mean (a document's text, its label, and the other fields as text).
 
 JSON has types that CSV lacks; a value of the wrong type is refused with the file and line rather than spelled
 out (`true` as the class "True", an object as the text '{"a": 1}'), which would train and predict on strings
 nobody wrote.
+
+Records need not all have the same keys: a record without the text or the label field has an empty one (skipped
+and counted, or an error with --strict), as `null` is. Which keys are the text and the label is decided from the
+first records that have such a key, looking at most `LOOK_AHEAD` records ahead.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+from sentikit.corpus_columns import (
+    LABEL_COLUMNS,
+    TEXT_COLUMNS,
+    CorpusOptions,
+    Record,
+    find_column,
+    missing_column,
+    same_column,
+)
+from sentikit.corpus_lines import LineCounter
 from sentikit.errors import DataError
 
 # A JSON escape for a lone UTF-16 surrogate ("\ud800") decodes to a str that cannot be written out as UTF-8.
@@ -67,3 +84,179 @@ def _kind(value: object) -> str:
     if isinstance(value, int | float):
         return f"the number {value!r}"
     return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+# -- parsing -----------------------------------------------------------------------------------------------------
+
+LOOK_AHEAD = 1000  # records held back at most while the text and label keys are not yet known
+_JSONL_HINT = 'each line must be one JSON object, e.g. {"text": "...", "label": "pos"}'
+_ARRAY_HINT = ("write a JSON array of objects (pandas: to_json(orient='records')) or JSON Lines, one object per "
+               "line")
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+JsonObject = tuple[int, dict[str, Any], bool]
+_ABSENT = object()  # (line, object, whether its source held a surrogate escape)
+
+
+def jsonl_objects(lines: Iterable[str], counter: LineCounter, name: str) -> Iterator[JsonObject]:
+    """The objects of a JSON Lines file, one per non-blank line; `counter.line` is the line just read."""
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{name}: line {counter.line}: not valid JSON ({exc.msg})", hint=_JSONL_HINT) from exc
+        except RecursionError as exc:
+            raise DataError(f"{name}: line {counter.line}: JSON nested too deeply") from exc
+        if not isinstance(obj, dict):
+            raise DataError(f"{name}: line {counter.line}: expected a JSON object per line", hint=_JSONL_HINT)
+        yield counter.line, obj, SURROGATE_ESCAPE.search(line) is not None
+
+
+def json_array_objects(lines: Iterable[str], name: str) -> Iterator[JsonObject]:
+    """The objects of a JSON array of records, each with the line it starts on. An array cannot be read line by
+    line, so the whole text is held in memory; the objects are decoded one at a time."""
+    text = "".join(lines)
+    decoder = json.JSONDecoder()
+    pos = _WHITESPACE.match(text).end()  # type: ignore[union-attr]
+    if pos == len(text):
+        return  # blank: the caller says the input is empty
+    line, counted = 1, 0
+
+    def line_at(at: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, at)
+        counted = at
+        return line
+
+    if text[pos] != "[":
+        if text[pos] == "{":
+            raise DataError(f"{name}: a JSON object, not an array of records", hint=_ARRAY_HINT)
+        raise DataError(f"{name}: line {line_at(pos)}: not a JSON array of records", hint=_ARRAY_HINT)
+    pos += 1
+    first = True
+    while True:
+        pos = _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]
+        if pos == len(text):
+            raise DataError(f"{name}: not valid JSON (the array is never closed)", hint="the file is truncated?")
+        if first and text[pos] == "]":
+            raise DataError(f"{name}: the JSON array is empty", hint="pass a file with one document per record")
+        start = line_at(pos)
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})", hint=_ARRAY_HINT) from exc
+        except RecursionError as exc:
+            raise DataError(f"{name}: line {start}: JSON nested too deeply") from exc
+        if not isinstance(obj, dict):
+            raise DataError(f"{name}: line {start}: expected a JSON object in the array", hint=_ARRAY_HINT)
+        yield start, obj, SURROGATE_ESCAPE.search(text, pos, end) is not None
+        pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
+        first = False
+        if text.startswith(",", pos):
+            pos += 1
+            continue
+        if text.startswith("]", pos):
+            rest = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
+            if rest != len(text):
+                raise DataError(f"{name}: line {line_at(rest)}: not valid JSON (more data after the array)",
+                                hint=_ARRAY_HINT)
+            return
+        if pos == len(text):
+            raise DataError(f"{name}: not valid JSON (the array is never closed)", hint="the file is truncated?")
+        raise DataError(f"{name}: line {line_at(pos)}: not valid JSON (expected ',' or ']' after a record)",
+                        hint=_ARRAY_HINT)
+
+
+# -- columns -----------------------------------------------------------------------------------------------------
+
+
+class _Keys:
+    """The keys that hold the text and the label, decided as records come in."""
+
+    def __init__(self, options: CorpusOptions, need_labels: bool, name: str) -> None:
+        self.options = options
+        self.name = name
+        self.text: str | None = None
+        self.label: str | None = None
+        self.label_needed = need_labels or options.label_col is not None
+        self.seen: dict[str, None] = {}
+
+    def see(self, obj: dict[str, Any]) -> None:
+        keys = list(obj)
+        self.seen.update(dict.fromkeys(keys))
+        opts = self.options
+        if self.label is None and opts.label_col is not None:
+            self.label = find_column(keys, opts.label_col, LABEL_COLUMNS, "--label-col", self.name)
+        # A column found automatically is never the one the other role has (while that is undecided, this
+        # record lacks it: it was just looked for).
+        if self.text is None:
+            self.text = find_column(keys, opts.text_col, TEXT_COLUMNS, "--text-col", self.name, avoid={self.label})
+        if self.label is None and opts.label_col is None:
+            self.label = find_column(keys, None, LABEL_COLUMNS, "--label-col", self.name, avoid={self.text})
+        if self.text is not None and self.text == self.label:
+            raise same_column(self.text)
+
+    @property
+    def decided(self) -> bool:
+        return self.text is not None and (self.label is not None or not self.label_needed)
+
+    def missing(self, scope: str) -> DataError:
+        seen = list(self.seen)
+        if self.text is None:
+            return missing_column("text", self.options.text_col, seen, self.name, taken=self.label, scope=scope)
+        return missing_column("label", self.options.label_col, seen, self.name, taken=self.text, scope=scope)
+
+
+def json_records(objects: Iterable[JsonObject], options: CorpusOptions, need_labels: bool,
+                 name: str) -> Iterator[Record]:
+    """Records from JSON objects, decoding the columns as records come (see the module's docstring)."""
+    keys = _Keys(options, need_labels, name)
+    held: list[JsonObject] = []
+    for item in objects:
+        if keys.decided:
+            if keys.label is None:  # an optional label may still turn up
+                keys.see(item[1])
+            yield _record(item, keys, options, need_labels, name)
+            continue
+        keys.see(item[1])
+        held.append(item)
+        if keys.decided:
+            for waiting in held:
+                yield _record(waiting, keys, options, need_labels, name)
+            held.clear()
+        elif len(held) >= LOOK_AHEAD:
+            raise keys.missing(f" in the first {LOOK_AHEAD} records")
+    if held:  # the input ended before the columns were decided
+        raise keys.missing("")
+
+
+def _record(item: JsonObject, keys: _Keys, options: CorpusOptions, need_labels: bool, name: str) -> Record:
+    line, obj, escaped = item
+    text_key, label_key = keys.text, keys.label
+    assert text_key is not None
+    value = obj.get(text_key, _ABSENT)
+    if type(value) is str:  # the common case first: no message built for it
+        text = value
+    elif value is not _ABSENT:
+        text = json_text(value, f"{name}: line {line}: the {text_key!r} field")
+    elif options.strict:
+        raise DataError(f"{name}: line {line}: no {text_key!r} field", hint="drop --strict to skip such rows")
+    else:
+        text = ""  # as a null text: skipped and counted (or kept empty, for predict's one row per record)
+    value = _ABSENT if label_key is None else obj.get(label_key, _ABSENT)
+    if type(value) is str:
+        label: str | None = value
+    elif value is not _ABSENT:
+        label = json_label(value, f"{name}: line {line}: the {label_key!r} field")
+    elif label_key is not None and need_labels and options.strict:
+        raise DataError(f"{name}: line {line}: no {label_key!r} field", hint="drop --strict to skip such rows")
+    else:
+        label = None
+    extra = {k: as_text(v) for k, v in obj.items() if k != text_key and k != label_key}
+    if escaped:  # lone surrogates (from escapes like "\ud800") cannot be written as UTF-8
+        fix = without_surrogates
+        return Record(text=fix(text), label=None if label is None else fix(label),
+                      extra={fix(k): fix(v) for k, v in extra.items()}, line=line)
+    return Record(text=text, label=label, extra=extra, line=line)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import IO
 
 from sentikit.datasets import resolve_corpus_path
-from sentikit.errors import DataError
+from sentikit.errors import DataError, UsageError
 
 # What the "surrogateescape" error handler makes of a byte the encoding cannot decode (0x80-0xff).
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
@@ -22,6 +22,8 @@ _BINARY_PEEK = 8192  # characters after a bad line searched for NUL, to tell a b
 def open_binary(path: str | Path) -> IO[bytes]:
     if str(path) == "-":
         return sys.stdin.buffer
+    if isinstance(path, str) and not path.strip():  # Path("") would be ".", the working folder
+        raise UsageError(f"an empty path {path!r} was given for a corpus", hint="pass a file, or - for stdin")
     p = Path(resolve_corpus_path(path))
     if not p.exists():
         raise DataError(f"{p}: no such file")

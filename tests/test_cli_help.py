@@ -17,7 +17,7 @@ COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-def
 # The defaults the documentation promises, which Typer cannot show by itself.
 DOCUMENTED = {
     "predict": ["[default: $SENTIKIT_MODEL, else the last model trained here]",
-                "[default: table on a terminal, else jsonl]", "[auto|csv|tsv|jsonl|txt]"],
+                "[default: table on a terminal, else jsonl]", "[auto|csv|tsv|jsonl|json|txt]"],
     "evaluate": ["[default: $SENTIKIT_MODEL, else the last model trained here]",
                  "[default: table on a terminal, else json]"],
     "show": ["[default: $SENTIKIT_MODEL, else the last model trained here]",
@@ -25,7 +25,7 @@ DOCUMENTED = {
     "train": ["[default: models/<data>-<arch>]", "[auto|ru|en]", "[word|char1|char2|char3]"],
     "compare": ["[default: table on a terminal, else jsonl]"],
     "vectorize": ["[default: tfidf]", "[default: 2]", "[default: table on a terminal, else jsonl]"],
-    "preprocess": ["[auto|none|lemma|stem]", "[auto|csv|tsv|jsonl|txt]"],
+    "preprocess": ["[auto|none|lemma|stem]", "[auto|csv|tsv|jsonl|json|txt]"],
 }
 
 

@@ -262,8 +262,8 @@ BAD_INPUTS = [
     ("unclosed.csv", b'text,label\nok,pos\n"never closed,neg\nmore,pos\nmore,neg\n', {}, False,
      ["line 3", "never closed", "quote"]),
     ("fields.csv", b"text,label\nok,pos\na,b,c\n", {}, False, ["line 3", "3 fields", "2", "delimiter"]),
-    ("semicolons.csv", b"text;label\nok;pos\n", {}, False, ["no text column", "columns found: text;label",
-                                                             "--text-col"]),
+    ("pipes.csv", b"text|label\nok|pos\n", {}, False, ["no text column", "columns found: text|label",
+                                                        "read as one comma-separated column"]),
     ("nocol.csv", b"foo,bar\n1,2\n", {}, False, ["no text column found", "columns found: foo, bar", "--text-col"]),
     ("wrongcol.csv", b"text,label\nok,pos\n", {"text_col": "body"}, False,
      ["no column 'body'", "columns found: text, label", "--text-col"]),
@@ -274,7 +274,7 @@ BAD_INPUTS = [
     ("header-crlf.csv", b"text,label\r\n\r\n", {}, False, ["no documents after the header"]),
     ("bad.jsonl", b'{"text": "ok"}\n{"text": oops}\n', {}, False, ["line 2", "not valid JSON", "JSON object"]),
     ("list.jsonl", b'["text", "label"]\n', {}, False, ["line 1", "JSON object"]),
-    ("missing.jsonl", b'{"text": "a"}\n{"body": "b"}\n', {}, False, ["line 2", "no 'text' field"]),
+    ("missing.jsonl", b'{"text": "a"}\n{"body": "b"}\n', {"strict": True}, False, ["line 2", "no 'text' field"]),
     ("deep.jsonl", b'{"text": ' + b"[" * 100_000 + b"\n", {}, False, ["line 1", "JSON"]),
     ("latin.csv", b"text,label\ncaf\xe9,pos\n", {}, False, ["line 2", "not valid utf-8", "byte 0xe9", "--encoding"]),
     ("nul.csv", b"text,label\nok,pos\nb\x00d,neg\n", {}, False, ["line 3", "NUL"]),
@@ -342,7 +342,7 @@ def test_unknown_input_format_is_a_usage_error(tmp_path: Path) -> None:
 
 structured = st.sampled_from([b"text,label\n", b"review\tsentiment\n", b'{"text": "a", "label": 1}\n', b'{"text":',
                               b'"', b"\r\n", b"\n", b",", b"\t", b"\xef\xbb\xbf", b"\x00", b"\xff", b"\xd0\xb0",
-                              b"nan", b"\\ud800"])
+                              b"nan", b"\\ud800", b";", b'[{"text": "a"}', b"[\n", b"]", b"1.0"])
 contents = st.lists(st.one_of(st.binary(max_size=40), structured), max_size=12).map(b"".join)
 maybe_gzipped = st.one_of(contents, contents.map(gzip.compress),
                           contents.map(lambda b: gzip.compress(b)[: max(2, len(b) // 2)]))
@@ -354,15 +354,18 @@ def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=maybe_gzipped, suffix=st.sampled_from(["", ".csv", ".tsv", ".jsonl", ".txt", ".csv.gz"]),
-       input_format=st.sampled_from(["auto", "csv", "jsonl", "txt"]),
+@given(data=maybe_gzipped, suffix=st.sampled_from(["", ".csv", ".tsv", ".jsonl", ".json", ".txt", ".csv.gz"]),
+       input_format=st.sampled_from(["auto", "csv", "tsv", "jsonl", "json", "txt"]),
+       text_col=st.sampled_from([None, "text", "Text", "label"]),
        encoding=st.sampled_from(["utf-8", "cp1251", "utf-16"]), need_labels=st.booleans(), strict=st.booleans())
 def test_reader_raises_only_data_or_usage_errors(fuzz_dir: Path, data: bytes, suffix: str, input_format: str,
-                                                 encoding: str, need_labels: bool, strict: bool) -> None:
+                                                 text_col: str | None, encoding: str, need_labels: bool,
+                                                 strict: bool) -> None:
     path = fuzz_dir / f"input{suffix}"
     path.write_bytes(data)
-    options = CorpusOptions(input_format=input_format, encoding=encoding, strict=strict)  # type: ignore[arg-type]
     try:
+        options = CorpusOptions(input_format=input_format, encoding=encoding, strict=strict,  # type: ignore[arg-type]
+                                text_col=text_col)
         for record in read_corpus(path, options, need_labels=need_labels):
             assert record.text.strip()
             record.text.encode("utf-8")

@@ -157,13 +157,16 @@ CORPUS_OPTIONS = OptionGroup(
     build=_build_corpus,
     params=[
         _param("input_format", Annotated[str, typer.Option(
-            help=_choice_help("Input format (auto: .csv, .tsv, .jsonl by extension; .txt, other files and stdin by "
-                               "content).", INPUT_FORMATS),
+            help=_choice_help("Input format (auto: .csv, .tsv, .jsonl, .json by extension; .txt, other files and "
+                               "stdin by content). A CSV may use commas, semicolons or tabs; json is an array of "
+                               "records.", INPUT_FORMATS),
             rich_help_panel=READ)], "auto"),
         _param("text_col", Annotated[str | None, typer.Option(
-            help="Text column (default: text, review, content, ...).", rich_help_panel=READ)], None),
+            help="Text column (default: text, review, content, ...); case and surrounding spaces may differ. "
+                 "Naming a column also makes stdin or a .txt file read as CSV/TSV.", rich_help_panel=READ)], None),
         _param("label_col", Annotated[str | None, typer.Option(
-            help="Label column (default: label, sentiment, class, ...).", rich_help_panel=READ)], None),
+            help="Label column (default: label, sentiment, class, ...; never the text column).",
+            rich_help_panel=READ)], None),
         _param("encoding", Annotated[str, typer.Option(help="Input encoding, e.g. cp1251 or latin-1.",
                                                         rich_help_panel=READ)], "utf-8"),
         _param("strict", Annotated[bool, typer.Option(

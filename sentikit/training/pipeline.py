@@ -114,6 +114,9 @@ def prepare(data: str, *, settings: TrainSettings, prep: PreprocessConfig | None
             corpus_options: CorpusOptions | None = None, dev: str | None = None,
             overrides: dict[str, Any] | None = None, on_event: EventHandler | None = None) -> Prepared:
     notify = on_event or (lambda event: None)
+    if data == "-" and dev == "-":
+        raise UsageError("DATA and --dev cannot both be - (stdin can be read only once)",
+                         hint="save one of them to a file")
     corpus = load_labelled(data, corpus_options)
     dev_corpus = load_labelled(dev, corpus_options) if dev else None
     labels = sorted(set(corpus.labels))

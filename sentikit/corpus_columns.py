@@ -1,0 +1,149 @@
+"""What a corpus row becomes and which columns make it: `Record`, the reading options, and the one rule for finding
+the text and the label columns that CSV, TSV, JSONL and JSON arrays share.
+
+A column the user names is matched as written, else regardless of surrounding spaces, else regardless of case
+too; a column found automatically is never the other one, so a label cannot leak into the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sentikit.errors import DataError, UsageError
+
+InputFormat = Literal["auto", "csv", "tsv", "jsonl", "json", "txt"]
+INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "tsv", "jsonl", "json", "txt")
+TEXT_COLUMNS = ("text", "review", "review_text", "content", "body", "sentence", "comment", "tweet", "document")
+LABEL_COLUMNS = ("label", "sentiment", "labels", "class", "polarity", "rating_label", "target", "y")
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One document: its text, its label (None when the corpus has none) and every other column."""
+
+    text: str
+    label: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class CorpusOptions:
+    """How to read a corpus; the CLI's --input-format/--text-col/--label-col/--encoding/--strict.
+
+    Options that cannot work together are refused when they are made, before any data is read."""
+
+    input_format: InputFormat = "auto"
+    text_col: str | None = None
+    label_col: str | None = None
+    encoding: str = "utf-8"
+    strict: bool = False
+
+    def __post_init__(self) -> None:
+        named = [flag for flag, value in (("--text-col", self.text_col), ("--label-col", self.label_col)) if value]
+        if self.input_format == "txt" and named:
+            # Plain lines have no columns: the option would be ignored and the header scored as a document.
+            raise UsageError(f"{' and '.join(named)} name{'s' if len(named) == 1 else ''} a column, but the input is "
+                             "read as plain lines, which have none",
+                             hint="leave --input-format auto or name the CSV/TSV/JSON format; predict reads "
+                                  "stdin as a corpus with --input -")
+        if self.text_col is not None and self.text_col == self.label_col:
+            raise same_column(self.text_col)
+
+
+def same_column(column: str) -> UsageError:
+    return UsageError(f"--text-col and --label-col both name the column {column!r}",
+                      hint="the label would be read as the text; pass two different columns")
+
+
+def visible(text: str) -> str:
+    """`text` with control characters written as escapes: messages quote delimiters and column names from
+    the data, and a raw tab or carriage return in a message cannot be seen."""
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
+def listed(columns: Sequence[str]) -> str:
+    return visible(", ".join(columns)) or "none"
+
+
+def refuse_duplicate_columns(header: list[str], name: str, line: int) -> None:
+    # Rows become dicts keyed by column name, so a second column of the same name would silently lose its
+    # values (and which one is the text would be a guess). Unnamed columns (a trailing delimiter, a pandas
+    # index) are never picked by name and may repeat.
+    seen: set[str] = set()
+    for column in header:
+        if column and column in seen:
+            raise DataError(f"{name}: line {line}: the header has two columns named {column!r}",
+                            hint="rename one of them")
+        seen.add(column)
+
+
+def match_name(columns: Sequence[str], wanted: str, flag: str, name: str) -> str | None:
+    """The column `wanted` names: itself; else the one equal to it but for surrounding spaces; else the one equal
+    to it regardless of case as well. None when there is none; several equally close ones are an error."""
+    if wanted in columns:
+        return wanted
+    for key in (str.strip, lambda s: s.strip().casefold()):
+        hits = [c for c in dict.fromkeys(columns) if key(c) == key(wanted)]
+        if len(hits) > 1:
+            raise DataError(f"{name}: {flag} {wanted!r} matches several columns: {listed([repr(h) for h in hits])}",
+                            hint="pass one of them exactly as written")
+        if hits:
+            return hits[0]
+    return None
+
+
+def find_column(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], flag: str, name: str,
+                avoid: Collection[str | None] = ()) -> str | None:
+    """The column the user named (see `match_name`), or the first of `candidates` among `columns` (regardless of
+    case and spacing) that is not in `avoid`, the column already taken for the other role."""
+    if wanted is not None:
+        return match_name(columns, wanted, flag, name)
+    by_key: dict[str, str] = {}
+    for column in columns:
+        if column not in avoid:
+            by_key.setdefault(column.strip().casefold(), column)
+    return next((by_key[c] for c in candidates if c in by_key), None)
+
+
+def missing_column(what: str, wanted: str | None, columns: Sequence[str], name: str, taken: str | None = None,
+                   scope: str = "") -> DataError:
+    """The error for a column not found; `taken` is the column that has the other role, `scope` says how much of
+    the input was looked at when that is not all of it."""
+    if wanted is not None:
+        return DataError(f"{name}: no column {wanted!r}{scope} (columns found: {listed(columns)})",
+                         hint=f"pass --{what}-col with one of them")
+    # Say so when the column that would have been found is the one the other role took (--text-col label).
+    wanted_kind = TEXT_COLUMNS if what == "text" else LABEL_COLUMNS
+    taken_here = taken is not None and taken.strip().casefold() in wanted_kind
+    other = f"; {taken!r} is the {'label' if what == 'text' else 'text'} column" if taken_here else ""
+    return DataError(f"{name}: no {what} column found{scope} (columns found: {listed(columns)})",
+                     hint=f"pass --{what}-col NAME{other}")
+
+
+def pick_columns(columns: Sequence[str], options: CorpusOptions, need_labels: bool,
+                 name: str) -> tuple[str, str | None]:
+    """The text column and the label column (None when there is none and none is needed) of a header."""
+    text = find_column(columns, options.text_col, TEXT_COLUMNS, "--text-col", name) if options.text_col else None
+    if options.text_col and text is None:
+        raise missing_column("text", options.text_col, columns, name)
+    label = find_column(columns, options.label_col, LABEL_COLUMNS, "--label-col", name) if options.label_col else None
+    if options.label_col and label is None:
+        raise missing_column("label", options.label_col, columns, name)
+    if text is None:
+        text = find_column(columns, None, TEXT_COLUMNS, "--text-col", name, avoid={label})
+        if text is None:
+            raise missing_column("text", None, columns, name, taken=label)
+    if label is None and options.label_col is None:
+        label = find_column(columns, None, LABEL_COLUMNS, "--label-col", name, avoid={text})
+        if label is None and need_labels:
+            raise missing_column("label", None, columns, name, taken=text)
+    if text == label:
+        raise same_column(text)
+    return text, label

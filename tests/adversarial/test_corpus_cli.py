@@ -1,0 +1,74 @@
+"""Corpus options through the commands: column options that make stdin tabular, combinations that cannot work
+(exit 2, before any data is read), and inputs in the shapes spreadsheets and pandas write."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import assert_error, cli
+
+RUSSIAN = "Отзыв,Тональность\nотлично,positive\nужасно,negative\n"
+
+
+def test_text_col_makes_stdin_a_corpus_for_predict(nb_model: Path) -> None:
+    result = cli("-q", "predict", "-m", nb_model, "-i", "-", "--text-col", "Отзыв", "-f", "jsonl", input=RUSSIAN)
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["text"], r["Тональность"]) for r in rows] == [("отлично", "positive"), ("ужасно", "negative")]
+
+
+def test_column_options_make_stdin_a_corpus_for_evaluate(nb_model: Path) -> None:
+    result = cli("-q", "evaluate", "-", "-m", nb_model, "--text-col", "Отзыв", "--label-col", "Тональность",
+                 "-f", "json", input=RUSSIAN)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["n"] == 2
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_labels_from_plain_lines_say_so(command: str, nb_model: Path, tmp_path: Path) -> None:
+    argv = ["train", "bundled:ru", "--out", tmp_path / "out"] if command == "train" else [
+        "evaluate", "bundled:ru", "-m", nb_model]
+    assert_error(cli("-q", *argv, "--input-format", "txt"), 1, "bundled:ru: read as plain lines",
+                 "--input-format csv")
+
+
+@pytest.mark.parametrize(("argv", "fragments"), [
+    (["evaluate", "missing.csv", "--input-format", "txt", "--text-col", "text"], ["plain lines", "--text-col"]),
+    (["predict", "--input", "missing.csv", "--input-format", "txt", "--label-col", "y"], ["plain lines"]),
+    (["train", "missing.csv", "--text-col", "label", "--label-col", "label"],
+     ["--text-col and --label-col", "'label'"]),
+    (["train", "-", "--dev", "-"], ["DATA and --dev", "stdin"]),
+    (["compare", "-", "--dev", "-", "--arch", "nb"], ["DATA and --dev", "stdin"]),
+    (["evaluate", "", "-m", "MODEL"], ["empty path"]),
+    (["train", "", "--arch", "nb"], ["empty path"]),
+])
+def test_impossible_combinations_are_usage_errors(argv: list[str], fragments: list[str], nb_model: Path,
+                                                  tmp_path: Path) -> None:
+    argv = [nb_model if a == "MODEL" else a for a in argv]  # type: ignore[misc]
+    result = cli("-q", *argv, input="text,label\nok,positive\nbad,negative\n")
+    assert_error(result, 2, *fragments)
+    assert not (tmp_path / "models").exists()
+
+
+def test_text_col_label_does_not_leak_the_label(tmp_path: Path) -> None:
+    result = cli("-q", "train", "bundled:ru", "--text-col", "label", "--out", tmp_path / "leak")
+    assert_error(result, 1, "no label column found", "--label-col")
+    assert not (tmp_path / "leak").exists()
+
+
+def test_semicolon_csv_and_json_array_evaluate(nb_model: Path, tmp_path: Path,
+                                               rows: list[tuple[str, str]]) -> None:
+    semi = tmp_path / "semi.csv"
+    semi.write_text("text;label\n" + "".join(f'"{t.replace(chr(34), 2 * chr(34))}";{lab}\n' for t, lab in rows),
+                    encoding="utf-8")
+    array = tmp_path / "records.json"
+    array.write_text(json.dumps([{"text": t, "label": lab} for t, lab in rows]), encoding="utf-8")
+    reports = []
+    for source in (semi, array):
+        result = cli("-q", "evaluate", source, "-m", nb_model, "-f", "json")
+        assert result.exit_code == 0, result.stderr
+        reports.append(json.loads(result.stdout))
+    assert reports[0]["n"] == reports[1]["n"] == len(rows)
+    assert reports[0]["accuracy"] == reports[1]["accuracy"]

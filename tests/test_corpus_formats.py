@@ -1,0 +1,171 @@
+"""Tests for sentikit.corpus on formats as other tools write them: JSON arrays of records, TSV whose cells hold
+quotes, byte order marks in any encoding, whole-number labels written as floats, and paths that are no paths."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from sentikit.corpus import CorpusOptions, read_corpus
+from sentikit.errors import UsageError
+from tests.test_corpus import FakeStdin, expect_error, read
+
+# -- JSON arrays of records ----------------------------------------------------------------------------------------
+
+RECORDS = [{"text": "отлично", "label": "positive", "id": 1}, {"text": "ужасно", "label": "negative", "id": 2}]
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "indented"])
+@pytest.mark.parametrize("via", ["a.json", "a.json.gz", "a.txt", "stdin"])
+def test_json_array_of_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indent: int | None,
+                               via: str) -> None:
+    import gzip
+
+    data = json.dumps(RECORDS, ensure_ascii=False, indent=indent).encode()
+    if via == "stdin":
+        monkeypatch.setattr(sys, "stdin", FakeStdin(data))
+        source: str | Path = "-"
+    else:
+        source = tmp_path / via
+        source.write_bytes(gzip.compress(data) if via.endswith(".gz") else data)
+    records = read(source, need_labels=True)
+    assert [(r.text, r.label, r.extra) for r in records] == [("отлично", "positive", {"id": "1"}),
+                                                             ("ужасно", "negative", {"id": "2"})]
+    if indent:
+        assert [r.line for r in records] == [2, 7]  # the line where each record starts
+
+
+def test_json_lines_saved_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    assert [r.label for r in read(path, need_labels=True)] == ["positive", "negative"]
+
+
+def test_input_format_json(tmp_path: Path) -> None:
+    path = tmp_path / "records"
+    path.write_text(' \n[{"review": "a"}, {"review": "b", "label": null}]', encoding="utf-8")
+    assert [(r.text, r.label) for r in read(path, CorpusOptions(input_format="json"))] == [("a", None), ("b", None)]
+
+
+def test_a_text_that_starts_with_a_bracket_stays_a_line(tmp_path: Path) -> None:
+    path = tmp_path / "reviews.txt"
+    path.write_text("[UPDATE] still great\n[1/2] ok\n", encoding="utf-8")
+    assert [r.text for r in read(path)] == ["[UPDATE] still great", "[1/2] ok"]
+
+
+@pytest.mark.parametrize(("data", "fragments"), [
+    ('{\n "text": {"0": "a"},\n "label": {"0": "pos"}\n}', ["a JSON object, not an array of records",
+                                                        "orient='records'"]),
+    ('[{"text": "a"},\n "b"]', ["line 2: expected a JSON object in the array"]),
+    ('[{"text": "a"},\n {"text": oops}]', ["line 2: not valid JSON"]),
+    ('[{"text": "a"}', ["not valid JSON", "never closed"]),
+    ('[{"text": "a"}] [', ["line 1: not valid JSON", "after the array"]),
+    ("[]", ["the JSON array is empty"]),
+    ('[{"text": "a"},\n' + "[" * 100_000, ["line 2", "nested too deeply"]),
+])
+def test_bad_json_arrays(tmp_path: Path, data: str, fragments: list[str]) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(data, encoding="utf-8")
+    message = expect_error(path, [f"{path}:", *fragments])
+    assert "\n" not in message
+
+
+# -- TSV: quotes are quoting only around a whole field ------------------------------------------------------------
+
+
+def test_tsv_cells_that_start_with_a_quote_are_read_as_written(tmp_path: Path) -> None:
+    path = tmp_path / "q.tsv"
+    path.write_text('text\tlabel\n"Лучший" магазин\tpositive\n"a"\t"b"c\n', encoding="utf-8")
+    assert [(r.text, r.label) for r in read(path)] == [('"Лучший" магазин', "positive"), ("a", '"b"c')]
+
+
+def test_a_stray_tsv_quote_does_not_merge_rows(tmp_path: Path) -> None:
+    path = tmp_path / "q6.tsv"
+    path.write_text('text\tlabel\n"Лучший магазин\tpositive\nужасно\tnegative\nнорм, так себе"\tneutral\n'
+                    "плохо\tnegative\n", encoding="utf-8")
+    assert [(r.text, r.label) for r in read(path)] == [
+        ('"Лучший магазин', "positive"), ("ужасно", "negative"), ('норм, так себе"', "neutral"),
+        ("плохо", "negative")]
+
+
+def test_tsv_as_csv_writers_quote_it(tmp_path: Path) -> None:
+    """pandas (to_csv(sep="\\t")) and Python's csv quote a field that holds a quote, a tab or a line break."""
+    rows = [('He said "meh"', "neg"), ("tab\there", "pos"), ("line one\nline two", "neu"), ('"', "x"),
+            ("multi\nline\twith a tab", "pos"), ("", "empty")]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(["text", "label"])
+    writer.writerows(rows)
+    path = tmp_path / "pandas.tsv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    records = read(path, CorpusOptions(), stats=None)
+    assert [(r.text, r.label) for r in records] == [r for r in rows if r[0]]
+    assert [r.line for r in records] == [2, 3, 5, 6, 8]  # the line where each record ends
+
+
+def test_a_quoted_tsv_field_over_lines_with_tabs_is_read_with_a_warning(tmp_path: Path,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "q.tsv"
+    path.write_text('text\tlabel\n"stray\nужасно\tnegative\nend"\tpos\nok\tneg\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="sentikit"):
+        records = read(path)
+    assert [(r.text, r.label) for r in records] == [("stray\nужасно\tnegative\nend", "pos"), ("ok", "neg")]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: lines 2-4 were read as one row: a quoted field spans them and holds tabs "
+        "(if they are separate rows, a quote on line 2 is unbalanced)"]
+
+
+@pytest.mark.parametrize(("data", "fragments"), [
+    (b'text\tlabel\n"never closed\nmore\n', ["line 2: a quoted field starting on this line is never closed"]),
+    (b"text\tlabel\nok\tpos\textra\n", ["line 2: 3 fields where the header has 2", "tab-separated"]),
+    (b'text\tlabel\n"two\nlines"x\tpos\n', ["line 2: 1 fields where the header has 2"]),
+])
+def test_bad_tsv(tmp_path: Path, data: bytes, fragments: list[str]) -> None:
+    path = tmp_path / "bad.tsv"
+    path.write_bytes(data)
+    expect_error(path, [f"{path}:", *fragments])
+
+
+# -- byte order marks ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16le", "utf-16be", "utf-16", "utf-8", "utf-32le"])
+@pytest.mark.parametrize("fmt", ["csv", "txt"])
+def test_a_byte_order_mark_is_dropped_in_every_encoding(tmp_path: Path, encoding: str, fmt: str) -> None:
+    path = tmp_path / f"u.{fmt}"
+    body = "text,label\r\nотлично,positive\r\n" if fmt == "csv" else "отлично\r\n"
+    bom = "" if encoding == "utf-16" else "\ufeff"  # Python's utf-16 writes its own
+    path.write_bytes((bom + body).encode(encoding))
+    (record,) = read(path, CorpusOptions(encoding=encoding))
+    assert record.text == "отлично"
+
+
+# -- whole-number labels written as floats ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_float_spelled_whole_number_labels_read_as_in_jsonl(tmp_path: Path, fmt: str) -> None:
+    sep = "," if fmt == "csv" else "\t"
+    labels = ["1.0", "-1.0", "0.0", "2", "1.5", "positive", "1.0.0", "nan", " 3.00 "]
+    path = tmp_path / f"c.{fmt}"
+    path.write_text(f"text{sep}label\n" + "".join(f"t{i}{sep}{lab}\n" for i, lab in enumerate(labels)),
+                    encoding="utf-8")
+    assert [r.label for r in read(path, need_labels=True)] == ["1", "-1", "0", "2", "1.5", "positive", "1.0.0",
+                                                               "3"]
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text('{"text": "a", "label": 1.0}\n{"text": "b", "label": -1.0}\n', encoding="utf-8")
+    assert [r.label for r in read(jsonl)] == ["1", "-1"]
+
+
+# -- paths ---------------------------------------------------------------------------------------------------------
+
+
+def test_an_empty_path_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="empty path"):
+        list(read_corpus(""))
