@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from sentikit.cli.errors import one_line
 from sentikit.errors import UsageError
 
 OUTPUT_FORMATS = ("table", "jsonl", "tsv", "csv")
@@ -44,15 +45,17 @@ def stdout_console() -> Console:
 
 def info(message: str, style: str | None = None) -> None:
     """A progress/summary line on stderr (suppressed by --quiet). Plain text, never Rich markup: messages
-    quote file names, labels and columns, and "[red]pos" is a label like any other."""
+    quote file names, labels and columns, and "[red]pos" is a label like any other; their control characters
+    are written as escapes (see `shown`)."""
     if not _state["quiet"]:
-        stderr_console().print(Text(message, style=style or ""), highlight=False, soft_wrap=True)
+        stderr_console().print(Text(shown(message), style=style or ""), highlight=False, soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    """A warning line on stderr (suppressed by --quiet)."""
+    """A warning line on stderr (suppressed by --quiet), plain text like `info`."""
     if not _state["quiet"]:
-        stderr_console().print(Text.assemble(("warning:", "yellow"), " ", message), highlight=False, soft_wrap=True)
+        stderr_console().print(Text.assemble(("warning:", "yellow"), " ", shown(message)), highlight=False,
+                               soft_wrap=True)
 
 
 class _StderrHandler(logging.Handler):
@@ -134,6 +137,17 @@ class RowWriter:
 MIN_TEXT_WIDTH = 6  # narrower, a wrapped text column shows a few letters per line
 
 
+def shown(text: str) -> str:
+    """`text` for a human on a terminal: one line, its control characters written as escapes (as in error
+    lines: data can hold escape sequences that set the window title or clear the screen) and tabs as spaces
+    (Rich counts a tab as no width when it sizes a table column)."""
+    return one_line(text).replace("\t", " ")
+
+
+def _shown_cell(value: Any) -> str:
+    return shown(_cell(value))
+
+
 def _is_numeric(rows: Sequence[dict[str, Any]], col: str) -> bool:
     """Judged by the first value present: a compare row of a linear model has no best_epoch."""
     value = next((row[col] for row in rows if row.get(col) is not None), None)
@@ -144,8 +158,8 @@ def _natural_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> tupl
     """Per column, in terminal cells: its widest value (at least 1), and that or its header if wider."""
     from rich.cells import cell_len
 
-    values = [max([1, *(cell_len(_cell(row.get(col))) for row in rows)]) for col in cols]
-    return values, [max(value, cell_len(col)) for value, col in zip(values, cols, strict=True)]
+    values = [max([1, *(cell_len(_shown_cell(row.get(col))) for row in rows)]) for col in cols]
+    return values, [max(value, cell_len(_shown_cell(col))) for value, col in zip(values, cols, strict=True)]
 
 
 def _column_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str], numeric: dict[str, bool],
@@ -186,14 +200,16 @@ def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None =
     if widths is not None and len(widths) < len(cols):  # rather than cropped mid-number at the edge
         info(f"{title or 'table'}: showing {len(widths)} of {len(cols)} columns, as many as fit {console.width} "
              "(a wider terminal or another --format shows them all)")
-    # Text, not str: cells, headers and titles hold user data, which Rich must not read as markup.
-    table = Table(title=Text(title) if title else None, show_lines=False)
-    shown = cols if widths is None else cols[: len(widths)]
-    for n, col in enumerate(shown):
-        table.add_column(Text(col, no_wrap=False, overflow="fold"), justify="right" if numeric[col] else "left",
-                         overflow="fold", no_wrap=numeric[col], width=None if widths is None else widths[n])
+    # Text, not str: cells, headers and titles hold user data, which Rich must not read as markup; `shown`
+    # keeps their control characters off the terminal.
+    table = Table(title=Text(shown(title)) if title else None, show_lines=False)
+    drawn = cols if widths is None else cols[: len(widths)]
+    for n, col in enumerate(drawn):
+        table.add_column(Text(_shown_cell(col), no_wrap=False, overflow="fold"),
+                         justify="right" if numeric[col] else "left", overflow="fold", no_wrap=numeric[col],
+                         width=None if widths is None else widths[n])
     for row in rows:
-        table.add_row(*[Text(_cell(row.get(c))) for c in shown])
+        table.add_row(*[Text(_shown_cell(row.get(c))) for c in drawn])
     console.print(table)
 
 
