@@ -1,5 +1,6 @@
 """Terminal tables on narrow terminals: numbers are never split across lines (text cells and headers may
-wrap), and columns that cannot fit are left out with a note on stderr instead of being squeezed or cropped."""
+wrap, a free-text column such as a review first, before any label or header is split), and columns that cannot
+fit are left out with a note on stderr instead of being squeezed or cropped."""
 
 from __future__ import annotations
 
@@ -75,3 +76,57 @@ def test_a_wide_terminal_shows_every_column(corpus: Path, model: Path) -> None:
     assert result.exit_code == 0 and "showing" not in result.stderr
     header = next(line for line in result.stdout.splitlines() if "precision" in line)
     assert [cell.strip() for cell in header.strip("┃").split("┃")] == ["label", "precision", "recall", "f1", "support"]
+
+
+REVIEW = ("Great value, works exactly as described! Delivery was fast, the box arrived intact, the seller was "
+          "polite, and I recommend it to all my friends")
+
+
+def header_rows(stdout: str) -> list[list[str]]:
+    """The cells of every header line (┃) that holds any text."""
+    return [cells for line in stdout.splitlines() if line.startswith("┃")
+            if any(cells := [cell.strip() for cell in line.strip("┃").split("┃")])]
+
+
+def test_the_review_wraps_before_labels_and_headers_split(model: Path) -> None:
+    """A long review on a terminal too narrow for it: the review column wraps (to whatever room the others
+    leave, even one cell short of its natural width), while the labels and the headers stay whole."""
+    labels = [json.loads(line)["label"] for line in
+              invoke("predict", "--model", model, "--format", "jsonl", REVIEW, "awful").stdout.splitlines()]
+    wide = invoke("predict", "--model", model, "--format", "table", REVIEW, "awful", columns=250)
+    natural = max(cell_len(line) for line in wide.stdout.splitlines())
+    for columns in (natural - 1, natural - 2, 80, 64):
+        result = invoke("predict", "--model", model, "--format", "table", REVIEW, "awful", columns=columns)
+        assert result.exit_code == 0, result.stderr
+        assert max(cell_len(line) for line in result.stdout.splitlines()) <= columns
+        assert header_rows(result.stdout) == [["text", "label", "p_negative", "p_neutral", "p_positive"]]
+        rows = body_rows(result.stdout)
+        assert len(rows) > 2 and [row[1] for row in rows if row[1]] == labels, result.stdout
+
+
+def test_squeezing_takes_the_free_text_column_first() -> None:
+    from sentikit.cli.output import MIN_TEXT_WIDTH, _column_widths
+
+    rows = [{"text": REVIEW, "label": "positive", "p_negative": 0.0118, "p_neutral": 0.0288},
+            {"text": "awful", "label": "negative", "p_negative": 0.9116, "p_neutral": 0.0458}]
+    cols = list(rows[0])
+    numeric = {"text": False, "label": False, "p_negative": True, "p_neutral": True}
+    rest = 8 + 10 + 9 + 3 * len(cols) + 1  # the other columns whole, padding and edges
+    assert _column_widths(rows, cols, numeric, rest + len(REVIEW)) is None
+    for width in range(rest + MIN_TEXT_WIDTH, rest + len(REVIEW)):
+        assert _column_widths(rows, cols, numeric, width) == [width - rest, 8, 10, 9]
+    # Narrower still, the review stays at MIN_TEXT_WIDTH; the widest of the rest give way first, and a number
+    # column never gets narrower than its numbers.
+    assert _column_widths(rows, cols, numeric, rest + MIN_TEXT_WIDTH - 1) == [MIN_TEXT_WIDTH, 8, 9, 9]
+    assert _column_widths(rows, cols, numeric, rest + MIN_TEXT_WIDTH - 4) == [MIN_TEXT_WIDTH, 8, 8, 7]
+    assert _column_widths(rows, cols, numeric, 4 * 6 + 3 * 4 + 1) == [MIN_TEXT_WIDTH, 6, 6, 6]
+    assert len(_column_widths(rows, cols, numeric, 4 * 6 + 3 * 4) or []) == 3
+
+
+def test_text_columns_wrap_at_spaces_before_splitting_words() -> None:
+    from sentikit.cli.output import _column_widths
+
+    rows = [{"option": "preprocess.stopwords", "value": "a b c d e f g h i j k l m n o p"}]
+    numeric = {"option": False, "value": False}
+    # 20 + 31 cells of text do not fit in 40; the value wraps at its spaces, the option name stays whole.
+    assert _column_widths(rows, list(rows[0]), numeric, 40) == [20, 40 - 20 - 7]

@@ -269,6 +269,15 @@ def test_load_word_vectors_without_header(tmp_path: Path) -> None:
     assert found == 1 and matrix[2].tolist() == [3, 4]
 
 
+@pytest.mark.parametrize("name", ["v.vec", "v.vec.gz"])
+@pytest.mark.parametrize("header", [["2 2"], []])
+def test_load_word_vectors_skips_a_byte_order_mark(tmp_path: Path, name: str, header: list[str]) -> None:
+    # Windows editors start UTF-8 files with a BOM; it belongs to neither the header nor the first word.
+    path = write_vectors(tmp_path / name, ["\ufeff" + "\n".join([*header, "good 1 2"]), "bad 3 4"])
+    matrix, found = load_word_vectors(path, ["<pad>", "<unk>", "good", "bad"], 2)
+    assert found == 2 and matrix[2].tolist() == [1, 2] and matrix[3].tolist() == [3, 4]
+
+
 @pytest.mark.parametrize(
     ("lines", "message"),
     [

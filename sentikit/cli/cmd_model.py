@@ -8,7 +8,7 @@ import typer
 
 from sentikit.cli.app import app
 from sentikit.cli.options import with_default
-from sentikit.cli.output import render_table, stdout_console
+from sentikit.cli.output import render_table, shown, stdout_console
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -65,17 +65,21 @@ def show(
 def _print_card(path: Any, manifest: dict[str, Any]) -> None:
     from rich.markup import escape
 
+    def quoted(value: Any) -> str:
+        """Paths, labels, sources and whatever else the manifest holds are user data: escaped, so "[/]" in a
+        label cannot break the markup, and their control characters kept off the terminal."""
+        return escape(shown(str(value)))
+
     console = stdout_console()
     dev = manifest.get("metrics", {}).get("dev", {})
     data = manifest.get("training", {}).get("data", {})
-    # Paths, labels and sources are user data: escaped, so "[/]" in a label cannot break the markup.
-    console.print(f"[bold]{escape(str(path))}[/]  {escape(str(manifest.get('arch')))} "
-                  f"({escape(str(manifest.get('kind')))}), {manifest.get('n_parameters', 0):,} parameters, "
-                  f"sentikit {escape(str(manifest.get('sentikit_version')))}, created {manifest.get('created')}")
-    console.print(f"labels: {escape(', '.join(map(str, manifest.get('labels', []))))}  ·  trained on "
-                  f"{escape(str(data.get('source')))} ({data.get('train_rows')} train / {data.get('dev_rows')} dev "
-                  f"rows, sha256 {str(data.get('sha256', ''))[:12]}…) in "
-                  f"{manifest.get('training', {}).get('seconds')} s")
+    console.print(f"[bold]{quoted(path)}[/]  {quoted(manifest.get('arch'))} "
+                  f"({quoted(manifest.get('kind'))}), {manifest.get('n_parameters', 0):,} parameters, "
+                  f"sentikit {quoted(manifest.get('sentikit_version'))}, created {quoted(manifest.get('created'))}")
+    console.print(f"labels: {quoted(', '.join(map(str, manifest.get('labels', []))))}  ·  trained on "
+                  f"{quoted(data.get('source'))} ({quoted(data.get('train_rows'))} train / "
+                  f"{quoted(data.get('dev_rows'))} dev rows, sha256 {quoted(str(data.get('sha256', ''))[:12])}…) in "
+                  f"{quoted(manifest.get('training', {}).get('seconds'))} s")
     history = manifest.get("history") or []
     if manifest.get("training", {}).get("interrupted"):
         epochs = f" after {len(history)} epoch{'s' if len(history) != 1 else ''}" if history else ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from sentikit.cli.errors import one_line
 from sentikit.errors import UsageError
 
 OUTPUT_FORMATS = ("table", "jsonl", "tsv", "csv")
@@ -44,15 +46,17 @@ def stdout_console() -> Console:
 
 def info(message: str, style: str | None = None) -> None:
     """A progress/summary line on stderr (suppressed by --quiet). Plain text, never Rich markup: messages
-    quote file names, labels and columns, and "[red]pos" is a label like any other."""
+    quote file names, labels and columns, and "[red]pos" is a label like any other; their control characters
+    are written as escapes (see `shown`)."""
     if not _state["quiet"]:
-        stderr_console().print(Text(message, style=style or ""), highlight=False, soft_wrap=True)
+        stderr_console().print(Text(shown(message), style=style or ""), highlight=False, soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    """A warning line on stderr (suppressed by --quiet)."""
+    """A warning line on stderr (suppressed by --quiet), plain text like `info`."""
     if not _state["quiet"]:
-        stderr_console().print(Text.assemble(("warning:", "yellow"), " ", message), highlight=False, soft_wrap=True)
+        stderr_console().print(Text.assemble(("warning:", "yellow"), " ", shown(message)), highlight=False,
+                               soft_wrap=True)
 
 
 class _StderrHandler(logging.Handler):
@@ -132,6 +136,18 @@ class RowWriter:
 
 
 MIN_TEXT_WIDTH = 6  # narrower, a wrapped text column shows a few letters per line
+_WORD = re.compile(r"\S+")  # Rich wraps text at whitespace and folds only a word wider than its column
+
+
+def shown(text: str) -> str:
+    """`text` for a human on a terminal: one line, its control characters written as escapes (as in error
+    lines: data can hold escape sequences that set the window title or clear the screen) and tabs as spaces
+    (Rich counts a tab as no width when it sizes a table column)."""
+    return one_line(text).replace("\t", " ")
+
+
+def _shown_cell(value: Any) -> str:
+    return shown(_cell(value))
 
 
 def _is_numeric(rows: Sequence[dict[str, Any]], col: str) -> bool:
@@ -144,36 +160,72 @@ def _natural_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> tupl
     """Per column, in terminal cells: its widest value (at least 1), and that or its header if wider."""
     from rich.cells import cell_len
 
-    values = [max([1, *(cell_len(_cell(row.get(col))) for row in rows)]) for col in cols]
-    return values, [max(value, cell_len(col)) for value, col in zip(values, cols, strict=True)]
+    values = [max([1, *(cell_len(_shown_cell(row.get(col))) for row in rows)]) for col in cols]
+    return values, [max(value, cell_len(_shown_cell(col))) for value, col in zip(values, cols, strict=True)]
+
+
+def _word_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> tuple[list[int], list[int]]:
+    """Per column, in terminal cells: the widest word of its values, and that or of its header if wider."""
+    from rich.cells import cell_len
+
+    def widest(text: str) -> int:
+        return max([0, *(cell_len(word) for word in _WORD.findall(text))])
+
+    values = [max([1, *(widest(_shown_cell(row.get(col))) for row in rows)]) for col in cols]
+    return values, [max(value, widest(_shown_cell(col))) for value, col in zip(values, cols, strict=True)]
+
+
+def _fill(least: list[int], most: list[int], room: int) -> list[int]:
+    """Widths between `least` and `most` that use at most `room` cells, taken from the widest columns first:
+    every column is capped at one width (the largest that fits), a column narrower than the cap keeps its
+    width, and cells left under the cap go to the leftmost columns it held back."""
+    if sum(most) <= room or sum(least) >= room:
+        return list(most) if sum(most) <= room else list(least)
+
+    def capped(cap: int) -> list[int]:
+        return [max(lo, min(hi, cap)) for lo, hi in zip(least, most, strict=True)]
+
+    fits, too_wide = 0, max(most)  # capped(0) == least fits, capped(max(most)) == most does not
+    while too_wide - fits > 1:
+        cap = (fits + too_wide) // 2
+        fits, too_wide = (cap, too_wide) if sum(capped(cap)) <= room else (fits, cap)
+    widths, spare = capped(fits), room - sum(capped(fits))
+    for i, (lo, hi) in enumerate(zip(least, most, strict=True)):
+        if spare and lo <= fits < hi:
+            widths[i] += 1
+            spare -= 1
+    return widths
 
 
 def _column_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str], numeric: dict[str, bool],
                    width: int) -> list[int] | None:
     """Widths of the leading columns that fit `width` cells, or None when all fit unsqueezed (Rich lays them
-    out). Squeezed, a number column keeps its widest value's width (a number is never split across lines:
-    Rich would fold 0.6667 into "0.666" over "7"); text columns and headers wrap, down to MIN_TEXT_WIDTH; the
-    room left over goes to the columns furthest from their natural width."""
+    out). A number is never split across lines (Rich would fold 0.6667 into "0.666" over "7"), so a number
+    column keeps its widest value's width; text columns and headers wrap, down to MIN_TEXT_WIDTH; columns
+    that cannot fit even so are left out. Squeezing goes in steps, the widest columns first within each:
+    text wraps at spaces only; then free-text columns (whose values have several words, such as reviews)
+    split words, so that labels and headers of short columns stay whole while a review can still wrap;
+    then every column does."""
     values, natural = _natural_widths(rows, cols)
     if sum(natural) + 3 * len(cols) + 1 <= width:  # 3: padding and right edge of each column; 1: left edge
         return None
     least = [value if numeric[col] else min(value_or_header, MIN_TEXT_WIDTH)
              for value, value_or_header, col in zip(values, natural, cols, strict=True)]
-    used, widths = 1, []
+    used, kept = 1, 0
     for need in least:
         used += need + 3
-        if used > width and widths:
+        if used > width and kept:
             break
-        widths.append(need)
-    spare = width - 1 - sum(w + 3 for w in widths)
-    while spare > 0:
-        short = [n - w for n, w in zip(natural, widths, strict=False)]  # natural may be longer
-        i = max(range(len(widths)), key=short.__getitem__)
-        if short[i] <= 0:
-            break
-        widths[i] += 1
-        spare -= 1
-    return widths
+        kept += 1
+    cols, values, natural, least = cols[:kept], values[:kept], natural[:kept], least[:kept]
+    value_words, words = _word_widths(rows, cols)
+    whole_words = [max(lo, word) for lo, word in zip(least, words, strict=True)]
+    free_text = [lo if not numeric[col] and value > word else whole
+                 for lo, whole, value, word, col in zip(least, whole_words, values, value_words, cols, strict=True)]
+    steps = [natural, whole_words, free_text, least]
+    room = width - 1 - 3 * kept
+    step = next((n for n in range(1, len(steps)) if sum(steps[n]) <= room), len(steps) - 1)
+    return _fill(steps[step], steps[step - 1], room)
 
 
 def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None = None,
@@ -186,14 +238,16 @@ def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None =
     if widths is not None and len(widths) < len(cols):  # rather than cropped mid-number at the edge
         info(f"{title or 'table'}: showing {len(widths)} of {len(cols)} columns, as many as fit {console.width} "
              "(a wider terminal or another --format shows them all)")
-    # Text, not str: cells, headers and titles hold user data, which Rich must not read as markup.
-    table = Table(title=Text(title) if title else None, show_lines=False)
-    shown = cols if widths is None else cols[: len(widths)]
-    for n, col in enumerate(shown):
-        table.add_column(Text(col, no_wrap=False, overflow="fold"), justify="right" if numeric[col] else "left",
-                         overflow="fold", no_wrap=numeric[col], width=None if widths is None else widths[n])
+    # Text, not str: cells, headers and titles hold user data, which Rich must not read as markup; `shown`
+    # keeps their control characters off the terminal.
+    table = Table(title=Text(shown(title)) if title else None, show_lines=False)
+    drawn = cols if widths is None else cols[: len(widths)]
+    for n, col in enumerate(drawn):
+        table.add_column(Text(_shown_cell(col), no_wrap=False, overflow="fold"),
+                         justify="right" if numeric[col] else "left", overflow="fold", no_wrap=numeric[col],
+                         width=None if widths is None else widths[n])
     for row in rows:
-        table.add_row(*[Text(_cell(row.get(c))) for c in shown])
+        table.add_row(*[Text(_shown_cell(row.get(c))) for c in drawn])
     console.print(table)
 
 

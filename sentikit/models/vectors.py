@@ -45,6 +45,8 @@ def load_word_vectors(
                     line = raw.decode("utf-8").rstrip()  # fastText ends rows with a space before "\n"
                 except UnicodeDecodeError as err:
                     raise DataError(f"{where}: not valid UTF-8 ({err.reason})") from None
+                if line_no == 1:  # a UTF-8 BOM (Windows editors) is neither part of the header nor of a word
+                    line = line.removeprefix("\ufeff")
                 if not line:
                     continue
                 word, _, rest = line.partition(" ")
