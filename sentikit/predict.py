@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import islice
@@ -13,7 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from sentikit.corpus import CorpusOptions, ReadStats, read_corpus, report_skipped, source_name
+from sentikit.corpus import (
+    CorpusOptions,
+    ReadStats,
+    Record,
+    read_corpus,
+    report_skipped,
+    source_name,
+)
 from sentikit.errors import DataError, ModelError
 from sentikit.model import SentimentModel
 from sentikit.training.metrics import report_from_confusion
@@ -69,6 +77,21 @@ def stdin_rows(model: SentimentModel, options: CorpusOptions | None = None) -> I
     """
     lines = read_corpus("-", replace(options or CorpusOptions(), input_format="txt"), keep_empty_text=True)
     return predict_rows(model, (record.text for record in lines), flush=_input_drained(sys.stdin))
+
+
+def corpus_rows(model: SentimentModel, source: str, options: CorpusOptions | None = None
+                ) -> Iterator[tuple[dict[str, Any], Record]]:
+    """`predict_rows` for a corpus file (or `-`), each row with the record it was made from. Empty texts are
+    kept (as rows with no label), so output row N is input row N."""
+    records: deque[Record] = deque()  # read, waiting for their rows
+
+    def texts() -> Iterator[str]:
+        for record in read_corpus(source, options, keep_empty_text=True):
+            records.append(record)
+            yield record.text
+
+    for row in predict_rows(model, texts()):
+        yield row, records.popleft()
 
 
 def batched(texts: Iterable[str], size: int, flush: Callable[[], bool] | None = None) -> Iterator[list[str]]:
