@@ -32,12 +32,14 @@ MODEL_HELP = with_default("Model folder.", "$SENTIKIT_MODEL, else the last model
   tail -f reviews.log | sentikit predict --model models/reviews-gru
 
   sentikit predict --input reviews.csv --format csv > scored.csv
+
+  head -1000 reviews.csv | sentikit predict --input - --format csv
 """)
 @with_options(CORPUS_OPTIONS)
 def predict(
     texts: Annotated[list[str] | None, typer.Argument(help=(
-        "Texts to classify (default: stdin lines). - alone also reads stdin lines; to classify the text "
-        "\"-\" itself, pipe it in."))] = None,
+        "Texts to classify (default: stdin lines, every line one text: for a CSV or JSONL corpus on stdin, use "
+        "--input -). - alone also reads stdin lines; to classify the text \"-\" itself, pipe it in."))] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
     input: Annotated[str | None, typer.Option("--input", "-i", help=(
         "Corpus file to classify, or - for stdin (keeps its columns and one row per row; an empty text gets no "
@@ -59,6 +61,8 @@ def predict(
             raise UsageError("- (read stdin) must be given alone, not with other texts",
                              hint='to classify the text "-" itself, pipe it in')
         texts = None
+    if not input:
+        _refuse_corpus_options(corpus)
     if not texts and not input and sys.stdin.isatty():
         raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
     loaded = load_model(resolve_model_path(model))
@@ -94,6 +98,17 @@ def predict(
 
 
 GOLD = "gold_label"  # where predict --input writes the label column of its input
+
+
+def _refuse_corpus_options(corpus: CorpusOptions) -> None:
+    """Texts from arguments or stdin lines are one text each: a corpus format or column given for them would
+    be silently ignored (and a CSV header classified as a review), so it is a usage error."""
+    given = [f"--input-format {corpus.input_format}"] if corpus.input_format not in ("auto", "txt") else []
+    given += [f"--{what}-col" for what, col in (("text", corpus.text_col), ("label", corpus.label_col)) if col]
+    if given:
+        verb = "apply" if len(given) > 1 else "applies"
+        raise UsageError(f"{' and '.join(given)} {verb} to --input: texts given as arguments or stdin lines are read "
+                         "one text per line", hint="to read stdin as a corpus, pass --input -")
 
 
 @app.command(epilog="""Examples:

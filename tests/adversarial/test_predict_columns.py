@@ -1,15 +1,17 @@
 """What `sentikit predict` writes besides its prediction: input columns never replace the text, the label or the
-probabilities it computed (they are kept as `input_NAME`), a file it scored can be scored again, and CSV output
-says which fields of later rows it had no column for."""
+probabilities it computed (they are kept as `input_NAME`), a file it scored can be scored again, CSV output says
+which fields of later rows it had no column for, and stdin lines that look like a corpus get a warning."""
 
 from __future__ import annotations
 
 import json
+import select
+import subprocess
 from pathlib import Path
 from unittest import mock
 
 import pytest
-from conftest import cli
+from conftest import assert_error, cli, sentikit_cmd, subprocess_env
 from hypothesis import given
 from hypothesis import strategies as st
 from test_predict_rows import output_rows
@@ -158,3 +160,61 @@ def test_a_table_has_a_column_for_the_fields_of_later_rows(nb_model: Path, tmp_p
     header = next(line for line in result.stdout.splitlines() if "text" in line)
     assert all(name in header for name in ("gold_label", "extra", "src", "more")), result.stdout
     assert "web" in result.stdout and warnings(result.stderr) == []
+
+
+@pytest.mark.parametrize(("stdin", "look"), [
+    ("text,label\nnice,positive\n", "a CSV header"),
+    ("Review\tstars\nnice\t5\n", "a TSV header"),
+    ('{"text": "nice", "label": "positive"}\n', "a JSON record"),
+    ("nice, really nice\n", None),
+    ("{wow} what a film\n", None),
+    ('{"stars": 5}\n', None),  # JSON, but no text field: `--input -` could not read it either
+])
+def test_stdin_that_looks_like_a_corpus_is_still_lines_with_a_warning(stdin: str, look: str | None,
+                                                                      nb_model: Path) -> None:
+    result = cli("predict", "--model", nb_model, input=stdin)
+    assert result.exit_code == 0, result.stderr
+    assert [row["text"] for row in output_rows(result.stdout, "jsonl")] == stdin.splitlines()  # what was scored
+    if look is None:
+        assert warnings(result.stderr) == []
+    else:
+        [warning] = warnings(result.stderr)
+        assert look in warning and "--input -" in warning
+
+
+@pytest.mark.parametrize("option", [["--input-format", "csv"], ["--input-format", "jsonl"], ["--text-col", "review"],
+                                    ["--label-col", "sentiment"]])
+@pytest.mark.parametrize("via", ["stdin", "arguments"])
+def test_corpus_options_without_input_are_a_usage_error(option: list[str], via: str, nb_model: Path) -> None:
+    texts, stdin = (["nice"], None) if via == "arguments" else ([], "review,sentiment\nnice,positive\n")
+    result = cli("-q", "predict", "--model", nb_model, *option, *texts, input=stdin)
+    assert_error(result, 2, option[0], "applies to --input", "--input -")
+    assert result.stdout == ""
+
+
+def test_input_format_txt_without_input_is_what_stdin_is_anyway(nb_model: Path) -> None:
+    result = cli("-q", "predict", "--model", nb_model, "--input-format", "txt", input="nice\nawful\n")
+    assert result.exit_code == 0 and len(output_rows(result.stdout, "jsonl")) == 2, result.stderr
+
+
+def test_a_corpus_on_stdin_streams_as_stdin_lines_do(nb_model: Path, tmp_path: Path) -> None:
+    """`--input -` behind `tail -f`: each row is answered while stdin stays open."""
+    proc = subprocess.Popen(sentikit_cmd("-q", "predict", "--model", nb_model, "--input", "-"),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                            env=subprocess_env())
+    assert proc.stdin and proc.stdout
+    try:
+        proc.stdin.write(b"text,label,id\n")
+        for n, text in enumerate(("nice", "awful")):
+            proc.stdin.write(f"{text},positive,{n}\n".encode())
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            assert ready, f"no row for {text!r} while stdin is open"
+            row = json.loads(proc.stdout.readline())
+            assert (row["text"], row["id"], row["gold_label"]) == (text, str(n), "positive")
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and err == b"", err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
