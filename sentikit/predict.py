@@ -3,8 +3,11 @@ the evaluation report on a labelled corpus."""
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import islice
@@ -13,12 +16,22 @@ from typing import Any
 
 import numpy as np
 
-from sentikit.corpus import CorpusOptions, ReadStats, read_corpus, report_skipped, source_name
+from sentikit.corpus import (
+    TEXT_COLUMNS,
+    CorpusOptions,
+    ReadStats,
+    Record,
+    _detect_format,
+    read_corpus,
+    report_skipped,
+    source_name,
+)
 from sentikit.errors import DataError, ModelError
 from sentikit.model import SentimentModel
 from sentikit.training.metrics import report_from_confusion
 
 MODEL_ENV = "SENTIKIT_MODEL"
+log = logging.getLogger("sentikit")
 
 
 def resolve_model_path(model: str | Path | None) -> Path:
@@ -66,9 +79,58 @@ def stdin_rows(model: SentimentModel, options: CorpusOptions | None = None) -> I
 
     Lines go through the corpus reader (as plain lines), so the encoding, the BOM, CRLF and binary input are
     handled as for every other command; empty lines are kept, so that output row N is always input line N.
+    Every line is a text, even a first line that looks like a CSV header or a JSON record: a warning then
+    points to `--input -`, which reads stdin as a corpus.
     """
     lines = read_corpus("-", replace(options or CorpusOptions(), input_format="txt"), keep_empty_text=True)
-    return predict_rows(model, (record.text for record in lines), flush=_input_drained(sys.stdin))
+    texts = _warn_if_corpus_like(record.text for record in lines)
+    return predict_rows(model, texts, flush=_input_drained(sys.stdin))
+
+
+def corpus_rows(model: SentimentModel, source: str, options: CorpusOptions | None = None
+                ) -> Iterator[tuple[dict[str, Any], Record]]:
+    """`predict_rows` for a corpus file (or `-`), each row with the record it was made from. Empty texts are
+    kept (as rows with no label), so output row N is input row N. Stdin streams as in `stdin_rows`."""
+    records: deque[Record] = deque()  # read, waiting for their rows
+
+    def texts() -> Iterator[str]:
+        for record in read_corpus(source, options, keep_empty_text=True):
+            records.append(record)
+            yield record.text
+
+    flush = _input_drained(sys.stdin) if str(source) == "-" else None
+    for row in predict_rows(model, texts(), flush=flush):
+        yield row, records.popleft()
+
+
+def _warn_if_corpus_like(texts: Iterator[str]) -> Iterator[str]:
+    """`texts` unchanged, with a warning when the first looks like the start of a corpus rather than a text."""
+    first = next(texts, None)
+    if first is None:
+        return
+    kind = corpus_look(first)
+    if kind:
+        log.warning("<stdin>: the first line looks like %s, but without --input every stdin line is classified "
+                    "as one text, that line included (--input - reads stdin as a corpus)", kind)
+    yield first
+    yield from texts
+
+
+def corpus_look(line: str) -> str | None:
+    """What `line` looks like when `--input -` would read a stdin that starts with it as a corpus: "a CSV
+    header", "a TSV header" or "a JSON record" (an object with a text field); None for a plain text."""
+    fmt = _detect_format("-", line)  # the same test that `--input -` makes
+    if fmt in ("csv", "tsv"):
+        return f"a {fmt.upper()} header"
+    if fmt == "jsonl":
+        # The reader takes any line starting with "{" for JSON; a review may start so too.
+        try:
+            obj = json.loads(line)
+        except (ValueError, RecursionError):
+            return None
+        if isinstance(obj, dict) and any(str(key).strip().lower() in TEXT_COLUMNS for key in obj):
+            return "a JSON record"
+    return None
 
 
 def batched(texts: Iterable[str], size: int, flush: Callable[[], bool] | None = None) -> Iterator[list[str]]:

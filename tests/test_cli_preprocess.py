@@ -90,10 +90,19 @@ def test_jsonl_input_keeps_label_and_other_fields() -> None:
                                          "meta": '{"src": "x"}'}
 
 
-def test_a_column_called_text_does_not_replace_the_processed_text() -> None:
-    result = invoke("preprocess", "-", "--text-col", "review", "--format", "jsonl",
-                    input="review,text,label\nОчень Хорошо,raw,pos\n")
-    assert json.loads(result.stdout) == {"text": "очень хорошо", "label": "pos"}
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_columns_called_text_or_label_are_kept_without_replacing_the_output(fmt: str) -> None:
+    result = invoke("preprocess", "-", "--text-col", "review", "--label-col", "sentiment", "--format", fmt,
+                    input="review,text,label,sentiment\nОчень Хорошо,raw,WRONG,pos\n")
+    assert result.exit_code == 0, result.stderr
+    expected = {"text": "очень хорошо", "label": "pos", "input_text": "raw", "input_label": "WRONG"}
+    if fmt == "jsonl":
+        assert json.loads(result.stdout) == expected
+    else:
+        assert result.stdout.splitlines() == [",".join(expected), ",".join(expected.values())]
+    assert "'text' as 'input_text', 'label' as 'input_label'" in result.stderr
+    plain = invoke("preprocess", "-", "--text-col", "review", input="review,text\nОчень Хорошо,raw\n")
+    assert plain.stdout == "очень хорошо\n" and "input_text" not in plain.stderr  # txt has no other columns
 
 
 def test_preprocessing_options() -> None:

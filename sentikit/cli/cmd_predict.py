@@ -1,16 +1,24 @@
 """`sentikit predict` and `sentikit evaluate`."""
 
 import sys
-from collections import deque
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from sentikit.cli.app import app
 from sentikit.cli.options import CORPUS_OPTIONS, require_input, with_default, with_options
-from sentikit.cli.output import OUTPUT_FORMATS, RowWriter, info, render_table, resolve_format, warn, write_json
-from sentikit.corpus import CorpusOptions
+from sentikit.cli.output import (
+    OUTPUT_FORMATS,
+    InputColumns,
+    RowWriter,
+    info,
+    render_table,
+    resolve_format,
+    warn,
+    write_json,
+)
+from sentikit.corpus import CorpusOptions, source_name
 from sentikit.errors import UsageError
 
 MAX_CONFUSION_LABELS = 30
@@ -24,24 +32,26 @@ MODEL_HELP = with_default("Model folder.", "$SENTIKIT_MODEL, else the last model
   tail -f reviews.log | sentikit predict --model models/reviews-gru
 
   sentikit predict --input reviews.csv --format csv > scored.csv
+
+  head -1000 reviews.csv | sentikit predict --input - --format csv
 """)
 @with_options(CORPUS_OPTIONS)
 def predict(
     texts: Annotated[list[str] | None, typer.Argument(help=(
-        "Texts to classify (default: stdin lines). - alone also reads stdin lines; to classify the text "
-        "\"-\" itself, pipe it in."))] = None,
+        "Texts to classify (default: stdin lines, every line one text: for a CSV or JSONL corpus on stdin, use "
+        "--input -). - alone also reads stdin lines; to classify the text \"-\" itself, pipe it in."))] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
-    input: Annotated[str | None, typer.Option("--input", "-i",
-                                              help="Corpus file to classify, or - for stdin (keeps its columns and "
-                                              "one row per row; an empty text gets no label).")] = None,
+    input: Annotated[str | None, typer.Option("--input", "-i", help=(
+        "Corpus file to classify, or - for stdin (keeps its columns and one row per row; an empty text gets no "
+        "label; its label column becomes gold_label, and a column named like an output field is kept as "
+        "input_NAME)."))] = None,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
         "table, jsonl, tsv or csv.", "table on a terminal, else jsonl"))] = None,
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Label texts with a trained model, with the probability of every label."""
-    from sentikit.corpus import read_corpus
     from sentikit.model import load_model
-    from sentikit.predict import predict_rows, resolve_model_path, stdin_rows
+    from sentikit.predict import corpus_rows, predict_rows, resolve_model_path, stdin_rows
 
     fmt = resolve_format(format, OUTPUT_FORMATS)
     if texts and input:
@@ -51,38 +61,54 @@ def predict(
             raise UsageError("- (read stdin) must be given alone, not with other texts",
                              hint='to classify the text "-" itself, pipe it in')
         texts = None
+    if not input:
+        _refuse_corpus_options(corpus)
     if not texts and not input and sys.stdin.isatty():
         raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
     loaded = load_model(resolve_model_path(model))
+    source = require_input(input) if input else None
     labels = loaded.labels
-    extras: deque[dict[str, str]] = deque()
-    if input:
-        # Empty texts are kept (as rows with no label), so output row N is input row N, as on stdin.
-        records = read_corpus(require_input(input), corpus, keep_empty_text=True)
+    flat = fmt != "jsonl"  # one p_LABEL column per label instead of the probabilities object
 
-        def texts_from_file() -> Iterator[str]:
-            for record in records:
-                gold = {} if record.label is None else {"gold_label": record.label}  # None: no label column
-                extras.append({**record.extra, **gold})
-                yield record.text
+    def shaped(row: dict[str, Any]) -> dict[str, Any]:
+        if not flat:
+            return row
+        probabilities = row["probabilities"] or {}
+        return {"text": row["text"], "label": row["label"],
+                **{f"p_{label}": probabilities.get(label) for label in labels}}
 
-        rows = predict_rows(loaded, texts_from_file())
-    elif texts:
-        rows = predict_rows(loaded, texts)
-    else:
-        rows = stdin_rows(loaded, corpus)
+    def output_rows() -> Iterator[dict[str, Any]]:
+        if source is None:
+            yield from map(shaped, predict_rows(loaded, texts) if texts else stdin_rows(loaded, corpus))
+            return
+        # The names predict writes itself, in every format (so a file scored as csv or as jsonl can be scored
+        # again either way): an input column of one of these names is kept under another name.
+        columns = InputColumns(["text", "label", "probabilities", "note", GOLD, *(f"p_{lab}" for lab in labels)],
+                               source_name(source))
+        for row, record in corpus_rows(loaded, source, corpus):
+            gold = {} if record.label is None else {GOLD: record.label}  # None: no label column
+            yield {**shaped(row), **columns.rename(record.extra), **gold}
+
     writer = RowWriter(fmt)
     try:
-        for row in rows:
-            extra = extras.popleft() if extras else {}
-            if fmt == "jsonl":
-                writer.write({**row, **extra})
-            else:
-                probabilities = row["probabilities"] or {}
-                writer.write({"text": row["text"], "label": row["label"],
-                              **{f"p_{label}": probabilities.get(label) for label in labels}, **extra})
+        for row in output_rows():
+            writer.write(row)
     finally:  # a table shows the rows before a data error too
         writer.close()
+
+
+GOLD = "gold_label"  # where predict --input writes the label column of its input
+
+
+def _refuse_corpus_options(corpus: CorpusOptions) -> None:
+    """Texts from arguments or stdin lines are one text each: a corpus format or column given for them would
+    be silently ignored (and a CSV header classified as a review), so it is a usage error."""
+    given = [f"--input-format {corpus.input_format}"] if corpus.input_format not in ("auto", "txt") else []
+    given += [f"--{what}-col" for what, col in (("text", corpus.text_col), ("label", corpus.label_col)) if col]
+    if given:
+        verb = "apply" if len(given) > 1 else "applies"
+        raise UsageError(f"{' and '.join(given)} {verb} to --input: texts given as arguments or stdin lines are read "
+                         "one text per line", hint="to read stdin as a corpus, pass --input -")
 
 
 @app.command(epilog="""Examples:

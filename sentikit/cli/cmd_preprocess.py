@@ -18,6 +18,7 @@ from sentikit.cli.options import (
 )
 from sentikit.cli.output import (
     OUTPUT_FORMATS,
+    InputColumns,
     RowWriter,
     columns_that_fit,
     file_progress,
@@ -25,7 +26,7 @@ from sentikit.cli.output import (
     resolve_format,
     stdout_console,
 )
-from sentikit.corpus import CorpusOptions
+from sentikit.corpus import CorpusOptions, source_name
 from sentikit.errors import UsageError
 from sentikit.features.vectorize import ENCODINGS, FeatureConfig
 from sentikit.text.config import PreprocessConfig
@@ -60,16 +61,17 @@ def preprocess(
         raise UsageError(f"invalid --format {format!r}", hint=f"choose one of: {', '.join(PREPROCESS_FORMATS)}")
     source = require_input(input)
     writer = RowWriter({"txt": "lines", "jsonl": "jsonl", "csv": "csv"}[format])
+    # An input column called "text" (with --text-col review) or "label" (with --label-col sentiment) must
+    # neither replace the processed text or the label nor vanish: it is kept as input_text / input_label.
+    columns = InputColumns(["text", "label"], source_name(source))
     count = 0
     with file_progress(source, "preprocessing") as advance:
         for record, tokens in preprocess_corpus(source, corpus, Preprocessor(prep).fit(), jobs=jobs):
             row = {"text": " ".join(tokens)}
             if record.label is not None:
                 row["label"] = record.label
-            for key, value in record.extra.items():
-                # An input column that happens to be called "text" (with --text-col review) must not
-                # overwrite the processed text.
-                row.setdefault(key, value)
+            if format != "txt":  # txt writes the tokens alone
+                row.update(columns.rename(record.extra))
             writer.write(row)
             count += 1
             advance(record.line)

@@ -92,7 +92,10 @@ def _cell(value: Any) -> str:
 class RowWriter:
     """Writes result rows one at a time; flushes each line when stdout is not a terminal (pipes, `tail -f`).
 
-    Tables need all rows, so the table format collects them and renders at `close()`.
+    Tables need all rows, so the table format collects them and renders at `close()`, with a column for every
+    field of any row. CSV and TSV stream, so their header comes from the first row (or `columns`): a field
+    that only later rows have is left out, with a warning on stderr when it first appears (and one more at
+    `close()` naming any other such fields found after it).
     """
 
     def __init__(self, fmt: str, columns: Sequence[str] | None = None, title: str | None = None) -> None:
@@ -103,9 +106,14 @@ class RowWriter:
         self._csv: Any = None
         self._csv_quoted: Any = None
         self._flush = not sys.stdout.isatty()
+        self._written = 0
+        self._in_header: set[str] = set()
+        self._left_out: dict[str, None] = {}  # fields not in the CSV header, in the order they appeared
+        self._left_out_reported = 0
 
     def write(self, row: dict[str, Any]) -> None:
         out = sys.stdout
+        self._written += 1
         if self.fmt == "table":
             self._rows.append(row)
             return
@@ -122,7 +130,10 @@ class RowWriter:
                 # csv quotes "\n" but not a lone "\r" (not in the line terminator), which readers take for a
                 # line break: rows holding one are written with every field quoted.
                 self._csv_quoted = csv.writer(out, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_ALL)
+                self._in_header = set(self.columns)
                 self._write_csv_row([str(c) for c in self.columns])
+            if not self._in_header.issuperset(row):
+                self._leave_out([key for key in row if key not in self._in_header])
             self._write_csv_row([_cell(row.get(c)) for c in self.columns])
         if self._flush:
             out.flush()
@@ -130,9 +141,78 @@ class RowWriter:
     def _write_csv_row(self, cells: list[str]) -> None:
         (self._csv_quoted if any("\r" in cell for cell in cells) else self._csv).writerow(cells)
 
+    def _leave_out(self, fields: list[str]) -> None:
+        """Fields a row has beyond the CSV header. The first time, warn at once (behind `tail -f` the end may
+        be far off); fields first seen after that are named once, at `close()`."""
+        for name in fields:
+            self._left_out.setdefault(name)
+        if not self._left_out_reported:
+            warn(f"row {self._written} has field(s) that the first row did not have: {_names(self._left_out)}; "
+                 f"the {self.fmt} columns come from the first row, so they are left out (--format jsonl keeps "
+                 "every field)")
+            self._left_out_reported = len(self._left_out)
+
     def close(self) -> None:
         if self.fmt == "table" and self._rows:
-            render_table(self._rows, self.columns, self.title)
+            # All rows are at hand: a field that only later rows have still gets its column.
+            columns = self.columns or list(dict.fromkeys(key for row in self._rows for key in row))
+            render_table(self._rows, columns, self.title)
+        if len(self._left_out) > self._left_out_reported:
+            later = list(self._left_out)[self._left_out_reported:]
+            warn(f"later rows had more field(s), also left out of the {self.fmt} output: {_names(later)}")
+            self._left_out_reported = len(self._left_out)
+
+
+class InputColumns:
+    """The output names of the input columns a command copies into its rows beside fields of its own.
+
+    An input column named like one of the command's own fields (`reserved`: the text, the prediction, its
+    probabilities...) would silently replace that field or be replaced by it. It is written as `input_NAME`
+    instead, or `input_NAME_2`, `input_NAME_3`... when that name is taken too, by another column or an earlier
+    choice. Each input name is decided the first time it is seen and kept for the rest of the stream, so the
+    rows of a JSONL input whose fields vary all use the same names; each rename is reported once on stderr.
+    """
+
+    PREFIX = "input_"
+
+    def __init__(self, reserved: Iterable[str], source: str) -> None:
+        self.source = source
+        self._reserved = set(reserved)
+        self._names: dict[str, str] = {}  # input name -> output name
+        self._taken = set(self._reserved)  # output names in use
+
+    def rename(self, columns: dict[str, str]) -> dict[str, str]:
+        """`columns` under their output names, in their order."""
+        if any(key not in self._names for key in columns):
+            self._decide(columns)
+        return {self._names[key]: value for key, value in columns.items()}
+
+    def _decide(self, columns: dict[str, str]) -> None:
+        renamed: list[tuple[str, str]] = []
+        for key in columns:
+            if key in self._names:
+                continue
+            name = key
+            if name in self._taken:
+                # Not the name of another column of this row, nor of an input column seen before (even one
+                # that was itself renamed): a reader should never find one column under another's name.
+                name, n = f"{self.PREFIX}{key}", 2
+                while name in self._taken or name in columns or name in self._names:
+                    name, n = f"{self.PREFIX}{key}_{n}", n + 1
+                renamed.append((key, name))
+            self._names[key] = name
+            self._taken.add(name)
+        if renamed:
+            pairs = ", ".join(f"{old!r} as {new!r}" for old, new in renamed)
+            warn(f"{self.source}: input column(s) renamed, as the output has its own field(s) of the same name: "
+                 f"{pairs}")
+
+
+def _names(fields: Iterable[str], limit: int = 10) -> str:
+    """Field names for a one-line message, with how many more there are."""
+    fields = list(fields)
+    shown = ", ".join(repr(name) for name in fields[:limit])
+    return f"{shown} and {len(fields) - limit} more" if len(fields) > limit else shown
 
 
 MIN_TEXT_WIDTH = 6  # narrower, a wrapped text column shows a few letters per line
