@@ -80,7 +80,7 @@ def corpus_stem(path: str | Path) -> str:
     return root if ext.lower() in _CORPUS_SUFFIXES else root + ext
 
 
-def _detect_format(name: str, first: str, options: CorpusOptions) -> str:
+def detect_format(name: str, first: str, options: CorpusOptions | None = None) -> str:
     """The format of a corpus: by a known extension, else (stdin, .txt, no or an unknown extension) by its
     first line. That line is a CSV/TSV header only if it splits on one delimiter (tab, comma or semicolon)
     into fields that all look like column names, one of them a known text column, so a plain review that
@@ -99,7 +99,7 @@ def _detect_format(name: str, first: str, options: CorpusOptions) -> str:
         names = [f.strip().lower() for f in fields]
         if names and all(_COLUMN_NAME.fullmatch(n) for n in names) and set(names) & set(TEXT_COLUMNS):
             return "tsv" if delimiter == "\t" else "csv"
-    if options.text_col is not None or options.label_col is not None:
+    if options is not None and (options.text_col is not None or options.label_col is not None):
         # A named column makes the input a table whatever its header looks like (Отзыв,Тональность).
         return "tsv" if len(split["\t"]) > max(len(split[","]), len(split[";"]), 1) else "csv"
     return "txt"
@@ -149,7 +149,7 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
         try:
             # A byte order mark is not text, whatever the encoding (utf-16-le and -be keep it as U+FEFF).
             first = counter.readline().removeprefix("\ufeff")
-            fmt = opts.input_format if opts.input_format != "auto" else _detect_format(name, first, opts)
+            fmt = opts.input_format if opts.input_format != "auto" else detect_format(name, first, opts)
             if fmt == "txt" and need_labels and first:
                 raise DataError(f"{name}: read as plain lines (one document per line), which have no labels",
                                 hint="for a CSV, TSV or JSON file pass --input-format csv, tsv, jsonl or json, "

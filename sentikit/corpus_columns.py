@@ -17,7 +17,8 @@ from sentikit.errors import DataError, UsageError
 InputFormat = Literal["auto", "csv", "tsv", "jsonl", "json", "txt"]
 INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "tsv", "jsonl", "json", "txt")
 TEXT_COLUMNS = ("text", "review", "review_text", "content", "body", "sentence", "comment", "tweet", "document")
-LABEL_COLUMNS = ("label", "sentiment", "labels", "class", "polarity", "rating_label", "target", "y")
+# gold_label first: a file scored by `predict --input` holds the gold label there and the prediction in label.
+LABEL_COLUMNS = ("gold_label", "label", "sentiment", "labels", "class", "polarity", "rating_label", "target", "y")
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}

@@ -67,7 +67,8 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
     rows = _tsv_rows(everything, counter, name) if delimiter == "\t" else _csv_rows(everything, counter, name,
                                                                                       delimiter)
     line, header = next(rows)
-    header = [h.strip() for h in header]
+    # An unnamed column (a spreadsheet's empty header cell) gets its position as a name, so two of them stay two.
+    header = [h.strip() or f"column_{i}" for i, h in enumerate(header, 1)]
     refuse_duplicate_columns(header, name, line)
     try:
         text_col, label_col = pick_columns(header, options, need_labels, name)

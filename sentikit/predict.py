@@ -21,7 +21,7 @@ from sentikit.corpus import (
     CorpusOptions,
     ReadStats,
     Record,
-    _detect_format,
+    detect_format,
     read_corpus,
     report_skipped,
     source_name,
@@ -118,10 +118,13 @@ def _warn_if_corpus_like(texts: Iterator[str]) -> Iterator[str]:
 
 def corpus_look(line: str) -> str | None:
     """What `line` looks like when `--input -` would read a stdin that starts with it as a corpus: "a CSV
-    header", "a TSV header" or "a JSON record" (an object with a text field); None for a plain text."""
-    fmt = _detect_format("-", line)  # the same test that `--input -` makes
+    header", "a TSV header", "the start of a JSON array"
+    or "a JSON record" (an object with a text field); None for a plain text."""
+    fmt = detect_format("-", line)  # the same test that `--input -` makes
     if fmt in ("csv", "tsv"):
         return f"a {fmt.upper()} header"
+    if fmt == "json":
+        return "the start of a JSON array"
     if fmt == "jsonl":
         # The reader takes any line starting with "{" for JSON; a review may start so too.
         try:

@@ -54,19 +54,19 @@ def predict(
     from sentikit.predict import corpus_rows, predict_rows, resolve_model_path, stdin_rows
 
     fmt = resolve_format(format, OUTPUT_FORMATS)
-    if texts and input:
+    if texts and input is not None:
         raise UsageError("give texts as arguments or --input FILE, not both")
     if texts and "-" in texts:  # - means stdin, as everywhere else
         if len(texts) > 1:
             raise UsageError("- (read stdin) must be given alone, not with other texts",
                              hint='to classify the text "-" itself, pipe it in')
         texts = None
-    if not input:
+    if input is None:
         _refuse_corpus_options(corpus)
-    if not texts and not input and sys.stdin.isatty():
+    if not texts and input is None and sys.stdin.isatty():
         raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
     loaded = load_model(resolve_model_path(model))
-    source = require_input(input) if input else None
+    source = require_input(input) if input is not None else None
     labels = loaded.labels
     flat = fmt != "jsonl"  # one p_LABEL column per label instead of the probabilities object
 

@@ -53,7 +53,7 @@ def train(
     settings = TrainSettings(arch=arch, dev_fraction=dev_fraction, seed=seed)
     with TrainingProgress() as progress:
         outcome = train_model(require_input(data), out=out, force=force, settings=settings, prep=prep,
-                              corpus_options=corpus, dev=require_input(dev) if dev else None, overrides=overrides,
+                              corpus_options=corpus, dev=require_input(dev) if dev is not None else None, overrides=overrides,
                               on_event=progress.handle)
     metrics = outcome.dev_metrics
     info(f"{arch}: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
@@ -96,7 +96,7 @@ def compare(
     settings = TrainSettings(arch=archs[0] if archs else "logreg", dev_fraction=dev_fraction, seed=seed)
     with TrainingProgress() as progress:
         rows = compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
-                              dev=require_input(dev) if dev else None, overrides=overrides, keep=keep,
+                              dev=require_input(dev) if dev is not None else None, overrides=overrides, keep=keep,
                               force=force, on_event=progress.handle)
     if fmt == "json":
         write_json(rows)

@@ -203,7 +203,9 @@ def debug_option() -> typer.core.TyperOption:
 
 
 def require_input(path: str) -> str:
-    """`-` means stdin; refuse to wait on an interactive terminal."""
+    """`-` means stdin; refuse to wait on an interactive terminal, and an empty path (an unset shell variable)."""
+    if not path.strip():
+        raise UsageError(f"an empty path {path!r} was given for an input file", hint="pass a file, or - for stdin")
     if path == "-" and sys.stdin.isatty():
         raise UsageError("no input: pass a file, or pipe text into stdin")
     return path

@@ -43,6 +43,8 @@ def test_labels_from_plain_lines_say_so(command: str, nb_model: Path, tmp_path: 
     (["compare", "-", "--dev", "-", "--arch", "nb"], ["DATA and --dev", "stdin"]),
     (["evaluate", "", "-m", "MODEL"], ["empty path"]),
     (["train", "", "--arch", "nb"], ["empty path"]),
+    (["train", "missing.csv", "--dev", "", "--arch", "nb"], ["empty path"]),
+    (["predict", "-m", "MODEL", "--input", ""], ["empty path"]),
 ])
 def test_impossible_combinations_are_usage_errors(argv: list[str], fragments: list[str], nb_model: Path,
                                                   tmp_path: Path) -> None:
@@ -72,3 +74,25 @@ def test_semicolon_csv_and_json_array_evaluate(nb_model: Path, tmp_path: Path,
         reports.append(json.loads(result.stdout))
     assert reports[0]["n"] == reports[1]["n"] == len(rows)
     assert reports[0]["accuracy"] == reports[1]["accuracy"]
+
+
+def test_unnamed_columns_stay_apart(nb_model: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "sheet.csv"
+    corpus.write_text("text,label,,\nотлично,positive,a,b\n", encoding="utf-8")
+    result = cli("-q", "predict", "-m", nb_model, "-i", corpus, "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert (row["column_3"], row["column_4"]) == ("a", "b")
+
+
+def test_a_scored_file_is_evaluated_against_its_gold_labels(nb_model: Path, tmp_path: Path) -> None:
+    # predict --input writes the prediction to `label` and the input's label to `gold_label`; reading that
+    # file back must take the gold labels, not the first model's predictions.
+    scored = tmp_path / "scored.csv"
+    scored.write_text("text,label,gold_label\nотлично,negative,positive\nужасно,positive,negative\n",
+                      encoding="utf-8")
+    result = cli("-q", "predict", "-m", nb_model, "-i", scored, "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["gold_label"] for r in rows] == ["positive", "negative"]
+    assert [r["input_label"] for r in rows] == ["negative", "positive"]
