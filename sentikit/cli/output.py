@@ -215,7 +215,8 @@ def _names(fields: Iterable[str], limit: int = 10) -> str:
     return f"{shown} and {len(fields) - limit} more" if len(fields) > limit else shown
 
 
-MIN_TEXT_WIDTH = 6  # narrower, a wrapped text column shows a few letters per line
+MIN_TEXT_WIDTH = 20  # narrower, a review shows two or three words a line: trailing columns give way first
+FOLD_WIDTH = 6  # the last resort, when even the columns before a review leave it less than MIN_TEXT_WIDTH
 _WORD = re.compile(r"\S+")  # Rich wraps text at whitespace and folds only a word wider than its column
 
 
@@ -280,28 +281,57 @@ def _fill(least: list[int], most: list[int], room: int) -> list[int]:
 def _column_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str], numeric: dict[str, bool],
                    width: int) -> list[int] | None:
     """Widths of the leading columns that fit `width` cells, or None when all fit unsqueezed (Rich lays them
-    out). A number is never split across lines (Rich would fold 0.6667 into "0.666" over "7"), so a number
-    column keeps its widest value's width; text columns and headers wrap, down to MIN_TEXT_WIDTH; columns
-    that cannot fit even so are left out. Squeezing goes in steps, the widest columns first within each:
-    text wraps at spaces only; then free-text columns (whose values have several words, such as reviews)
-    split words, so that labels and headers of short columns stay whole while a review can still wrap;
-    then every column does."""
+    out).
+
+    Free-text columns (text values wider than MIN_TEXT_WIDTH: reviews, long carried fields) take what the
+    others leave, shared fairly (the widest gives way first), and wrap. Every other column keeps its natural
+    width, header included, so a label, a number or a short header is never split; its text may at most wrap
+    at spaces ("true \\ predicted"). Trailing columns are left out while the free text would get less than
+    MIN_TEXT_WIDTH (or half the width, if less), or, with no free text, while the rest do not fit.
+
+    Only when the columns up to the first free text do not fit so (leaving out the free text itself would not
+    give it room) is everything squeezed further, in steps: see `_squeezed`. A number is never split across
+    lines: Rich would fold 0.6667 into "0.666" over "7"."""
     values, natural = _natural_widths(rows, cols)
     if sum(natural) + 3 * len(cols) + 1 <= width:  # 3: padding and right edge of each column; 1: left edge
         return None
-    least = [value if numeric[col] else min(value_or_header, MIN_TEXT_WIDTH)
-             for value, value_or_header, col in zip(values, natural, cols, strict=True)]
+    words = _word_widths(rows, cols)[1]
+    free = [not numeric[col] and value > MIN_TEXT_WIDTH for col, value in zip(cols, values, strict=True)]
+    # Half the width on a terminal under 40 cells: there a second column (predict's label) is worth more than
+    # a few more cells of review.
+    least_text = min(MIN_TEXT_WIDTH, width // 2)
+    readable = [least_text if is_free else n for n, is_free in zip(natural, free, strict=True)]
+    wrapped = [lo if is_free else max(word, value) if numeric[col] else word
+               for lo, is_free, word, value, col in zip(readable, free, words, values, cols, strict=True)]
+    first_free = free.index(True) if True in free else 0  # leaving it out would not give it room
+    for kept in range(len(cols), first_free, -1):
+        room = width - 1 - 3 * kept
+        if sum(readable[:kept]) <= room:
+            return _fill(readable[:kept], natural[:kept], room)
+        if sum(wrapped[:kept]) <= room:
+            return _fill(wrapped[:kept], readable[:kept], room)
+    lead = first_free + 1
+    return _squeezed(cols[:lead], values[:lead], natural[:lead], words[:lead], free[:lead], numeric, width)
+
+
+def _squeezed(cols: Sequence[str], values: list[int], natural: list[int], words: list[int], free: list[bool],
+              numeric: dict[str, bool], width: int) -> list[int]:
+    """The last resort of `_column_widths`, for a terminal too narrow for even the leading columns: squeezing
+    goes in steps, the widest columns first within each: text wraps at spaces only; then free-text columns
+    split words, so that labels and headers stay whole while a review can still wrap; then every column
+    does, down to FOLD_WIDTH (a number column to its widest value); columns that cannot fit even so are left
+    out."""
+    least = [value if numeric[col] else min(n, FOLD_WIDTH)
+             for value, n, col in zip(values, natural, cols, strict=True)]
     used, kept = 1, 0
     for need in least:
         used += need + 3
         if used > width and kept:
             break
         kept += 1
-    cols, values, natural, least = cols[:kept], values[:kept], natural[:kept], least[:kept]
-    value_words, words = _word_widths(rows, cols)
-    whole_words = [max(lo, word) for lo, word in zip(least, words, strict=True)]
-    free_text = [lo if not numeric[col] and value > word else whole
-                 for lo, whole, value, word, col in zip(least, whole_words, values, value_words, cols, strict=True)]
+    natural, least = natural[:kept], least[:kept]
+    whole_words = [max(lo, word) for lo, word in zip(least, words[:kept], strict=True)]
+    free_text = [lo if is_free else whole for lo, whole, is_free in zip(least, whole_words, free[:kept], strict=True)]
     steps = [natural, whole_words, free_text, least]
     room = width - 1 - 3 * kept
     step = next((n for n in range(1, len(steps)) if sum(steps[n]) <= room), len(steps) - 1)
