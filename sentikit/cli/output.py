@@ -95,7 +95,7 @@ class RowWriter:
     Tables need all rows, so the table format collects them and renders at `close()`, with a column for every
     field of any row. CSV and TSV stream, so their header comes from the first row (or `columns`): a field
     that only later rows have is left out, with a warning on stderr when it first appears (and one more at
-    `close()` naming any other such fields found after it).
+    `close()` naming any other such fields found after it). They cannot carry NUL either (see `_write_csv_row`).
     """
 
     def __init__(self, fmt: str, columns: Sequence[str] | None = None, title: str | None = None) -> None:
@@ -110,6 +110,7 @@ class RowWriter:
         self._in_header: set[str] = set()
         self._left_out: dict[str, None] = {}  # fields not in the CSV header, in the order they appeared
         self._left_out_reported = 0
+        self._nul_reported = False
 
     def write(self, row: dict[str, Any]) -> None:
         out = sys.stdout
@@ -139,6 +140,15 @@ class RowWriter:
             out.flush()
 
     def _write_csv_row(self, cells: list[str]) -> None:
+        if any("\0" in cell for cell in cells):
+            # A JSON input can hold "\u0000", but CSV and TSV files cannot carry NUL portably: sentikit refuses
+            # such a file as binary, and so do many other tools. Written as U+FFFD, the file can be read again
+            # and the cell keeps a visible mark (the model read the NUL as a space anyway); JSON lines keep it.
+            cells = [cell.replace("\0", "\ufffd") for cell in cells]
+            if not self._nul_reported:
+                warn(f"row {self._written} has NUL characters (\\u0000), which {self.fmt} cannot carry: written "
+                     "as U+FFFD (\ufffd) here and in any later row (--format jsonl keeps them)")
+                self._nul_reported = True
         (self._csv_quoted if any("\r" in cell for cell in cells) else self._csv).writerow(cells)
 
     def _leave_out(self, fields: list[str]) -> None:

@@ -150,6 +150,29 @@ def test_csv_names_the_fields_it_has_no_column_for(fmt: str, nb_model: Path, tmp
     assert cli("-q", "predict", "--model", nb_model, "--input", path, "--format", fmt).stderr == ""
 
 
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_csv_output_of_a_nul_can_be_read_again(fmt: str, nb_model: Path, tmp_path: Path) -> None:
+    """A JSON "\\u0000" cannot go into CSV or TSV (sentikit, like many tools, refuses a file with NUL): it is
+    written as U+FFFD, with one warning, so the output can be scored again."""
+    path = tmp_path / "nul.jsonl"
+    path.write_text('{"text": "good\\u0000 film", "id\\u0000": "a\\u0000"}\n{"text": "bad\\u0000"}\n',
+                    encoding="utf-8")
+    result = cli("predict", "--model", nb_model, "--input", path, "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    assert "\0" not in result.stdout
+    [warning] = warnings(result.stderr)
+    assert "row 1" in warning and "NUL" in warning and "U+FFFD" in warning and "--format jsonl" in warning
+    rows = output_rows(result.stdout, fmt)
+    assert [row["text"] for row in rows] == ["good\ufffd film", "bad\ufffd"] and rows[0]["id\ufffd"] == "a\ufffd"
+    scored = tmp_path / f"scored.{fmt}"
+    scored.write_text(result.stdout, encoding="utf-8")
+    again = cli("-q", "predict", "--model", nb_model, "--input", scored, "--format", "jsonl")
+    assert again.exit_code == 0, again.stderr
+    assert [row["text"] for row in output_rows(again.stdout, "jsonl")] == ["good\ufffd film", "bad\ufffd"]
+    kept = cli("-q", "predict", "--model", nb_model, "--input", path, "--format", "jsonl")
+    assert [row["text"] for row in output_rows(kept.stdout, "jsonl")] == ["good\0 film", "bad\0"]
+
+
 def test_a_table_has_a_column_for_the_fields_of_later_rows(nb_model: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COLUMNS", "250")
