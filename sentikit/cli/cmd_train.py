@@ -53,8 +53,8 @@ def train(
     settings = TrainSettings(arch=arch, dev_fraction=dev_fraction, seed=seed)
     with TrainingProgress() as progress:
         outcome = train_model(require_input(data), out=out, force=force, settings=settings, prep=prep,
-                              corpus_options=corpus, dev=require_input(dev) if dev is not None else None, overrides=overrides,
-                              on_event=progress.handle)
+                              corpus_options=corpus, dev=require_input(dev) if dev is not None else None,
+                              overrides=overrides, on_event=progress.handle)
     metrics = outcome.dev_metrics
     info(f"{arch}: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
          f"({outcome.seconds:.1f} s, {outcome.n_parameters:,} parameters)")
