@@ -4,8 +4,10 @@ it), CSV quoting by the book, and TSV read the way most tools write it.
 TSV writers disagree about quotes: many never quote (a cell `"Лучший" магазин` is just text), while pandas and
 spreadsheets quote a cell that holds a quote, a tab or a line break. So a TSV field is read as quoted only when
 the whole field is a well-formed quoted one (`"..."`, with any quote inside doubled); any other quote is an
-ordinary character. A quoted field may run over several lines only when the line it starts on holds fewer fields
-than the header, so a stray quote cannot swallow the rows after it.
+ordinary character. A quoted field may run over several lines, in any column; but when the line it starts on is a
+row of its own with its quotes read as ordinary characters (as many fields as the header), the lines are joined
+only if no field then spanning lines holds a tab, so a stray quote in an unquoting writer's file cannot swallow
+the rows after it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import csv
 import logging
 import re
 import sys
+from collections import deque
 from collections.abc import Iterator
 from itertools import chain
 
@@ -26,6 +29,8 @@ log = logging.getLogger("sentikit")
 # Quoted fields may legitimately be huge (a 10 MB review is still a review).
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
+# The most lines a quoted TSV field may span: more is an unclosed quote, and reading on would hold the file.
+MAX_FIELD_LINES = 10_000
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 # A whole number as pandas writes it when the column also holds a missing value (1 -> 1.0).
 _INTEGRAL = re.compile(r"\s*([+-]?[0-9]+)\.0*\s*")
@@ -64,8 +69,8 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
         return
     delimiter = "\t" if fmt == "tsv" else sniff_delimiter(first)
     everything = chain([first], lines)
-    rows = _tsv_rows(everything, counter, name) if delimiter == "\t" else _csv_rows(everything, counter, name,
-                                                                                      delimiter)
+    rows = iter(_TsvRows(everything, counter, name)) if delimiter == "\t" else _csv_rows(everything, counter, name,
+                                                                                           delimiter)
     line, header = next(rows)
     # An unnamed column (a spreadsheet's empty header cell) gets its position as a name, so two of them stay two.
     header = [h.strip() or f"column_{i}" for i, h in enumerate(header, 1)]
@@ -121,81 +126,158 @@ def _unquoted(value: str) -> str:
     return value
 
 
-def _split_quoted(text: str) -> tuple[str, list[str]]:
-    """The fields of `text` when a field that starts with a quote is a quoted field: ("ok", fields); ("open", [])
-    when a quoted field is still open at the end of `text`; ("bad", []) when text follows a closing quote."""
-    fields: list[str] = []
+def _scan(text: str, fields: list[str], parts: list[str] | None) -> tuple[str, list[str] | None]:
+    """Go on reading a TSV row with `text`, one line without its line break. `fields` (appended to) holds the
+    row's finished fields; `parts` the pieces of a quoted field that earlier lines left open, or None when `text`
+    starts a field. A field is quoted when it starts with a quote. Returns ("ok", None) when the row ends with the
+    line, ("open", parts) when a quoted field is still open at its end, ("bad", None) when text follows a
+    closing quote."""
     i, end = 0, len(text)
     while True:
-        if i < end and text[i] == '"':
-            parts: list[str] = []
-            j = i + 1
+        if parts is None and i < end and text[i] == '"':
+            parts = []
+            i += 1
+        if parts is not None:
             while True:
-                k = text.find('"', j)
+                k = text.find('"', i)
                 if k < 0:
-                    return "open", []
-                parts.append(text[j:k])
+                    parts.append(text[i:])
+                    return "open", parts
+                parts.append(text[i:k])
                 if text.startswith('"', k + 1):  # a doubled quote stands for one
                     parts.append('"')
-                    j = k + 2
+                    i = k + 2
                     continue
                 i = k + 1
                 break
             fields.append("".join(parts))
+            parts = None
             if i == end:
-                return "ok", fields
+                return "ok", None
             if text[i] != "\t":
-                return "bad", []
+                return "bad", None
             i += 1
         else:
             k = text.find("\t", i)
             if k < 0:
                 fields.append(text[i:])
-                return "ok", fields
+                return "ok", None
             fields.append(text[i:k])
             i = k + 1
 
 
-def _tsv_rows(lines: Iterator[str], counter: LineCounter, name: str) -> Iterator[tuple[int, list[str]]]:
+def _spans_lines_with_tabs(fields: list[str]) -> bool:
+    return any("\t" in f and ("\n" in f or "\r" in f) for f in fields)
+
+
+class _TsvRows:
     """(line where the row ends, fields) for each row of a TSV, blank lines skipped; see the module's docstring.
-    A row whose fields cannot match the header comes out as its literal fields, for the caller to refuse."""
-    width: int | None = None  # the header's field count, once read
-    warned = False
-    for line in lines:
-        start = counter.line
-        text = _without_newline(line)
-        if not text:
-            continue
-        if '"' not in text:  # the common case, and the fast one
-            fields = text.split("\t")
-        else:
-            state, quoted = _split_quoted(text)
-            literal = [_unquoted(f) for f in text.split("\t")]
-            if state == "ok" and (width is None or len(quoted) == width):
-                fields = quoted
-            elif width is None or len(literal) >= width or state != "open":
-                fields = literal
-            else:  # an open quoted field on a line too short for a row: it goes on over the next lines
-                parts = [line]
-                for more in lines:
-                    parts.append(more)
-                    if '"' in more:  # only a quote can close the field
-                        state, quoted = _split_quoted(_without_newline("".join(parts)))
-                        if state != "open":
-                            break
-                else:
-                    raise DataError(f"{name}: line {start}: a quoted field starting on this line is never closed",
-                                    hint="check for an unclosed or stray quote; double a quote inside a field")
-                if state != "ok" or len(quoted) != width:
-                    yield start, literal
+    A row whose fields cannot match the header comes out as its literal fields, for the caller to refuse.
+
+    Lines read ahead for a quoted field that then turns out not to be one are read again as rows of their own;
+    at most `MAX_FIELD_LINES` are held, so memory stays flat whatever a stray quote does."""
+
+    def __init__(self, lines: Iterator[str], counter: LineCounter, name: str) -> None:
+        self.lines = lines
+        self.counter = counter
+        self.name = name
+        self.again: deque[tuple[int, str]] = deque()  # (line number, line) to be read again
+        self.width: int | None = None  # the header's field count, once read
+        self.warned: set[str] = set()
+
+    def _pull(self) -> tuple[int, str] | None:
+        if self.again:
+            return self.again.popleft()
+        line = next(self.lines, None)
+        return None if line is None else (self.counter.line, line)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        again, lines, counter = self.again, self.lines, self.counter
+        while True:
+            if again:
+                start, line = again.popleft()
+            else:
+                line = next(lines, "")
+                if not line:
                     return
-                fields = quoted
-                if not warned and any("\t" in f and ("\n" in f or "\r" in f) for f in fields):
-                    # pandas writes such a field for a text holding both; a stray quote makes one too.
-                    log.warning("%s: lines %d-%d were read as one row: a quoted field spans them and holds tabs "
-                                "(if they are separate rows, a quote on line %d is unbalanced)", name, start,
-                                counter.line, start)
-                    warned = True
-        if width is None:
-            width = len(fields)
-        yield counter.line, fields
+                start = counter.line
+            text = _without_newline(line)
+            if not text:
+                continue
+            end = start
+            if '"' not in text:  # the common case, and the fast one
+                fields = text.split("\t")
+            else:
+                fields = []
+                state, parts = _scan(text, fields, None)
+                width = self.width
+                if state == "ok" and (width is None or len(fields) == width):
+                    pass
+                elif state == "open" and width is not None and len(fields) < width:
+                    assert parts is not None
+                    end, fields = self._join(start, line, text, fields, parts, width)
+                else:
+                    fields = [_unquoted(f) for f in text.split("\t")]
+            if self.width is None:
+                self.width = len(fields)
+            yield end, fields
+
+    def _join(self, start: int, line: str, text: str, fields: list[str], parts: list[str],
+              width: int) -> tuple[int, list[str]]:
+        """The row that the quoted field left open at the end of line `start` makes with the lines after it.
+
+        A line that is a row of its own when its quotes are read as ordinary characters (as many fields as the
+        header: an unquoting writer's row with a stray quote) is joined only when no field that then spans
+        lines holds a tab, since the lines it would swallow are such rows; a shorter or longer line cannot be
+        a row, and is joined (with a warning when such a field holds tabs) or refused."""
+        literal = [_unquoted(f) for f in text.split("\t")]
+        parts.append(line[len(text):])
+        read: list[tuple[int, str]] = []
+        end, state = start, "open"
+        while (pulled := self._pull()) is not None:
+            end, more = pulled
+            read.append(pulled)
+            if len(read) > MAX_FIELD_LINES:
+                state = "long"
+                break
+            more_text = _without_newline(more)
+            if '"' not in more_text:  # only a quote can close the field
+                parts.append(more)
+                continue
+            state, open_parts = _scan(more_text, fields, parts)
+            if state != "open":
+                break
+            if len(fields) >= width:  # the row would be wider than the header
+                state = "wide"
+                break
+            assert open_parts is not None
+            parts = open_parts
+            parts.append(more[len(more_text):])
+        else:
+            state = "eof"
+        whole = len(literal) == width
+        if state == "ok" and len(fields) == width:
+            if not _spans_lines_with_tabs(fields):
+                return end, fields
+            if not whole:
+                # pandas writes such a field for a text holding both; a stray quote makes one too.
+                self._warn("joined", "%s: lines %d-%d were read as one row: a quoted field spans them and holds "
+                           "tabs (if they are separate rows, a quote on line %d is unbalanced)", start, end, start)
+                return end, fields
+            self._warn("apart", "%s: line %d was read as a row of its own, although a quote on it opens a field "
+                       "that closes on line %d (the field would hold tabs; if it is one field, read the file as "
+                       "CSV: --input-format csv --delimiter tab)", start, end)
+        if not whole and state in ("eof", "long"):
+            within = "is never closed" if state == "eof" else f"does not close within {MAX_FIELD_LINES} lines"
+            raise DataError(f"{self.name}: line {start}: a quoted field starting on this line {within}",
+                            hint="check for an unclosed or stray quote; double a quote inside a field")
+        if state == "long":
+            self._warn("long", "%s: line %d: a quoted field starting on this line does not close within %d lines; "
+                       "the line was read as written", start, MAX_FIELD_LINES)
+        self.again.extendleft(reversed(read))
+        return start, literal
+
+    def _warn(self, kind: str, message: str, *args: object) -> None:
+        if kind not in self.warned:  # once per file and kind: a file with one such line often has many
+            self.warned.add(kind)
+            log.warning(message, self.name, *args)
