@@ -1,5 +1,6 @@
-"""CSV and TSV rows: the delimiter of a CSV (comma, else semicolon or tab, as spreadsheets in many locales write
-it), CSV quoting by the book, and TSV read the way most tools write it.
+"""CSV and TSV rows: the delimiter of a CSV (comma, semicolon, tab or pipe, as spreadsheets in many locales write
+it: named by --delimiter or Excel's `sep=` line, else told by the header's names), CSV quoting by the book, and TSV
+read the way most tools write it.
 
 TSV writers disagree about quotes: many never quote (a cell `"Лучший" магазин` is just text), while pandas and
 spreadsheets quote a cell that holds a quote, a tab or a line break. So a TSV field is read as quoted only when
@@ -20,7 +21,15 @@ from collections import deque
 from collections.abc import Iterator
 from itertools import chain
 
-from sentikit.corpus_columns import CorpusOptions, Record, pick_columns, refuse_duplicate_columns, visible
+from sentikit.corpus_columns import (
+    LABEL_COLUMNS,
+    TEXT_COLUMNS,
+    CorpusOptions,
+    Record,
+    pick_columns,
+    refuse_duplicate_columns,
+    visible,
+)
 from sentikit.corpus_lines import LineCounter
 from sentikit.errors import DataError
 
@@ -31,16 +40,10 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 # The most lines a quoted TSV field may span: more is an unclosed quote, and reading on would hold the file.
 MAX_FIELD_LINES = 10_000
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-# A whole number as pandas writes it when the column also holds a missing value (1 -> 1.0).
-_INTEGRAL = re.compile(r"\s*([+-]?[0-9]+)\.0*\s*")
-
-
-def integral_label(label: str) -> str:
-    """`label` with a whole number written as a float ("1.0", "-1.0") turned into the integer ("1", "-1"), as
-    JSONL's 1.0 is; anything else is left as it is ("1.5", "pos")."""
-    match = _INTEGRAL.fullmatch(label) if "." in label else None
-    return str(int(match.group(1))) if match else label
+_KNOWN = {*TEXT_COLUMNS, *LABEL_COLUMNS}
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Excel's optional first line naming the delimiter ("sep=;"), which it writes and reads itself.
+_SEP_LINE = re.compile(r"sep=([^\w\s\"']|\t)", re.IGNORECASE)
 
 
 def _fields(line: str, delimiter: str) -> list[str]:
@@ -50,38 +53,57 @@ def _fields(line: str, delimiter: str) -> list[str]:
         return []
 
 
-def sniff_delimiter(header: str) -> str:
-    """The delimiter of a CSV from its header line: a comma when it splits the header; else a semicolon or a tab,
-    whichever splits it into more columns (a quoted name may hold either); else a comma (one column)."""
-    line = header.rstrip("\r\n")
-    if len(_fields(line, ",")) > 1:
-        return ","
-    counts = {d: len(_fields(line, d)) for d in ("\t", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 1 else ","
+def sep_line(line: str) -> str | None:
+    """The delimiter an Excel `sep=X` line names, or None when `line` is no such line."""
+    match = _SEP_LINE.fullmatch(_without_newline(line).strip(" "))
+    return match.group(1) if match else None
+
+
+def sniff_delimiter(header: str, options: CorpusOptions | None = None) -> str:
+    """The delimiter of a CSV from its header line, split by CSV rules (quotes respected) on each candidate: the
+    one whose fields hold the most of the columns named by --text-col/--label-col, else of the known text and
+    label columns (a name may hold another candidate: "Оценка, 1-5" in a semicolon header); among equals, the one
+    that splits the header into the most columns, a comma before a semicolon before a tab. A pipe is taken only
+    for a known or named column."""
+    line = _without_newline(header)
+    split = {d: _fields(line, d) for d in (",", ";", "\t", "|")}
+    named = [c.strip().casefold() for c in (options.text_col, options.label_col) if c] if options else []
+    scores: dict[str, tuple[int, int, int]] = {}
+    for delimiter, fields in split.items():
+        keys = {f.strip().casefold() for f in fields}
+        scores[delimiter] = (sum(n in keys for n in named), len(keys & _KNOWN), len(fields))
+    if scores["|"][:2] == (0, 0):
+        del scores["|"]
+    return max(scores, key=lambda d: scores[d])  # the first of equals: the order of `split`
 
 
 def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name: str, options: CorpusOptions,
                       need_labels: bool) -> Iterator[Record]:
-    """The records of a CSV (any delimiter) or TSV; blank lines, also before the header, are skipped."""
-    first = next((line for line in lines if _without_newline(line)), None)
+    """The records of a CSV (any delimiter) or TSV; blank lines, also before the header, are skipped. The
+    delimiter is --delimiter, else the one a `sep=` line names, else (CSV) the one the header suggests."""
+    first = next((line for line in lines if line.strip()), None)
+    sep = sep_line(first) if first is not None and fmt == "csv" else None
+    if sep is not None:
+        first = next((line for line in lines if line.strip()), None)
     if first is None:
         return
-    delimiter = "\t" if fmt == "tsv" else sniff_delimiter(first)
+    delimiter = options.delimiter or sep or ("\t" if fmt == "tsv" else sniff_delimiter(first, options))
+    # TSV's own quoting rules for a .tsv, and for a CSV file that turns out to hold tabs (a TSV under another
+    # name); CSV's rules when the user or Excel's sep line named the tab.
+    tsv_rules = fmt == "tsv" or (delimiter == "\t" and options.delimiter is None and sep is None)
     everything = chain([first], lines)
-    rows = iter(_TsvRows(everything, counter, name)) if delimiter == "\t" else _csv_rows(everything, counter, name,
-                                                                                           delimiter)
+    rows = iter(_TsvRows(everything, counter, name)) if tsv_rules else _csv_rows(everything, counter, name,
+                                                                                  delimiter)
     line, header = next(rows)
-    # An unnamed column (a spreadsheet's empty header cell) gets its position as a name, so two of them stay two.
-    header = [h.strip() or f"column_{i}" for i, h in enumerate(header, 1)]
+    header = _named(header)
     refuse_duplicate_columns(header, name, line)
     try:
         text_col, label_col = pick_columns(header, options, need_labels, name)
     except DataError as exc:
-        if len(header) == 1 and any(d in header[0] for d in ",;\t|"):  # the wrong delimiter, most likely
+        if len(header) == 1 and any(d in header[0] for d in DELIMITER_NAMES):  # the wrong delimiter, most likely
+            check = "check --delimiter" if options.delimiter else "check --input-format, or pass --delimiter"
             raise DataError(exc.args[0], hint=f"the header was read as one {DELIMITER_NAMES[delimiter]}-separated "
-                                              "column; check --input-format (csv reads commas, semicolons and "
-                                              "tabs)") from exc
+                                              f"column; {check}") from exc
         raise
     t_i = header.index(text_col)
     l_i = header.index(label_col) if label_col else -1
@@ -91,7 +113,24 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
                             hint=f"check the quoting and the delimiter; the rows were read as "
                                  f"{DELIMITER_NAMES[delimiter]}-separated")
         extra = {h: v for i, (h, v) in enumerate(zip(header, row)) if i not in (t_i, l_i)}
-        yield Record(text=row[t_i], label=integral_label(row[l_i]) if l_i >= 0 else None, extra=extra, line=line)
+        yield Record(text=row[t_i], label=row[l_i] if l_i >= 0 else None, extra=extra, line=line)
+
+
+def _named(header: list[str]) -> list[str]:
+    """The header with a name for each unnamed column (a spreadsheet's empty header cell): its position, so two
+    of them stay two, made unique if a named column has it already ("column_2" beside "column_2_2")."""
+    names = [h.strip() for h in header]
+    taken = set(names)
+    for i, name in enumerate(names):
+        if not name:
+            free = f"column_{i + 1}"
+            k = 2
+            while free in taken:
+                free = f"column_{i + 1}_{k}"
+                k += 1
+            names[i] = free
+            taken.add(free)
+    return names
 
 
 def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,

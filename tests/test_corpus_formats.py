@@ -60,8 +60,9 @@ def test_a_text_that_starts_with_a_bracket_stays_a_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("data", "fragments"), [
-    ('{\n "text": {"0": "a"},\n "label": {"0": "pos"}\n}', ["a JSON object, not an array of records",
-                                                        "orient='records'"]),
+    ('{\n "text": {"0": "a"},\n "label": {"0": "pos"}\n}', ["line 1: a JSON object of columns (pandas' default "
+                                                        "to_json() layout)", "orient='records', lines=True"]),
+    ('{\n "text": "a",\n "label": "pos"\n}', ["a JSON object, not an array of records", "orient='records'"]),
     ('[{"text": "a"},\n "b"]', ["line 2: expected a JSON object in the array"]),
     ('[{"text": "a"},\n {"text": oops}]', ["line 2: not valid JSON"]),
     ('[{"text": "a"}', ["not valid JSON", "never closed"]),
