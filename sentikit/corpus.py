@@ -29,10 +29,11 @@ from sentikit.corpus_columns import (
     CorpusOptions,
     InputFormat,
     Record,
+    label_as_read,
 )
-from sentikit.corpus_delimited import delimited_records
+from sentikit.corpus_delimited import delimited_records, sep_line
 from sentikit.corpus_json import json_array_objects, json_records, jsonl_objects
-from sentikit.corpus_lines import LineCounter, decode_error, decode_error_line, open_binary
+from sentikit.corpus_lines import LineCounter, decode_error, decode_error_line, drop_utf8_bom, open_binary
 from sentikit.errors import DataError, UsageError
 
 __all__ = ["INPUT_FORMATS", "LABEL_COLUMNS", "MISSING_LABELS", "TEXT_COLUMNS", "CorpusOptions", "InputFormat",
@@ -53,9 +54,10 @@ _CORPUS_SUFFIXES = {*_EXTENSIONS, ".txt"}
 # What a column name looks like when sniffing a header: at most three short words of letters, digits and a
 # few separators, so a document such as "Review\tloved it!" or "review, in short: great" is not taken for one.
 _COLUMN_NAME = re.compile(r"(?=.{0,64}\Z)(?:[\w.()/-]+(?: [\w.()/-]+){0,2})?")
-# The start of a JSON array of records: "[" alone on its line (indented JSON) or "[{" (one-line JSON). A
-# document that starts with a bracket ("[UPDATE] still great") has more after it.
-_JSON_ARRAY = re.compile(r"\[\s*(?:\{|\Z)")
+# The start of a JSON array of records in a sniffed input: "[{" and a key, or "[{" ending the line (one-line
+# JSON); "[" alone on its line is one too when a "{" starts the next (indented JSON). A review that starts with a
+# bracket ("[UPDATE] still great", "[{spoiler}] great") is none of these.
+_JSON_ARRAY = re.compile(r'\[\s*\{\s*(?:"|\Z)')
 
 
 @dataclass
@@ -80,29 +82,54 @@ def corpus_stem(path: str | Path) -> str:
     return root if ext.lower() in _CORPUS_SUFFIXES else root + ext
 
 
-def detect_format(name: str, first: str, options: CorpusOptions | None = None) -> str:
-    """The format of a corpus: by a known extension, else (stdin, .txt, no or an unknown extension) by its
-    first line. That line is a CSV/TSV header only if it splits on one delimiter (tab, comma or semicolon)
-    into fields that all look like column names, one of them a known text column, so a plain review that
-    holds a tab or a comma stays a document; or if the user named a column, which plain lines do not have."""
+def _extension_format(name: str) -> str | None:
     suffixes = [s.lower() for s in Path(name).suffixes if s.lower() != ".gz"]
+    return _EXTENSIONS.get(suffixes[-1]) if suffixes else None
+
+
+def detect_format(name: str, first: str, options: CorpusOptions | None = None, *,
+                  following: str | None = None) -> str:
+    """The format of a corpus: by a known extension, else (stdin, .txt, no or an unknown extension) by its
+    first non-blank line `first` (and, after a lone "[", the next non-blank one, `following`; None when it is
+    not known, and then the "[" counts as the start of an array).
+
+    By content, a line is JSON Lines only if it is a whole JSON object, and starts a JSON array only as
+    `_JSON_ARRAY` says, so a review that starts with a brace or a bracket stays a document. The line is a
+    CSV/TSV header if it is Excel's `sep=;` line, or if it splits on one delimiter (tab, comma or semicolon)
+    into fields that all look like column names, one of them a known text column, so a plain review that
+    holds a tab or a comma stays a document; or if the user named a column or the delimiter, which plain
+    lines do not have."""
     line = first.rstrip("\r\n")
-    if suffixes and suffixes[-1] in _EXTENSIONS:
-        fmt = _EXTENSIONS[suffixes[-1]]
-        return _json_kind(line) if fmt == "json" else fmt
-    if line.lstrip().startswith("{"):
+    by_extension = _extension_format(name)
+    if by_extension is not None:
+        return _json_kind(line) if by_extension == "json" else by_extension
+    stripped = line.strip()
+    if stripped.startswith("{") and _is_json_object(stripped):
         return "jsonl"
-    if _JSON_ARRAY.match(line.strip()):
+    if _JSON_ARRAY.match(stripped) or (stripped == "[" and (following is None or following.lstrip().startswith("{"))):
         return "json"
+    if sep_line(line) is not None:
+        return "csv"
     split = {d: _header_fields(line, d) for d in ("\t", ",", ";")}
     for delimiter, fields in split.items():
         names = [f.strip().lower() for f in fields]
         if names and all(_COLUMN_NAME.fullmatch(n) for n in names) and set(names) & set(TEXT_COLUMNS):
-            return "tsv" if delimiter == "\t" else "csv"
+            return "tsv" if delimiter == "\t" and (options is None or options.delimiter in (None, "\t")) else "csv"
+    if options is not None and options.delimiter is not None:
+        return "tsv" if options.delimiter == "\t" else "csv"
     if options is not None and (options.text_col is not None or options.label_col is not None):
         # A named column makes the input a table whatever its header looks like (Отзыв,Тональность).
         return "tsv" if len(split["\t"]) > max(len(split[","]), len(split[";"]), 1) else "csv"
     return "txt"
+
+
+def _is_json_object(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except json.JSONDecodeError:
+        return False
+    except (ValueError, RecursionError):  # an integer too long or nesting too deep: JSON, which the reader refuses
+        return True
 
 
 def _header_fields(line: str, delimiter: str) -> list[str]:
@@ -147,16 +174,18 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
         text = io.TextIOWrapper(binary, encoding=opts.encoding, errors="surrogateescape", newline="")
         counter = LineCounter(text, name, opts.encoding)
         try:
+            drop_utf8_bom(binary, opts.encoding, name)
             # A byte order mark is not text, whatever the encoding (utf-16-le and -be keep it as U+FEFF).
             first = counter.readline().removeprefix("\ufeff")
-            fmt = opts.input_format if opts.input_format != "auto" else detect_format(name, first, opts)
+            fmt, sniffed = _format(name, first, counter, opts)
             if fmt == "txt" and need_labels and first:
                 raise DataError(f"{name}: read as plain lines (one document per line), which have no labels",
                                 hint="for a CSV, TSV or JSON file pass --input-format csv, tsv, jsonl or json, "
                                      "and --text-col/--label-col")
-            lines = _chain_first(first, counter)
-            yield from _validated(_records(fmt, lines, counter, name, opts, need_labels), name, fmt, opts,
-                                  need_labels, stats, counter, keep_empty_text)
+            if fmt == "tsv" and opts.delimiter not in (None, "\t"):
+                fmt = "csv"  # a .tsv that the user says has another delimiter
+            records = _records(fmt, counter, counter, name, opts, need_labels, sniffed)
+            yield from _validated(records, name, fmt, opts, need_labels, stats, counter, keep_empty_text)
         except UnicodeDecodeError as exc:  # what "surrogateescape" cannot carry: bytes below 0x80 (UTF-16)
             raise decode_error(name, decode_error_line(exc, counter.line), opts.encoding,
                                 exc.object[exc.start], b"\x00" in exc.object) from exc
@@ -179,21 +208,40 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             raw.close()
 
 
-def _chain_first(first: str, rest: LineCounter) -> Iterator[str]:
-    if first:
-        yield first
-    yield from rest
+def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) -> tuple[str, bool]:
+    """The format (see `detect_format`) and whether it was found from the content. The lines read to decide
+    (the first, blank lines before the first non-blank one, and after a lone "[" the next non-blank one) are
+    handed back to `counter`, to be read again: nothing more than those is held."""
+    peeked = [first]
+    if opts.input_format == "auto":
+        while peeked[-1] and not peeked[-1].strip():
+            peeked.append(counter.readline())
+        head = peeked[-1]
+        following = None
+        if head.strip() == "[" and _extension_format(name) is None:
+            following = counter.readline()
+            peeked.append(following)
+            while following and not following.strip():
+                following = counter.readline()
+                peeked.append(following)
+        fmt = detect_format(name, head, opts, following=following)
+        sniffed = _extension_format(name) is None
+    else:
+        fmt, sniffed = opts.input_format, False
+    counter.push_back([line for line in peeked if line])
+    return fmt, sniffed
 
 
 def _records(fmt: str, lines: Iterator[str], counter: LineCounter, name: str, opts: CorpusOptions,
-             need_labels: bool) -> Iterator[Record]:
+             need_labels: bool, sniffed: bool) -> Iterator[Record]:
     if fmt == "txt":
         for line in lines:
             yield Record(text=line.rstrip("\r\n"), line=counter.line)
     elif fmt == "jsonl":
-        yield from json_records(jsonl_objects(lines, counter, name), opts, need_labels, name)
+        # A JSON error in an input taken for JSON by its content may mean that it is plain text after all.
+        yield from json_records(jsonl_objects(lines, counter, name, sniffed), opts, need_labels, name)
     elif fmt == "json":
-        yield from json_records(json_array_objects(lines, name), opts, need_labels, name)
+        yield from json_records(json_array_objects(lines, name, sniffed), opts, need_labels, name)
     elif fmt in ("csv", "tsv"):
         yield from delimited_records(fmt, lines, counter, name, opts, need_labels)
     else:
@@ -210,7 +258,7 @@ def _validated(records: Iterator[Record], name: str, fmt: str, opts: CorpusOptio
             stats.empty_text += 1
             if not keep_empty_text:
                 continue
-        label = record.label.strip() if record.label is not None else None
+        label = label_as_read(record.label.strip()) if record.label is not None else None
         if need_labels and (not label or label.lower() in MISSING_LABELS):
             if opts.strict:
                 what = f"missing label {label!r}" if label else "empty label"

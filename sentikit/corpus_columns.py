@@ -20,8 +20,11 @@ TEXT_COLUMNS = ("text", "review", "review_text", "content", "body", "sentence", 
 # gold_label first: a file scored by `predict --input` holds the gold label there and the prediction in label.
 LABEL_COLUMNS = ("gold_label", "label", "sentiment", "labels", "class", "polarity", "rating_label", "target", "y")
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Control characters, and characters that show as nothing (a byte order mark, zero-width spaces and joiners, line
+# and paragraph separators): in a column name they make "no column 'text'" beside a listed 'text' a riddle.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
 _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_ZERO_FRACTION = re.compile(r"([+-]?[0-9]+)\.0+")
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,11 @@ class CorpusOptions:
     label_col: str | None = None
     encoding: str = "utf-8"
     strict: bool = False
+    delimiter: str | None = None  # of a CSV; None: from the file (a `sep=` line, else its header)
 
     def __post_init__(self) -> None:
+        if self.delimiter is not None:
+            self._check_delimiter(self.delimiter)
         named = [flag for flag, value in (("--text-col", self.text_col), ("--label-col", self.label_col)) if value]
         if self.input_format == "txt" and named:
             # Plain lines have no columns: the option would be ignored and the header scored as a document.
@@ -57,6 +63,48 @@ class CorpusOptions:
         if self.text_col is not None and self.text_col == self.label_col:
             raise same_column(self.text_col)
 
+    def _check_delimiter(self, delimiter: str) -> None:
+        if delimiter not in DELIMITERS.values():
+            raise UsageError(f"invalid --delimiter {visible(delimiter)!r}",
+                             hint="choose one of: ',' ';' tab '|', or auto")
+        shown = delimiter_name(delimiter)
+        if self.input_format in ("json", "jsonl", "txt"):
+            what = "plain lines, which have no columns" if self.input_format == "txt" else "JSON"
+            raise UsageError(f"--delimiter {shown} applies to CSV input, but --input-format {self.input_format} "
+                             f"reads {what}", hint="drop one of them")
+        if self.input_format == "tsv" and delimiter != "\t":
+            raise UsageError(f"--input-format tsv reads tab-separated rows, not --delimiter {shown}",
+                             hint=f"pass --input-format csv --delimiter {shown}")
+
+
+# What --delimiter accepts; "auto" (None) takes it from the file.
+DELIMITERS = {",": ",", ";": ";", "tab": "\t", "|": "|"}
+_DELIMITER_ALIASES = {"\\t": "\t", "\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+
+
+def parse_delimiter(text: str) -> str | None:
+    """The delimiter --delimiter names (a character, or tab as \\t, a tab or "tab"); None for auto."""
+    key = text if text == "\t" else text.strip().lower()
+    if key == "auto":
+        return None
+    return DELIMITERS.get(key) or _DELIMITER_ALIASES.get(key) or text  # anything else: refused by CorpusOptions
+
+
+def delimiter_name(delimiter: str) -> str:
+    return "tab" if delimiter == "\t" else delimiter
+
+
+def label_as_read(label: str) -> str:
+    """A label as written, but for a whole number written with an all-zero fraction, which loses it: "1.0" is the
+    class "1" (pandas writes 1 so when the column also holds a missing value), "-1.00" is "-1", "+1.0" is "+1".
+    One rule for every format: a JSON string "1.0" and a CSV cell 1.0 are the class "1", as the JSON number 1.0
+    is; "1.5", "1e3" and "pos" stay as written."""
+    if "." in label:
+        match = _ZERO_FRACTION.fullmatch(label)
+        if match:
+            return match.group(1)
+    return label
+
 
 def same_column(column: str) -> UsageError:
     return UsageError(f"--text-col and --label-col both name the column {column!r}",
@@ -66,11 +114,16 @@ def same_column(column: str) -> UsageError:
 def visible(text: str) -> str:
     """`text` with control characters written as escapes: messages quote delimiters and column names from
     the data, and a raw tab or carriage return in a message cannot be seen."""
-    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group()) or _escape(ord(m.group())), text)
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def listed(columns: Sequence[str]) -> str:
-    return visible(", ".join(columns)) or "none"
+    """Column names for a message, comma-separated; a name that holds a comma or surrounding spaces is quoted."""
+    return visible(", ".join(repr(c) if "," in c or c != c.strip() else c for c in columns)) or "none"
 
 
 def refuse_duplicate_columns(header: list[str], name: str, line: int) -> None:

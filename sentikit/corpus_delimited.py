@@ -1,11 +1,14 @@
-"""CSV and TSV rows: the delimiter of a CSV (comma, else semicolon or tab, as spreadsheets in many locales write
-it), CSV quoting by the book, and TSV read the way most tools write it.
+"""CSV and TSV rows: the delimiter of a CSV (comma, semicolon, tab or pipe, as spreadsheets in many locales write
+it: named by --delimiter or Excel's `sep=` line, else told by the header's names), CSV quoting by the book, and TSV
+read the way most tools write it.
 
 TSV writers disagree about quotes: many never quote (a cell `"Лучший" магазин` is just text), while pandas and
 spreadsheets quote a cell that holds a quote, a tab or a line break. So a TSV field is read as quoted only when
 the whole field is a well-formed quoted one (`"..."`, with any quote inside doubled); any other quote is an
-ordinary character. A quoted field may run over several lines only when the line it starts on holds fewer fields
-than the header, so a stray quote cannot swallow the rows after it.
+ordinary character. A quoted field may run over several lines, in any column; but when the line it starts on is a
+row of its own with its quotes read as ordinary characters (as many fields as the header), the lines are joined
+only if no field then spanning lines holds a tab, so a stray quote in an unquoting writer's file cannot swallow
+the rows after it.
 """
 
 from __future__ import annotations
@@ -14,10 +17,19 @@ import csv
 import logging
 import re
 import sys
+from collections import deque
 from collections.abc import Iterator
 from itertools import chain
 
-from sentikit.corpus_columns import CorpusOptions, Record, pick_columns, refuse_duplicate_columns, visible
+from sentikit.corpus_columns import (
+    LABEL_COLUMNS,
+    TEXT_COLUMNS,
+    CorpusOptions,
+    Record,
+    pick_columns,
+    refuse_duplicate_columns,
+    visible,
+)
 from sentikit.corpus_lines import LineCounter
 from sentikit.errors import DataError
 
@@ -26,16 +38,12 @@ log = logging.getLogger("sentikit")
 # Quoted fields may legitimately be huge (a 10 MB review is still a review).
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
-# A whole number as pandas writes it when the column also holds a missing value (1 -> 1.0).
-_INTEGRAL = re.compile(r"\s*([+-]?[0-9]+)\.0*\s*")
-
-
-def integral_label(label: str) -> str:
-    """`label` with a whole number written as a float ("1.0", "-1.0") turned into the integer ("1", "-1"), as
-    JSONL's 1.0 is; anything else is left as it is ("1.5", "pos")."""
-    match = _INTEGRAL.fullmatch(label) if "." in label else None
-    return str(int(match.group(1))) if match else label
+# The most lines a quoted TSV field may span: more is an unclosed quote, and reading on would hold the file.
+MAX_FIELD_LINES = 10_000
+_KNOWN = {*TEXT_COLUMNS, *LABEL_COLUMNS}
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Excel's optional first line naming the delimiter ("sep=;"), which it writes and reads itself.
+_SEP_LINE = re.compile(r"sep=([^\w\s\"']|\t)", re.IGNORECASE)
 
 
 def _fields(line: str, delimiter: str) -> list[str]:
@@ -45,38 +53,57 @@ def _fields(line: str, delimiter: str) -> list[str]:
         return []
 
 
-def sniff_delimiter(header: str) -> str:
-    """The delimiter of a CSV from its header line: a comma when it splits the header; else a semicolon or a tab,
-    whichever splits it into more columns (a quoted name may hold either); else a comma (one column)."""
-    line = header.rstrip("\r\n")
-    if len(_fields(line, ",")) > 1:
-        return ","
-    counts = {d: len(_fields(line, d)) for d in ("\t", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 1 else ","
+def sep_line(line: str) -> str | None:
+    """The delimiter an Excel `sep=X` line names, or None when `line` is no such line."""
+    match = _SEP_LINE.fullmatch(_without_newline(line).strip(" "))
+    return match.group(1) if match else None
+
+
+def sniff_delimiter(header: str, options: CorpusOptions | None = None) -> str:
+    """The delimiter of a CSV from its header line, split by CSV rules (quotes respected) on each candidate: the
+    one whose fields hold the most of the columns named by --text-col/--label-col, else of the known text and
+    label columns (a name may hold another candidate: "Оценка, 1-5" in a semicolon header); among equals, the one
+    that splits the header into the most columns, a comma before a semicolon before a tab. A pipe is taken only
+    for a known or named column."""
+    line = _without_newline(header)
+    split = {d: _fields(line, d) for d in (",", ";", "\t", "|")}
+    named = [c.strip().casefold() for c in (options.text_col, options.label_col) if c] if options else []
+    scores: dict[str, tuple[int, int, int]] = {}
+    for delimiter, fields in split.items():
+        keys = {f.strip().casefold() for f in fields}
+        scores[delimiter] = (sum(n in keys for n in named), len(keys & _KNOWN), len(fields))
+    if scores["|"][:2] == (0, 0):
+        del scores["|"]
+    return max(scores, key=lambda d: scores[d])  # the first of equals: the order of `split`
 
 
 def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name: str, options: CorpusOptions,
                       need_labels: bool) -> Iterator[Record]:
-    """The records of a CSV (any delimiter) or TSV; blank lines, also before the header, are skipped."""
-    first = next((line for line in lines if _without_newline(line)), None)
+    """The records of a CSV (any delimiter) or TSV; blank lines, also before the header, are skipped. The
+    delimiter is --delimiter, else the one a `sep=` line names, else (CSV) the one the header suggests."""
+    first = next((line for line in lines if line.strip()), None)
+    sep = sep_line(first) if first is not None and fmt == "csv" else None
+    if sep is not None:
+        first = next((line for line in lines if line.strip()), None)
     if first is None:
         return
-    delimiter = "\t" if fmt == "tsv" else sniff_delimiter(first)
+    delimiter = options.delimiter or sep or ("\t" if fmt == "tsv" else sniff_delimiter(first, options))
+    # TSV's own quoting rules for a .tsv, and for a CSV file that turns out to hold tabs (a TSV under another
+    # name); CSV's rules when the user or Excel's sep line named the tab.
+    tsv_rules = fmt == "tsv" or (delimiter == "\t" and options.delimiter is None and sep is None)
     everything = chain([first], lines)
-    rows = _tsv_rows(everything, counter, name) if delimiter == "\t" else _csv_rows(everything, counter, name,
-                                                                                      delimiter)
+    rows = iter(_TsvRows(everything, counter, name)) if tsv_rules else _csv_rows(everything, counter, name,
+                                                                                  delimiter)
     line, header = next(rows)
-    # An unnamed column (a spreadsheet's empty header cell) gets its position as a name, so two of them stay two.
-    header = [h.strip() or f"column_{i}" for i, h in enumerate(header, 1)]
+    header = _named(header)
     refuse_duplicate_columns(header, name, line)
     try:
         text_col, label_col = pick_columns(header, options, need_labels, name)
     except DataError as exc:
-        if len(header) == 1 and any(d in header[0] for d in ",;\t|"):  # the wrong delimiter, most likely
+        if len(header) == 1 and any(d in header[0] for d in DELIMITER_NAMES):  # the wrong delimiter, most likely
+            check = "check --delimiter" if options.delimiter else "check --input-format, or pass --delimiter"
             raise DataError(exc.args[0], hint=f"the header was read as one {DELIMITER_NAMES[delimiter]}-separated "
-                                              "column; check --input-format (csv reads commas, semicolons and "
-                                              "tabs)") from exc
+                                              f"column; {check}") from exc
         raise
     t_i = header.index(text_col)
     l_i = header.index(label_col) if label_col else -1
@@ -86,7 +113,24 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
                             hint=f"check the quoting and the delimiter; the rows were read as "
                                  f"{DELIMITER_NAMES[delimiter]}-separated")
         extra = {h: v for i, (h, v) in enumerate(zip(header, row)) if i not in (t_i, l_i)}
-        yield Record(text=row[t_i], label=integral_label(row[l_i]) if l_i >= 0 else None, extra=extra, line=line)
+        yield Record(text=row[t_i], label=row[l_i] if l_i >= 0 else None, extra=extra, line=line)
+
+
+def _named(header: list[str]) -> list[str]:
+    """The header with a name for each unnamed column (a spreadsheet's empty header cell): its position, so two
+    of them stay two, made unique if a named column has it already ("column_2" beside "column_2_2")."""
+    names = [h.strip() for h in header]
+    taken = set(names)
+    for i, name in enumerate(names):
+        if not name:
+            free = f"column_{i + 1}"
+            k = 2
+            while free in taken:
+                free = f"column_{i + 1}_{k}"
+                k += 1
+            names[i] = free
+            taken.add(free)
+    return names
 
 
 def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
@@ -121,81 +165,158 @@ def _unquoted(value: str) -> str:
     return value
 
 
-def _split_quoted(text: str) -> tuple[str, list[str]]:
-    """The fields of `text` when a field that starts with a quote is a quoted field: ("ok", fields); ("open", [])
-    when a quoted field is still open at the end of `text`; ("bad", []) when text follows a closing quote."""
-    fields: list[str] = []
+def _scan(text: str, fields: list[str], parts: list[str] | None) -> tuple[str, list[str] | None]:
+    """Go on reading a TSV row with `text`, one line without its line break. `fields` (appended to) holds the
+    row's finished fields; `parts` the pieces of a quoted field that earlier lines left open, or None when `text`
+    starts a field. A field is quoted when it starts with a quote. Returns ("ok", None) when the row ends with the
+    line, ("open", parts) when a quoted field is still open at its end, ("bad", None) when text follows a
+    closing quote."""
     i, end = 0, len(text)
     while True:
-        if i < end and text[i] == '"':
-            parts: list[str] = []
-            j = i + 1
+        if parts is None and i < end and text[i] == '"':
+            parts = []
+            i += 1
+        if parts is not None:
             while True:
-                k = text.find('"', j)
+                k = text.find('"', i)
                 if k < 0:
-                    return "open", []
-                parts.append(text[j:k])
+                    parts.append(text[i:])
+                    return "open", parts
+                parts.append(text[i:k])
                 if text.startswith('"', k + 1):  # a doubled quote stands for one
                     parts.append('"')
-                    j = k + 2
+                    i = k + 2
                     continue
                 i = k + 1
                 break
             fields.append("".join(parts))
+            parts = None
             if i == end:
-                return "ok", fields
+                return "ok", None
             if text[i] != "\t":
-                return "bad", []
+                return "bad", None
             i += 1
         else:
             k = text.find("\t", i)
             if k < 0:
                 fields.append(text[i:])
-                return "ok", fields
+                return "ok", None
             fields.append(text[i:k])
             i = k + 1
 
 
-def _tsv_rows(lines: Iterator[str], counter: LineCounter, name: str) -> Iterator[tuple[int, list[str]]]:
+def _spans_lines_with_tabs(fields: list[str]) -> bool:
+    return any("\t" in f and ("\n" in f or "\r" in f) for f in fields)
+
+
+class _TsvRows:
     """(line where the row ends, fields) for each row of a TSV, blank lines skipped; see the module's docstring.
-    A row whose fields cannot match the header comes out as its literal fields, for the caller to refuse."""
-    width: int | None = None  # the header's field count, once read
-    warned = False
-    for line in lines:
-        start = counter.line
-        text = _without_newline(line)
-        if not text:
-            continue
-        if '"' not in text:  # the common case, and the fast one
-            fields = text.split("\t")
-        else:
-            state, quoted = _split_quoted(text)
-            literal = [_unquoted(f) for f in text.split("\t")]
-            if state == "ok" and (width is None or len(quoted) == width):
-                fields = quoted
-            elif width is None or len(literal) >= width or state != "open":
-                fields = literal
-            else:  # an open quoted field on a line too short for a row: it goes on over the next lines
-                parts = [line]
-                for more in lines:
-                    parts.append(more)
-                    if '"' in more:  # only a quote can close the field
-                        state, quoted = _split_quoted(_without_newline("".join(parts)))
-                        if state != "open":
-                            break
-                else:
-                    raise DataError(f"{name}: line {start}: a quoted field starting on this line is never closed",
-                                    hint="check for an unclosed or stray quote; double a quote inside a field")
-                if state != "ok" or len(quoted) != width:
-                    yield start, literal
+    A row whose fields cannot match the header comes out as its literal fields, for the caller to refuse.
+
+    Lines read ahead for a quoted field that then turns out not to be one are read again as rows of their own;
+    at most `MAX_FIELD_LINES` are held, so memory stays flat whatever a stray quote does."""
+
+    def __init__(self, lines: Iterator[str], counter: LineCounter, name: str) -> None:
+        self.lines = lines
+        self.counter = counter
+        self.name = name
+        self.again: deque[tuple[int, str]] = deque()  # (line number, line) to be read again
+        self.width: int | None = None  # the header's field count, once read
+        self.warned: set[str] = set()
+
+    def _pull(self) -> tuple[int, str] | None:
+        if self.again:
+            return self.again.popleft()
+        line = next(self.lines, None)
+        return None if line is None else (self.counter.line, line)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        again, lines, counter = self.again, self.lines, self.counter
+        while True:
+            if again:
+                start, line = again.popleft()
+            else:
+                line = next(lines, "")
+                if not line:
                     return
-                fields = quoted
-                if not warned and any("\t" in f and ("\n" in f or "\r" in f) for f in fields):
-                    # pandas writes such a field for a text holding both; a stray quote makes one too.
-                    log.warning("%s: lines %d-%d were read as one row: a quoted field spans them and holds tabs "
-                                "(if they are separate rows, a quote on line %d is unbalanced)", name, start,
-                                counter.line, start)
-                    warned = True
-        if width is None:
-            width = len(fields)
-        yield counter.line, fields
+                start = counter.line
+            text = _without_newline(line)
+            if not text:
+                continue
+            end = start
+            if '"' not in text:  # the common case, and the fast one
+                fields = text.split("\t")
+            else:
+                fields = []
+                state, parts = _scan(text, fields, None)
+                width = self.width
+                if state == "ok" and (width is None or len(fields) == width):
+                    pass
+                elif state == "open" and width is not None and len(fields) < width:
+                    assert parts is not None
+                    end, fields = self._join(start, line, text, fields, parts, width)
+                else:
+                    fields = [_unquoted(f) for f in text.split("\t")]
+            if self.width is None:
+                self.width = len(fields)
+            yield end, fields
+
+    def _join(self, start: int, line: str, text: str, fields: list[str], parts: list[str],
+              width: int) -> tuple[int, list[str]]:
+        """The row that the quoted field left open at the end of line `start` makes with the lines after it.
+
+        A line that is a row of its own when its quotes are read as ordinary characters (as many fields as the
+        header: an unquoting writer's row with a stray quote) is joined only when no field that then spans
+        lines holds a tab, since the lines it would swallow are such rows; a shorter or longer line cannot be
+        a row, and is joined (with a warning when such a field holds tabs) or refused."""
+        literal = [_unquoted(f) for f in text.split("\t")]
+        parts.append(line[len(text):])
+        read: list[tuple[int, str]] = []
+        end, state = start, "open"
+        while (pulled := self._pull()) is not None:
+            end, more = pulled
+            read.append(pulled)
+            if len(read) > MAX_FIELD_LINES:
+                state = "long"
+                break
+            more_text = _without_newline(more)
+            if '"' not in more_text:  # only a quote can close the field
+                parts.append(more)
+                continue
+            state, open_parts = _scan(more_text, fields, parts)
+            if state != "open":
+                break
+            if len(fields) >= width:  # the row would be wider than the header
+                state = "wide"
+                break
+            assert open_parts is not None
+            parts = open_parts
+            parts.append(more[len(more_text):])
+        else:
+            state = "eof"
+        whole = len(literal) == width
+        if state == "ok" and len(fields) == width:
+            if not _spans_lines_with_tabs(fields):
+                return end, fields
+            if not whole:
+                # pandas writes such a field for a text holding both; a stray quote makes one too.
+                self._warn("joined", "%s: lines %d-%d were read as one row: a quoted field spans them and holds "
+                           "tabs (if they are separate rows, a quote on line %d is unbalanced)", start, end, start)
+                return end, fields
+            self._warn("apart", "%s: line %d was read as a row of its own, although a quote on it opens a field "
+                       "that closes on line %d (the field would hold tabs; if it is one field, read the file as "
+                       "CSV: --input-format csv --delimiter tab)", start, end)
+        if not whole and state in ("eof", "long"):
+            within = "is never closed" if state == "eof" else f"does not close within {MAX_FIELD_LINES} lines"
+            raise DataError(f"{self.name}: line {start}: a quoted field starting on this line {within}",
+                            hint="check for an unclosed or stray quote; double a quote inside a field")
+        if state == "long":
+            self._warn("long", "%s: line %d: a quoted field starting on this line does not close within %d lines; "
+                       "the line was read as written", start, MAX_FIELD_LINES)
+        self.again.extendleft(reversed(read))
+        return start, literal
+
+    def _warn(self, kind: str, message: str, *args: object) -> None:
+        if kind not in self.warned:  # once per file and kind: a file with one such line often has many
+            self.warned.add(kind)
+            log.warning(message, self.name, *args)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -69,6 +70,16 @@ def json_label(value: object, where: str) -> str | None:
                     hint='labels must be strings such as "pos" or integers such as 1; check --label-col')
 
 
+def _label_as_written(value: object) -> str:
+    """A label value that is not needed, whatever its type: a whole number as json_label makes it, anything else
+    as JSON writes it (0.73, true, ["a"])."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
 def as_text(value: object) -> str:
     """Any other field, carried along as text (objects and lists as compact JSON)."""
     if _missing(value):
@@ -98,7 +109,20 @@ JsonObject = tuple[int, dict[str, Any], bool]
 _ABSENT = object()  # (line, object, whether its source held a surrogate escape)
 
 
-def jsonl_objects(lines: Iterable[str], counter: LineCounter, name: str) -> Iterator[JsonObject]:
+def _hint(hint: str, sniffed: bool) -> str:
+    # An input taken for JSON by its content (stdin, .txt) may be plain text whose first line looks like JSON.
+    return f"{hint}; if the input is plain text, one document per line, pass --input-format txt" if sniffed else hint
+
+
+def _too_long(name: str, line: int) -> DataError:
+    """Python refuses to read an integer of more than `sys.get_int_max_str_digits()` digits (4300)."""
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+    return DataError(f"{name}: line {line}: a JSON number too long to read (more than {limit} digits)",
+                     hint="write such a value as a JSON string")
+
+
+def jsonl_objects(lines: Iterable[str], counter: LineCounter, name: str, sniffed: bool = False
+                  ) -> Iterator[JsonObject]:
     """The objects of a JSON Lines file, one per non-blank line; `counter.line` is the line just read."""
     for line in lines:
         if not line.strip():
@@ -106,19 +130,24 @@ def jsonl_objects(lines: Iterable[str], counter: LineCounter, name: str) -> Iter
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DataError(f"{name}: line {counter.line}: not valid JSON ({exc.msg})", hint=_JSONL_HINT) from exc
+            raise DataError(f"{name}: line {counter.line}: not valid JSON ({exc.msg})",
+                            hint=_hint(_JSONL_HINT, sniffed)) from exc
+        except ValueError as exc:
+            raise _too_long(name, counter.line) from exc
         except RecursionError as exc:
             raise DataError(f"{name}: line {counter.line}: JSON nested too deeply") from exc
         if not isinstance(obj, dict):
-            raise DataError(f"{name}: line {counter.line}: expected a JSON object per line", hint=_JSONL_HINT)
+            raise DataError(f"{name}: line {counter.line}: expected a JSON object per line",
+                            hint=_hint(_JSONL_HINT, sniffed))
         yield counter.line, obj, SURROGATE_ESCAPE.search(line) is not None
 
 
-def json_array_objects(lines: Iterable[str], name: str) -> Iterator[JsonObject]:
+def json_array_objects(lines: Iterable[str], name: str, sniffed: bool = False) -> Iterator[JsonObject]:
     """The objects of a JSON array of records, each with the line it starts on. An array cannot be read line by
     line, so the whole text is held in memory; the objects are decoded one at a time."""
     text = "".join(lines)
     decoder = json.JSONDecoder()
+    hint = _hint(_ARRAY_HINT, sniffed)
     pos = _WHITESPACE.match(text).end()  # type: ignore[union-attr]
     if pos == len(text):
         return  # blank: the caller says the input is empty
@@ -132,8 +161,14 @@ def json_array_objects(lines: Iterable[str], name: str) -> Iterator[JsonObject]:
 
     if text[pos] != "[":
         if text[pos] == "{":
+            try:
+                whole = decoder.raw_decode(text, pos)[0]
+            except (ValueError, RecursionError):
+                whole = None
+            if columns_layout(whole):
+                raise layout_error(name, line_at(pos))
             raise DataError(f"{name}: a JSON object, not an array of records", hint=_ARRAY_HINT)
-        raise DataError(f"{name}: line {line_at(pos)}: not a JSON array of records", hint=_ARRAY_HINT)
+        raise DataError(f"{name}: line {line_at(pos)}: not a JSON array of records", hint=hint)
     pos += 1
     first = True
     while True:
@@ -146,11 +181,13 @@ def json_array_objects(lines: Iterable[str], name: str) -> Iterator[JsonObject]:
         try:
             obj, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            raise DataError(f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})", hint=_ARRAY_HINT) from exc
+            raise DataError(f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})", hint=hint) from exc
+        except ValueError as exc:
+            raise _too_long(name, start) from exc
         except RecursionError as exc:
             raise DataError(f"{name}: line {start}: JSON nested too deeply") from exc
         if not isinstance(obj, dict):
-            raise DataError(f"{name}: line {start}: expected a JSON object in the array", hint=_ARRAY_HINT)
+            raise DataError(f"{name}: line {start}: expected a JSON object in the array", hint=hint)
         yield start, obj, SURROGATE_ESCAPE.search(text, pos, end) is not None
         pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
         first = False
@@ -161,12 +198,26 @@ def json_array_objects(lines: Iterable[str], name: str) -> Iterator[JsonObject]:
             rest = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
             if rest != len(text):
                 raise DataError(f"{name}: line {line_at(rest)}: not valid JSON (more data after the array)",
-                                hint=_ARRAY_HINT)
+                                hint=hint)
             return
         if pos == len(text):
             raise DataError(f"{name}: not valid JSON (the array is never closed)", hint="the file is truncated?")
         raise DataError(f"{name}: line {line_at(pos)}: not valid JSON (expected ',' or ']' after a record)",
-                        hint=_ARRAY_HINT)
+                        hint=hint)
+
+
+def columns_layout(value: object) -> bool:
+    """Whether `value` is laid out as pandas' to_json() writes a frame by default: one object whose values are
+    all objects, one per column keyed by the row numbers (or, orient='index', one per row number)."""
+    if not (isinstance(value, dict) and value and all(isinstance(v, dict) and v for v in value.values())):
+        return False
+    return all(k.isdigit() for k in value) or all(k.isdigit() for v in value.values() for k in v)
+
+
+def layout_error(name: str, line: int) -> DataError:
+    return DataError(f"{name}: line {line}: a JSON object of columns (pandas' default to_json() layout), not "
+                     "records", hint="write one record per row: to_json(orient='records', lines=True) for JSON "
+                                     "Lines, or to_json(orient='records') for an array")
 
 
 # -- columns -----------------------------------------------------------------------------------------------------
@@ -215,6 +266,8 @@ def json_records(objects: Iterable[JsonObject], options: CorpusOptions, need_lab
     keys = _Keys(options, need_labels, name)
     held: list[JsonObject] = []
     for item in objects:
+        if not keys.seen and columns_layout(item[1]):
+            raise layout_error(name, item[0])
         if keys.decided:
             if keys.label is None:  # an optional label may still turn up
                 keys.see(item[1])
@@ -248,8 +301,10 @@ def _record(item: JsonObject, keys: _Keys, options: CorpusOptions, need_labels: 
     value = _ABSENT if label_key is None else obj.get(label_key, _ABSENT)
     if type(value) is str:
         label: str | None = value
-    elif value is not _ABSENT:
+    elif value is not _ABSENT and (need_labels or _missing(value)):
         label = json_label(value, f"{name}: line {line}: the {label_key!r} field")
+    elif value is not _ABSENT:  # not needed (predict, preprocess): carried along, as a CSV cell is
+        label = _label_as_written(value)
     elif label_key is not None and need_labels and options.strict:
         raise DataError(f"{name}: line {line}: no {label_key!r} field", hint="drop --strict to skip such rows")
     else:

@@ -3,7 +3,9 @@ NUL is reported on its own line, after every good line before it has been handed
 
 from __future__ import annotations
 
+import codecs
 import io
+import logging
 import re
 import sys
 import zlib
@@ -13,6 +15,8 @@ from typing import IO
 
 from sentikit.datasets import resolve_corpus_path
 from sentikit.errors import DataError, UsageError
+
+log = logging.getLogger("sentikit")
 
 # What the "surrogateescape" error handler makes of a byte the encoding cannot decode (0x80-0xff).
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
@@ -48,6 +52,7 @@ class LineCounter(io.TextIOBase):
         self._text = text
         self._name = name
         self._encoding = encoding
+        self._again: list[str] = []  # lines handed back, to be read again (in reverse order)
         self.line = 0
 
     def readable(self) -> bool:
@@ -56,7 +61,15 @@ class LineCounter(io.TextIOBase):
     def __iter__(self) -> Iterator[str]:
         return self
 
+    def push_back(self, lines: list[str]) -> None:
+        """Hand back `lines`, the last ones read, to be read again (with their line numbers)."""
+        self._again.extend(reversed(lines))
+        self.line -= len(lines)
+
     def __next__(self) -> str:
+        if self._again:
+            self.line += 1
+            return self._again.pop()
         line = self._text.readline()
         if not line:
             raise StopIteration
@@ -82,6 +95,29 @@ class LineCounter(io.TextIOBase):
             return next(self)
         except StopIteration:
             return ""
+
+
+def drop_utf8_bom(binary: IO[bytes], encoding: str, name: str) -> None:
+    """Skip a UTF-8 byte order mark at the start of `binary`, whatever `encoding` says: the three bytes can only
+    mean UTF-8 (in cp1251 or latin-1 they would be the column name "п»їtext"). Only for encodings that share
+    ASCII's bytes: in UTF-16 or UTF-32 they would not be a mark at all."""
+    peek = getattr(binary, "peek", None)
+    if peek is None or not peek(3).startswith(codecs.BOM_UTF8):
+        return
+    codec = codecs.lookup(encoding).name
+    if codec not in ("utf-8", "utf-8-sig") and not _ascii_compatible(encoding):
+        return
+    binary.read(3)
+    if codec not in ("utf-8", "utf-8-sig"):
+        log.warning("%s: starts with a UTF-8 byte order mark, but is read as %s (if it is UTF-8, drop --encoding)",
+                    name, encoding)
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    try:
+        return "text,\n".encode(encoding) == b"text,\n"
+    except (UnicodeError, LookupError):
+        return False
 
 
 def decode_error(name: str, line: int, encoding: str, byte: int, binary: bool) -> DataError:

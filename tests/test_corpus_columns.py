@@ -106,18 +106,24 @@ def test_field_count_errors_name_the_delimiter(tmp_path: Path) -> None:
     expect_error(path, [f"{path}: line 2: 3 fields where the header has 2", "semicolon"])
 
 
-@pytest.mark.parametrize(("name", "data", "options"), [
-    ("c.csv", b"text|label\nok|pos\n", {}),
-    ("c.csv", b"text,label\nok,pos\n", {"input_format": "tsv"}),
+@pytest.mark.parametrize(("name", "data", "options", "shown"), [
+    ("c.csv", b"review_body|stars\nok|pos\n", {}, "review_body|stars"),
+    ("c.csv", b"text,label\nok,pos\n", {"input_format": "tsv"}, "'text,label'"),
 ])
 def test_a_header_read_as_one_column_names_the_delimiter(tmp_path: Path, name: str, data: bytes,
-                                                         options: dict[str, str]) -> None:
+                                                         options: dict[str, str], shown: str) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     delimiter = "tab" if options else "comma"
-    expect_error(path, [f"{path}: no text column found (columns found: {data.decode().splitlines()[0]})",
-                        f"read as one {delimiter}-separated column", "--input-format"],
+    expect_error(path, [f"{path}: no text column found (columns found: {shown})",
+                        f"read as one {delimiter}-separated column", "--input-format", "--delimiter"],
                  CorpusOptions(**options))  # type: ignore[arg-type]
+
+
+def test_a_pipe_header_with_a_known_name_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"text|label\nok, fine|pos\n")
+    assert [(r.text, r.label) for r in read(path)] == [("ok, fine", "pos")]
 
 
 # -- names: exact first, else unique regardless of case and spacing ------------------------------------------------

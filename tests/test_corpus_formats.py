@@ -60,8 +60,9 @@ def test_a_text_that_starts_with_a_bracket_stays_a_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("data", "fragments"), [
-    ('{\n "text": {"0": "a"},\n "label": {"0": "pos"}\n}', ["a JSON object, not an array of records",
-                                                        "orient='records'"]),
+    ('{\n "text": {"0": "a"},\n "label": {"0": "pos"}\n}', ["line 1: a JSON object of columns (pandas' default "
+                                                        "to_json() layout)", "orient='records', lines=True"]),
+    ('{\n "text": "a",\n "label": "pos"\n}', ["a JSON object, not an array of records", "orient='records'"]),
     ('[{"text": "a"},\n "b"]', ["line 2: expected a JSON object in the array"]),
     ('[{"text": "a"},\n {"text": oops}]', ["line 2: not valid JSON"]),
     ('[{"text": "a"}', ["not valid JSON", "never closed"]),
@@ -119,6 +120,68 @@ def test_a_quoted_tsv_field_over_lines_with_tabs_is_read_with_a_warning(tmp_path
     assert [r.getMessage() for r in caplog.records] == [
         f"{path}: lines 2-4 were read as one row: a quoted field spans them and holds tabs "
         "(if they are separate rows, a quote on line 2 is unbalanced)"]
+
+
+def test_a_quoted_field_over_lines_in_the_last_tsv_column(tmp_path: Path) -> None:
+    """pandas and csv write the last column so when it holds a line break; so does `predict --format tsv`."""
+    path = tmp_path / "last.tsv"
+    path.write_text('label\ttext\npositive\t"line one\nline two"\nnegative\tok\n', encoding="utf-8")
+    records = read(path)
+    assert [(r.text, r.label, r.line) for r in records] == [("line one\nline two", "positive", 3),
+                                                            ("ok", "negative", 4)]
+
+
+@pytest.mark.parametrize("columns", [["label", "text"], ["text", "label"], ["id", "text", "label"],
+                                     ["text", "id", "label"]])
+def test_a_quoted_tsv_field_over_lines_in_any_column(tmp_path: Path, columns: list[str]) -> None:
+    values = {"text": "line one\n\nline \"two\"\r\nthree", "label": "pos", "id": "a\nb"}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerow([values[c] for c in columns])
+    writer.writerow(["x" if c == "text" else "y" for c in columns])
+    path = tmp_path / "any.tsv"
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
+    records = read(path)
+    assert [(r.text, r.label) for r in records] == [(values["text"], "pos"), ("x", "y")]
+
+
+def test_a_stray_quote_in_the_last_tsv_column_does_not_merge_rows(tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    # An unquoting writer: each line is a whole row, and the field that a quote opens would hold tabs.
+    path = tmp_path / "stray.tsv"
+    path.write_text('label\ttext\npos\t"Лучший магазин\nneg\tужасно\nneu\tтак себе"\npos\t"a"\n',
+                    encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="sentikit"):
+        records = read(path)
+    assert [(r.text, r.label) for r in records] == [('"Лучший магазин', "pos"), ("ужасно", "neg"),
+                                                    ('так себе"', "neu"), ("a", "pos")]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{path}: line 2 was read as a row of its own, although a quote on it opens a field that closes on line 4 "
+        "(the field would hold tabs; if it is one field, read the file as CSV: --input-format csv --delimiter tab)"]
+
+
+def test_an_unclosed_quote_in_a_whole_tsv_row_keeps_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "open.tsv"
+    path.write_text('text\n"Лучший магазин\nхорошо\nплохо\n', encoding="utf-8")
+    assert [r.text for r in read(path)] == ['"Лучший магазин', "хорошо", "плохо"]
+
+
+def test_a_quoted_tsv_field_is_not_joined_over_too_many_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
+    from sentikit import corpus_delimited
+
+    monkeypatch.setattr(corpus_delimited, "MAX_FIELD_LINES", 3)
+    path = tmp_path / "long.tsv"
+    path.write_text('text\n"a\nb\nc\nd\ne"\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="sentikit"):
+        assert [r.text for r in read(path)] == ['"a', "b", "c", "d", 'e"']
+    assert "line 2: a quoted field starting on this line does not close within 3 lines" in caplog.text
+    short = tmp_path / "short.tsv"
+    short.write_text('text\tlabel\n"a\nb\nc\nd\ne"\tpos\n', encoding="utf-8")
+    expect_error(short, ["line 2: a quoted field starting on this line does not close within 3 lines"])
+    path.write_text('text\n"a\nb\nc"\n', encoding="utf-8")
+    assert [r.text for r in read(path)] == ["a\nb\nc"]
 
 
 @pytest.mark.parametrize(("data", "fragments"), [

@@ -4,6 +4,7 @@ that show the control characters they quote."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -76,6 +77,57 @@ def test_unnamed_columns_may_repeat(tmp_path: Path) -> None:
     assert (record.text, record.label) == ("a", "pos")
 
 
+@pytest.mark.parametrize(("data", "columns"), [
+    (b"column_2,,text\na,b,c\n", ["column_2", "column_2_2"]),
+    (b",column_1,column_1_2,text\na,b,c,d\n", ["column_1_3", "column_1", "column_1_2"]),
+])
+def test_a_name_for_an_unnamed_column_is_free(tmp_path: Path, data: bytes, columns: list[str]) -> None:
+    path = tmp_path / "c.csv"
+    path.write_bytes(data)
+    (record,) = read(path)
+    assert sorted(record.extra) == sorted(columns)
+
+
+# -- labels: one rule for every format -------------------------------------------------------------------------------
+
+LABELS = {"1.0": "1", "-1.00": "-1", "+1.0": "+1", "+1": "+1", "-0.0": "-0", "-0": "-0", "0.0": "0", "01.0": "01",
+          "1.": "1.", ".0": ".0", "1.5": "1.5", "1.0.0": "1.0.0", "1e3": "1e3", "pos": "pos", " 2.0 ": "2",
+          "١.٠": "١.٠", "9" * 5000 + ".0": "9" * 5000, "9" * 5000: "9" * 5000}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl", "json"])
+def test_every_format_reads_string_labels_by_one_rule(tmp_path: Path, fmt: str) -> None:
+    """A whole number written with an all-zero fraction loses it; any other label is kept as written."""
+    path = tmp_path / f"l.{fmt}"
+    if fmt in ("csv", "tsv"):
+        sep = "," if fmt == "csv" else "\t"
+        path.write_text(f"text{sep}label\n" + "".join(f"t{sep}{label}\n" for label in LABELS), encoding="utf-8")
+    else:
+        records = [json.dumps({"text": "t", "label": label}) for label in LABELS]
+        path.write_text("\n".join(records) if fmt == "jsonl" else f"[{','.join(records)}]", encoding="utf-8")
+    assert [r.label for r in read(path, need_labels=True)] == list(LABELS.values())
+
+
+@pytest.mark.parametrize(("fmt", "value"), [("jsonl", "label"), ("json", "label"), ("jsonl", "id"),
+                                            ("json", "id")])
+def test_a_json_integer_too_long_to_read_is_a_data_error(tmp_path: Path, fmt: str, value: str) -> None:
+    path = tmp_path / f"big.{fmt}"
+    record = f'{{"text": "a", "{value}": {"9" * 5000}}}'
+    path.write_text(record if fmt == "jsonl" else f"[\n{record}]", encoding="utf-8")
+    expect_error(path, [f"{path}: line {1 if fmt == 'jsonl' else 2}: a JSON number too long to read",
+                        "JSON string"])
+
+
+@pytest.mark.parametrize("data", ['{"text":{"0":"a","1":"b"},"label":{"0":"pos","1":"neg"}}',
+                                  '{"0":{"text":"a","label":"pos"},"1":{"text":"b","label":"neg"}}'])
+@pytest.mark.parametrize("name", ["p.json", "p.jsonl", "p.txt"])
+def test_pandas_default_to_json_layout_is_named(tmp_path: Path, data: str, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(data, encoding="utf-8")
+    expect_error(path, [f"{path}: line 1: a JSON object of columns (pandas' default to_json() layout), not records",
+                        "to_json(orient='records', lines=True)"])
+
+
 # -- JSONL value types --------------------------------------------------------------------------------------------
 
 
@@ -95,9 +147,22 @@ def test_jsonl_labels_may_be_strings_or_whole_numbers(tmp_path: Path, value: str
 def test_jsonl_labels_of_other_types_are_refused(tmp_path: Path, value: str, kind: str) -> None:
     path = tmp_path / "c.jsonl"
     path.write_text(f'{{"text": "ok", "label": "pos"}}\n{{"text": "a", "label": {value}}}\n', encoding="utf-8")
-    for need_labels in (True, False):  # predict reads the label column too, and writes it out
-        expect_error(path, [f"{path}: line 2: the 'label' field is {kind}, not a string or a whole number",
-                            "--label-col"], need_labels=need_labels)
+    expect_error(path, [f"{path}: line 2: the 'label' field is {kind}, not a string or a whole number",
+                        "--label-col"], need_labels=True)
+
+
+@pytest.mark.parametrize(("value", "label"), [
+    ("0.73", "0.73"), ("true", "true"), ('["pos", "neg"]', '["pos", "neg"]'), ('{"a": 1}', '{"a": 1}'),
+    ("Infinity", "Infinity"), ("2.0", "2"), ("null", None), ("9" * 400, "9" * 400), ("1e3", "1000"),
+])
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_labels_that_are_not_needed_are_kept_as_written(tmp_path: Path, value: str, label: str | None,
+                                                        fmt: str) -> None:
+    """preprocess and predict --input carry the label along, as they do a CSV cell: its type does not matter."""
+    path = tmp_path / f"s.{fmt}"
+    record = f'{{"text": "great film", "sentiment": {value}}}'
+    path.write_text(record if fmt == "jsonl" else f"[{record}]", encoding="utf-8")
+    assert [(r.text, r.label) for r in read(path)] == [("great film", label)]
 
 
 @pytest.mark.parametrize(("value", "kind"), [

@@ -105,6 +105,7 @@ def _refuse_corpus_options(corpus: CorpusOptions) -> None:
     be silently ignored (and a CSV header classified as a review), so it is a usage error."""
     given = [f"--input-format {corpus.input_format}"] if corpus.input_format not in ("auto", "txt") else []
     given += [f"--{what}-col" for what, col in (("text", corpus.text_col), ("label", corpus.label_col)) if col]
+    given += ["--delimiter"] if corpus.delimiter is not None else []
     if given:
         verb = "apply" if len(given) > 1 else "applies"
         raise UsageError(f"{' and '.join(given)} {verb} to --input: texts given as arguments or stdin lines are read "

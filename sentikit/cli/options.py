@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from sentikit.corpus import INPUT_FORMATS, CorpusOptions
+from sentikit.corpus_columns import parse_delimiter
 from sentikit.errors import UsageError
 from sentikit.text.config import LANGS, MORPHS, TOKEN_UNITS, PreprocessConfig
 
@@ -144,12 +145,12 @@ PREPROCESS_OPTIONS = OptionGroup(
 )
 
 
-def _build_corpus(input_format: str, text_col: str | None, label_col: str | None, encoding: str,
+def _build_corpus(input_format: str, text_col: str | None, label_col: str | None, delimiter: str, encoding: str,
                   strict: bool) -> CorpusOptions:
     if input_format not in INPUT_FORMATS:
         raise UsageError(f"invalid --input-format {input_format!r}", hint=f"choose one of: {', '.join(INPUT_FORMATS)}")
     return CorpusOptions(input_format=input_format, text_col=text_col, label_col=label_col,  # type: ignore[arg-type]
-                         encoding=encoding, strict=strict)
+                         delimiter=parse_delimiter(delimiter), encoding=encoding, strict=strict)
 
 
 CORPUS_OPTIONS = OptionGroup(
@@ -158,8 +159,8 @@ CORPUS_OPTIONS = OptionGroup(
     params=[
         _param("input_format", Annotated[str, typer.Option(
             help=_choice_help("Input format (auto: .csv, .tsv, .jsonl, .json by extension; .txt, other files and "
-                               "stdin by content). A CSV may use commas, semicolons or tabs; json is an array of "
-                               "records.", INPUT_FORMATS),
+                               "stdin by content). A CSV may use commas, semicolons, tabs or pipes (see "
+                               "--delimiter); json is an array of records.", INPUT_FORMATS),
             rich_help_panel=READ)], "auto"),
         _param("text_col", Annotated[str | None, typer.Option(
             help="Text column (default: text, review, content, ...); case and surrounding spaces may differ. "
@@ -167,6 +168,11 @@ CORPUS_OPTIONS = OptionGroup(
         _param("label_col", Annotated[str | None, typer.Option(
             help="Label column (default: label, sentiment, class, ...; never the text column).",
             rich_help_panel=READ)], None),
+        _param("delimiter", Annotated[str, typer.Option(
+            help=literal_help("Delimiter of CSV input: auto, ',', ';', tab or '|' (auto: Excel's sep= line, else "
+                              "the one that splits the header into the text/label column names, else a comma, "
+                              "semicolon or tab). Naming one also makes stdin or a .txt file read as a table."),
+            rich_help_panel=READ)], "auto"),
         _param("encoding", Annotated[str, typer.Option(help="Input encoding, e.g. cp1251 or latin-1.",
                                                         rich_help_panel=READ)], "utf-8"),
         _param("strict", Annotated[bool, typer.Option(

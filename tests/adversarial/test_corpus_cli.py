@@ -96,3 +96,78 @@ def test_a_scored_file_is_evaluated_against_its_gold_labels(nb_model: Path, tmp_
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["gold_label"] for r in rows] == ["positive", "negative"]
     assert [r["input_label"] for r in rows] == ["negative", "positive"]
+
+
+# -- shapes from the second QA pass ------------------------------------------------------------------------------
+
+
+def test_predict_tsv_output_with_a_multi_line_last_column_reads_back(nb_model: Path, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.csv"
+    notes.write_text('text,notes\n"great film","line1\nline2"\n"awful","n"\n', encoding="utf-8")
+    tsv = cli("-q", "predict", "-m", nb_model, "-i", notes, "-f", "tsv")
+    assert tsv.exit_code == 0, tsv.stderr
+    (tmp_path / "notes.tsv").write_text(tsv.stdout, encoding="utf-8")
+    again = cli("-q", "predict", "-m", nb_model, "-i", tmp_path / "notes.tsv", "-f", "jsonl")
+    assert again.exit_code == 0, again.stderr
+    rows = [json.loads(line) for line in again.stdout.splitlines()]
+    assert [(r["text"], r["notes"]) for r in rows] == [("great film", "line1\nline2"), ("awful", "n")]
+
+
+@pytest.mark.parametrize("command", ["train", "compare", "evaluate", "predict", "preprocess", "vectorize"])
+def test_every_command_that_reads_a_corpus_takes_delimiter(command: str) -> None:
+    result = cli(command, "--help")
+    assert result.exit_code == 0
+    assert "--delimiter" in result.stdout
+
+
+def test_the_delimiter_option_reads_what_the_header_cannot_tell(nb_model: Path, tmp_path: Path) -> None:
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("Текст;Оценка, 1-5;Тон\nотлично;5;positive\nужасно;1;negative\n", encoding="utf-8")
+    result = cli("-q", "evaluate", sheet, "-m", nb_model, "--text-col", "Текст", "--label-col", "Тон", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["n"] == 2
+    result = cli("-q", "preprocess", sheet, "--delimiter", ";", "--text-col", "Оценка, 1-5")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split() == ["5", "1"]
+    assert_error(cli("-q", "preprocess", sheet, "--delimiter", "tab", "--text-col", "Текст"), 1,
+                 "read as one tab-separated column", "check --delimiter")
+
+
+@pytest.mark.parametrize(("argv", "fragments"), [
+    (["preprocess", "x.csv", "--delimiter", "::"], ["invalid --delimiter '::'"]),
+    (["preprocess", "x.csv", "--delimiter", ";", "--input-format", "jsonl"], ["--delimiter ;", "JSON"]),
+    (["predict", "-m", "MODEL", "--delimiter", ";"], ["--delimiter applies to --input"]),
+])
+def test_delimiter_usage_errors(argv: list[str], fragments: list[str], nb_model: Path) -> None:
+    argv = [nb_model if a == "MODEL" else a for a in argv]  # type: ignore[misc]
+    assert_error(cli("-q", *argv, input="a;b\n"), 2, *fragments)
+
+
+def test_predict_does_not_warn_about_reviews_that_start_like_json(nb_model: Path) -> None:
+    result = cli("predict", "-m", nb_model, "-f", "jsonl", input="[{spoiler}] great\n{sarcasm} fine\n")
+    assert result.exit_code == 0, result.stderr
+    assert "looks like" not in result.stderr
+    result = cli("predict", "-m", nb_model, "-f", "jsonl", input='[{"text": "great"}]\n')
+    assert "looks like the start of a JSON array" in result.stderr
+
+
+def test_labels_that_predict_and_preprocess_do_not_need_are_carried(nb_model: Path, tmp_path: Path) -> None:
+    scored = tmp_path / "s.jsonl"
+    scored.write_text('{"text": "great film", "sentiment": 0.73}\n', encoding="utf-8")
+    result = cli("-q", "predict", "-m", nb_model, "-i", scored, "-f", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["gold_label"] == "0.73"
+    assert cli("-q", "preprocess", scored).exit_code == 0
+    assert_error(cli("-q", "evaluate", scored, "-m", nb_model), 1, "the 'sentiment' field is the number 0.73")
+
+
+def test_a_csv_model_takes_json_labels_written_as_floats(tmp_path: Path, rows: list[tuple[str, str]]) -> None:
+    numbered = {label: str(i) for i, label in enumerate(sorted({lab for _, lab in rows}))}
+    train = tmp_path / "train.csv"
+    train.write_text("text,label\n" + "".join(f'"{t.replace(chr(34), 2 * chr(34))}",{numbered[lab]}\n'
+                                              for t, lab in rows), encoding="utf-8")
+    dev = tmp_path / "dev.json"  # pandas: df.astype(str).to_json(orient="records") of a float column
+    dev.write_text(json.dumps([{"text": t, "label": f"{numbered[lab]}.0"} for t, lab in rows[::3]]),
+                   encoding="utf-8")
+    result = cli("-q", "train", train, "--dev", dev, "--arch", "nb", "--out", tmp_path / "m")
+    assert result.exit_code == 0, result.stderr
