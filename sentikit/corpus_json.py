@@ -84,8 +84,9 @@ def as_text(value: object) -> str:
     """Any other field, carried along as text (objects and lists as compact JSON)."""
     if _missing(value):
         return ""
-    if isinstance(value, bool | int | float | str):
-        return str(value)
+    if isinstance(value, str):
+        return value
+    # JSON spelling for the rest: true/false, not Python's True/False (numbers read the same either way).
     return json.dumps(value, ensure_ascii=False)
 
 

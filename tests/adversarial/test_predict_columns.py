@@ -241,3 +241,13 @@ def test_a_corpus_on_stdin_streams_as_stdin_lines_do(nb_model: Path, tmp_path: P
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_carried_json_values_keep_their_json_spelling(fmt: str, nb_model: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "flags.jsonl"
+    corpus.write_text('{"text": "отлично", "flag": true, "off": false, "n": 4.5, "tags": ["a"]}\n', encoding="utf-8")
+    result = cli("-q", "predict", "-m", nb_model, "-i", corpus, "-f", fmt)
+    assert result.exit_code == 0, result.stderr
+    row = output_rows(result.stdout, fmt)[0]
+    assert (row["flag"], row["off"], row["n"], row["tags"]) == ("true", "false", "4.5", '["a"]')
