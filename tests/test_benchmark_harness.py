@@ -224,3 +224,18 @@ def test_cli_speed_stops_with_the_failing_command(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="failed"):
         cli_speed.main(["--model", str(tmp_path / "missing"), "--corpus", "tiny", "--corpora", str(corpora),
                         "--docs", "5", "--rounds", "1"])
+
+
+def test_purged_dev_split_keeps_name_linked_reviews_on_one_side() -> None:
+    from benchmarks.purged_dev_split import purged_split
+
+    # Reviews of film i mention its two leads and its title, four reviews each; nothing links two films.
+    films = [("Alvarez", "Brannigan", "Quixote"), ("Cordova", "Delacroix", "Rimbaud"),
+             ("Esposito", "Fairbanks", "Sorrento"), ("Gallagher", "Hargreaves", "Tolstoy"),
+             ("Ingersoll", "Jablonski", "Umberto")]
+    texts = [f"{a} and {b} in {c} were fine, review {k}." for a, b, c in films for k in range(4)]
+    train, dev = purged_split(texts, dev_fraction=0.2, seed=1, max_df=10, link=3)
+    film_of = [i // 4 for i in range(len(texts))]
+    assert len(dev) == 4 and len({film_of[i] for i in dev}) == 1
+    assert not {film_of[i] for i in dev} & {film_of[i] for i in train}
+    assert len(train) == 16
