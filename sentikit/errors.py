@@ -6,6 +6,8 @@ Library code raises these; the CLI turns them into one stderr line and an exit c
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_OK = 0
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -48,6 +50,14 @@ class Interrupted(SentikitError):
     """The user stopped the command (Ctrl-C); the message says what was kept."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+class ComparisonInterrupted(Interrupted):
+    """Ctrl-C during `compare`; `rows` holds the result rows of the architectures finished before it."""
+
+    def __init__(self, message: str, rows: list[dict[str, Any]], *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.rows = rows
 
 
 class OutputError(SentikitError):

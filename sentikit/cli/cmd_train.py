@@ -17,7 +17,7 @@ from sentikit.cli.options import (
 from sentikit.cli.output import RowWriter, info, resolve_format
 from sentikit.cli.progress import TrainingProgress
 from sentikit.corpus import CorpusOptions
-from sentikit.errors import Interrupted
+from sentikit.errors import ComparisonInterrupted, Interrupted
 from sentikit.text.config import PreprocessConfig
 from sentikit.training.trainers import ARCHITECTURES
 
@@ -86,18 +86,28 @@ def compare(
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Train several architectures on the same split and print one comparison table."""
-    from sentikit.cli.output import write_json
-    from sentikit.training.compare import COLUMNS
     from sentikit.training.compare import compare as compare_models
     from sentikit.training.pipeline import TrainSettings
 
     fmt = resolve_format(format, ("table", "json", "jsonl", "csv"))
     archs = [a.strip() for a in arch.split(",") if a.strip()]
     settings = TrainSettings(arch=archs[0] if archs else "logreg", dev_fraction=dev_fraction, seed=seed)
-    with TrainingProgress() as progress:
-        rows = compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
-                              dev=require_input(dev) if dev is not None else None, overrides=overrides, keep=keep,
-                              force=force, on_event=progress.handle)
+    try:
+        with TrainingProgress() as progress:
+            rows = compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
+                                  dev=require_input(dev) if dev is not None else None, overrides=overrides,
+                                  keep=keep, force=force, on_event=progress.handle)
+    except ComparisonInterrupted as stopped:
+        if stopped.rows:  # Ctrl-C after some architectures finished: their rows are results too
+            _write_comparison(stopped.rows, fmt)
+        raise
+    _write_comparison(rows, fmt)
+
+
+def _write_comparison(rows: list[dict[str, Any]], fmt: str) -> None:
+    from sentikit.cli.output import write_json
+    from sentikit.training.compare import COLUMNS
+
     if fmt == "json":
         write_json(rows)
         return

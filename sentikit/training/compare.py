@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sentikit.corpus import CorpusOptions
-from sentikit.errors import Interrupted, UsageError
+from sentikit.errors import ComparisonInterrupted, Interrupted, UsageError
 from sentikit.text.config import PreprocessConfig
 from sentikit.training.pipeline import EventHandler, TrainSettings, build_manifest, get_trainer, prepare
 from sentikit.training.trainers import check_overrides
@@ -46,9 +46,9 @@ def predict_docs_per_s(model: Any, texts: Sequence[str], seconds: float = PREDIC
             return done / elapsed
 
 
-def _stopped(arch: str, rows: list[dict[str, Any]]) -> Interrupted:
+def _stopped(arch: str, rows: list[dict[str, Any]]) -> ComparisonInterrupted:
     done = ", ".join(row["arch"] for row in rows) or "none"
-    return Interrupted(f"interrupted while training {arch} (finished: {done})")
+    return ComparisonInterrupted(f"interrupted while training {arch} (finished: {done})", rows)
 
 
 def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None = None,
