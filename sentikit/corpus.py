@@ -53,7 +53,10 @@ _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", "
 _CORPUS_SUFFIXES = {*_EXTENSIONS, ".txt"}
 # What a column name looks like when sniffing a header: at most three short words of letters, digits and a
 # few separators, so a document such as "Review\tloved it!" or "review, in short: great" is not taken for one.
-_COLUMN_NAME = re.compile(r"(?=.{0,64}\Z)(?:[\w.()/-]+(?: [\w.()/-]+){0,2})?")
+# A column name: up to three words of letters, digits and the punctuation spreadsheets put in names ("Оценка,
+# 1-5", "#tags", "share %", "verified?"), or pandas' "Unnamed: 0". No other colon: "Review, in short: great" is
+# a review.
+_COLUMN_NAME = re.compile(r"(?=.{0,64}\Z)(?:[\w.()/,#?%-]+(?: [\w.()/,#?%-]+){0,2}|unnamed: \d+)?")
 # The start of a JSON array of records in a sniffed input: "[{" and a key, or "[{" ending the line (one-line
 # JSON); "[" alone on its line is one too when a "{" starts the next (indented JSON). A review that starts with a
 # bracket ("[UPDATE] still great", "[{spoiler}] great") is none of these.

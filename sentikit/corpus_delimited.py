@@ -46,6 +46,11 @@ DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SEP_LINE = re.compile(r"sep=([^\w\s\"']|\t)", re.IGNORECASE)
 
 
+def delimiter_name(delimiter: str) -> str:
+    """"comma", "semicolon", ... or the character itself (a `sep=` line may name any punctuation)."""
+    return DELIMITER_NAMES.get(delimiter, repr(delimiter))
+
+
 def _fields(line: str, delimiter: str) -> list[str]:
     try:
         return next(csv.reader([line], delimiter=delimiter), [])
@@ -102,7 +107,7 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
     except DataError as exc:
         if len(header) == 1 and any(d in header[0] for d in DELIMITER_NAMES):  # the wrong delimiter, most likely
             check = "check --delimiter" if options.delimiter else "check --input-format, or pass --delimiter"
-            raise DataError(exc.args[0], hint=f"the header was read as one {DELIMITER_NAMES[delimiter]}-separated "
+            raise DataError(exc.args[0], hint=f"the header was read as one {delimiter_name(delimiter)}-separated "
                                               f"column; {check}") from exc
         raise
     t_i = header.index(text_col)
@@ -111,7 +116,7 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
         if len(row) != len(header):
             raise DataError(f"{name}: line {line}: {len(row)} fields where the header has {len(header)}",
                             hint=f"check the quoting and the delimiter; the rows were read as "
-                                 f"{DELIMITER_NAMES[delimiter]}-separated")
+                                 f"{delimiter_name(delimiter)}-separated")
         extra = {h: v for i, (h, v) in enumerate(zip(header, row)) if i not in (t_i, l_i)}
         yield Record(text=row[t_i], label=row[l_i] if l_i >= 0 else None, extra=extra, line=line)
 
@@ -252,6 +257,13 @@ class _TsvRows:
                 width = self.width
                 if state == "ok" and (width is None or len(fields) == width):
                     pass
+                elif state == "open" and width == 1:
+                    # One column: no tab tells a quoted field over lines from a stray quote that would swallow
+                    # the rows after it, so each line stays a row.
+                    self._warn("single", "%s: line %d: a quote opens a field that does not close on this line; a "
+                               "one-column TSV is read a line per row (if fields span lines, read the file as CSV: "
+                               "--input-format csv --delimiter tab)", start)
+                    fields = [_unquoted(f) for f in text.split("\t")]
                 elif state == "open" and width is not None and len(fields) < width:
                     assert parts is not None
                     end, fields = self._join(start, line, text, fields, parts, width)

@@ -163,6 +163,9 @@ def test_reviews_that_start_like_json_are_plain_lines(tmp_path: Path, monkeypatc
     ("[", "  {", "json"),
     ("[", '{"text": "a"}', "json"),
     ("[", "awful", "txt"),
+    ("Unnamed: 0,text,label", None, "csv"),  # what pandas writes for an index column
+    ('text;"Оценка, 1-5";label', None, "csv"),
+    ("text,label,#tags,verified?,share %", None, "csv"),
 ])
 def test_detect_format_by_content(first: str, following: str | None, fmt: str) -> None:
     assert detect_format("-", first, following=following) == fmt
@@ -235,3 +238,20 @@ def test_a_byte_order_mark_inside_a_name_is_shown(tmp_path: Path) -> None:
     path.write_bytes(b"id,\xef\xbb\xbfreview\n1,x\n")
     message = expect_error(path, ["columns found: id, \\ufeffreview"])
     assert "\ufeff" not in message
+
+
+def test_an_unknown_sep_delimiter_gives_data_errors_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "colon.csv"
+    path.write_text("sep=:\ntext:label\nхорошо:pos\nплохо:neg:extra\n", encoding="utf-8")
+    expect_error(path, ["line 4: 3 fields where the header has 2", "read as ':'-separated"])
+
+
+def test_a_stray_quote_in_a_one_column_tsv_does_not_merge_rows(tmp_path: Path,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    # With one column no tab tells a stray quote from a field over lines: each line stays a row.
+    path = tmp_path / "one.tsv"
+    path.write_text('text\n"Не советую, обман\nотзыв 3\nотзыв 4\nну и цены"\nотзыв 6\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="sentikit"):
+        texts = [r.text for r in read(path)]
+    assert texts == ['"Не советую, обман', "отзыв 3", "отзыв 4", 'ну и цены"', "отзыв 6"]
+    assert len(caplog.records) == 1 and "one-column TSV is read a line per row" in caplog.records[0].getMessage()
