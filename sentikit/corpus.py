@@ -37,8 +37,8 @@ from sentikit.corpus_lines import LineCounter, decode_error, decode_error_line, 
 from sentikit.errors import DataError, UsageError
 
 __all__ = ["INPUT_FORMATS", "LABEL_COLUMNS", "MISSING_LABELS", "TEXT_COLUMNS", "CorpusOptions", "InputFormat",
-           "LabelledCorpus", "ReadStats", "Record", "corpus_stem", "load_labelled", "read_corpus", "report_skipped",
-           "source_name"]
+           "LabelledCorpus", "ReadStats", "Record", "corpus_stem", "detect_format", "load_labelled", "read_corpus",
+           "report_skipped", "source_name"]
 
 log = logging.getLogger("sentikit")
 
@@ -51,11 +51,9 @@ MISSING_LABELS = ("nan", "null")
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 # Suffixes a default model name drops ("reviews.v1.csv" -> "reviews.v1").
 _CORPUS_SUFFIXES = {*_EXTENSIONS, ".txt"}
-# What a column name looks like when sniffing a header: at most three short words of letters, digits and a
-# few separators, so a document such as "Review\tloved it!" or "review, in short: great" is not taken for one.
-# A column name: up to three words of letters, digits and the punctuation spreadsheets put in names ("Оценка,
-# 1-5", "#tags", "share %", "verified?"), or pandas' "Unnamed: 0". No other colon: "Review, in short: great" is
-# a review.
+# What a column name looks like when sniffing a header: up to three words of letters, digits and the punctuation
+# spreadsheets put in names ("Оценка, 1-5", "#tags", "share %", "verified?"), or pandas' "Unnamed: 0", so a
+# document such as "Review\tloved it!" or "Review, in short: great" (no other colon) is not taken for one.
 _COLUMN_NAME = re.compile(r"(?=.{0,64}\Z)(?:[\w.()/,#?%-]+(?: [\w.()/,#?%-]+){0,2}|unnamed: \d+)?")
 # The start of a JSON array of records in a sniffed input: "[{" and a key, or "[{" ending the line (one-line
 # JSON); "[" alone on its line is one too when a "{" starts the next (indented JSON). A review that starts with a
@@ -117,9 +115,10 @@ def detect_format(name: str, first: str, options: CorpusOptions | None = None, *
     for delimiter, fields in split.items():
         names = [f.strip().lower() for f in fields]
         if names and all(_COLUMN_NAME.fullmatch(n) for n in names) and set(names) & set(TEXT_COLUMNS):
-            return "tsv" if delimiter == "\t" and (options is None or options.delimiter in (None, "\t")) else "csv"
+            # A delimiter the user names is read with CSV's quoting rules, a tab too (docs/input.md).
+            return "tsv" if delimiter == "\t" and (options is None or options.delimiter is None) else "csv"
     if options is not None and options.delimiter is not None:
-        return "tsv" if options.delimiter == "\t" else "csv"
+        return "csv"
     if options is not None and (options.text_col is not None or options.label_col is not None):
         # A named column makes the input a table whatever its header looks like (Отзыв,Тональность).
         return "tsv" if len(split["\t"]) > max(len(split[","]), len(split[";"]), 1) else "csv"
@@ -127,11 +126,13 @@ def detect_format(name: str, first: str, options: CorpusOptions | None = None, *
 
 
 def _is_json_object(line: str) -> bool:
+    """Whether `line` is one JSON object; JSON the reader will refuse with a reason (an integer too long, nesting
+    too deep) counts as one, so that the reader, not the sniffing, says what is wrong with it."""
     try:
         return isinstance(json.loads(line), dict)
     except json.JSONDecodeError:
         return False
-    except (ValueError, RecursionError):  # an integer too long or nesting too deep: JSON, which the reader refuses
+    except (ValueError, RecursionError):
         return True
 
 
@@ -145,13 +146,8 @@ def _header_fields(line: str, delimiter: str) -> list[str]:
 def _json_kind(line: str) -> str:
     """A .json file holds JSON Lines when its first line is a whole object, else (an array of records, or
     anything the JSON reader will then refuse with a reason) one JSON document."""
-    if line.lstrip().startswith("{"):
-        try:
-            if isinstance(json.loads(line), dict):
-                return "jsonl"
-        except (ValueError, RecursionError):
-            pass
-    return "json"
+    stripped = line.strip()
+    return "jsonl" if stripped.startswith("{") and _is_json_object(stripped) else "json"
 
 
 def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_labels: bool = False,
@@ -180,14 +176,14 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             drop_utf8_bom(binary, opts.encoding, name)
             # A byte order mark is not text, whatever the encoding (utf-16-le and -be keep it as U+FEFF).
             first = counter.readline().removeprefix("\ufeff")
-            fmt, sniffed = _format(name, first, counter, opts)
-            if fmt == "txt" and need_labels and first:
+            fmt, sniffed, content = _format(name, first, counter, opts)
+            if fmt == "txt" and need_labels and content:
                 raise DataError(f"{name}: read as plain lines (one document per line), which have no labels",
                                 hint="for a CSV, TSV or JSON file pass --input-format csv, tsv, jsonl or json, "
                                      "and --text-col/--label-col")
-            if fmt == "tsv" and opts.delimiter not in (None, "\t"):
-                fmt = "csv"  # a .tsv that the user says has another delimiter
-            records = _records(fmt, counter, counter, name, opts, need_labels, sniffed)
+            if fmt == "tsv" and opts.delimiter is not None:
+                fmt = "csv"  # a .tsv read with a delimiter the user names: CSV's rules (docs/input.md)
+            records = _records(fmt, counter, name, opts, need_labels, sniffed)
             yield from _validated(records, name, fmt, opts, need_labels, stats, counter, keep_empty_text)
         except UnicodeDecodeError as exc:  # what "surrogateescape" cannot carry: bytes below 0x80 (UTF-16)
             raise decode_error(name, decode_error_line(exc, counter.line), opts.encoding,
@@ -211,8 +207,9 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             raw.close()
 
 
-def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) -> tuple[str, bool]:
-    """The format (see `detect_format`) and whether it was found from the content. The lines read to decide
+def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) -> tuple[str, bool, bool]:
+    """The format (see `detect_format`), whether it was found from the content, and whether the input has a
+    non-blank line (as far as was read: always when the format was given). The lines read to decide
     (the first, blank lines before the first non-blank one, and after a lone "[" the next non-blank one) are
     handed back to `counter`, to be read again: nothing more than those is held."""
     peeked = [first]
@@ -228,25 +225,25 @@ def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) ->
                 following = counter.readline()
                 peeked.append(following)
         fmt = detect_format(name, head, opts, following=following)
-        sniffed = _extension_format(name) is None
+        sniffed, content = _extension_format(name) is None, bool(head.strip())
     else:
-        fmt, sniffed = opts.input_format, False
+        fmt, sniffed, content = opts.input_format, False, bool(first)
     counter.push_back([line for line in peeked if line])
-    return fmt, sniffed
+    return fmt, sniffed, content
 
 
-def _records(fmt: str, lines: Iterator[str], counter: LineCounter, name: str, opts: CorpusOptions,
-             need_labels: bool, sniffed: bool) -> Iterator[Record]:
+def _records(fmt: str, counter: LineCounter, name: str, opts: CorpusOptions, need_labels: bool,
+             sniffed: bool) -> Iterator[Record]:
     if fmt == "txt":
-        for line in lines:
+        for line in counter:
             yield Record(text=line.rstrip("\r\n"), line=counter.line)
     elif fmt == "jsonl":
         # A JSON error in an input taken for JSON by its content may mean that it is plain text after all.
-        yield from json_records(jsonl_objects(lines, counter, name, sniffed), opts, need_labels, name)
+        yield from json_records(jsonl_objects(counter, counter, name, sniffed), opts, need_labels, name)
     elif fmt == "json":
-        yield from json_records(json_array_objects(lines, name, sniffed), opts, need_labels, name)
+        yield from json_records(json_array_objects(counter, name, sniffed), opts, need_labels, name)
     elif fmt in ("csv", "tsv"):
-        yield from delimited_records(fmt, lines, counter, name, opts, need_labels)
+        yield from delimited_records(fmt, counter, counter, name, opts, need_labels)
     else:
         raise UsageError(f"unknown input format {fmt!r}", hint=f"choose one of {', '.join(INPUT_FORMATS)}")
 

@@ -67,7 +67,7 @@ class CorpusOptions:
         if delimiter not in DELIMITERS.values():
             raise UsageError(f"invalid --delimiter {visible(delimiter)!r}",
                              hint="choose one of: ',' ';' tab '|', or auto")
-        shown = delimiter_name(delimiter)
+        shown = delimiter_flag_value(delimiter)
         if self.input_format in ("json", "jsonl", "txt"):
             what = "plain lines, which have no columns" if self.input_format == "txt" else "JSON"
             raise UsageError(f"--delimiter {shown} applies to CSV input, but --input-format {self.input_format} "
@@ -90,7 +90,8 @@ def parse_delimiter(text: str) -> str | None:
     return DELIMITERS.get(key) or _DELIMITER_ALIASES.get(key) or text  # anything else: refused by CorpusOptions
 
 
-def delimiter_name(delimiter: str) -> str:
+def delimiter_flag_value(delimiter: str) -> str:
+    """How --delimiter spells `delimiter` in a hint ("tab" for a tab); `corpus_delimited.delimiter_name` names it."""
     return "tab" if delimiter == "\t" else delimiter
 
 

@@ -106,8 +106,8 @@ _ARRAY_HINT = ("write a JSON array of objects (pandas: to_json(orient='records')
                "line")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
-JsonObject = tuple[int, dict[str, Any], bool]
-_ABSENT = object()  # (line, object, whether its source held a surrogate escape)
+JsonObject = tuple[int, dict[str, Any], bool]  # (line, object, whether its source held a surrogate escape)
+_ABSENT = object()  # a key the record lacks
 
 
 def _hint(hint: str, sniffed: bool) -> str:

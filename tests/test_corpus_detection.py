@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sentikit.corpus import CorpusOptions, detect_format
+from sentikit.corpus import CorpusOptions, ReadStats, detect_format
 from sentikit.errors import UsageError
 from tests.test_corpus import FakeStdin, expect_error, read
 
@@ -255,3 +255,30 @@ def test_a_stray_quote_in_a_one_column_tsv_does_not_merge_rows(tmp_path: Path,
         texts = [r.text for r in read(path)]
     assert texts == ['"Не советую, обман', "отзыв 3", "отзыв 4", 'ну и цены"', "отзыв 6"]
     assert len(caplog.records) == 1 and "one-column TSV is read a line per row" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize("source", ["h.txt", "h.csv", "-"])
+def test_a_named_tab_reads_with_csv_rules_whatever_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              source: str) -> None:
+    data = 'text\tlabel\n"Цена:\t100\nотлично"\tpos\nплохо\tneg\n'
+    if source == "-":
+        monkeypatch.setattr(sys, "stdin", FakeStdin(data.encode()))
+    else:
+        source = str(tmp_path / source)
+        Path(source).write_text(data, encoding="utf-8")
+    records = read(source, CorpusOptions(delimiter="\t"), need_labels=True)
+    assert [(r.text, r.label) for r in records] == [("Цена:\t100\nотлично", "pos"), ("плохо", "neg")]
+
+
+def test_a_json_file_starting_with_a_too_long_number_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "long.json"
+    path.write_text('{"text": "a", "id": ' + "9" * 5000 + "}\n", encoding="utf-8")
+    expect_error(path, ["line 1: a JSON number too long to read"])
+
+
+def test_a_blank_file_is_not_said_to_be_plain_lines_without_labels(tmp_path: Path) -> None:
+    # Only a file with a document in it has lines that could have been a corpus; blank lines are empty rows.
+    path = tmp_path / "blank.txt"
+    path.write_text("\n\n  \n", encoding="utf-8")
+    stats = ReadStats()
+    assert read(path, need_labels=True, stats=stats) == [] and stats.empty_text == 3
