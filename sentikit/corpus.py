@@ -48,6 +48,8 @@ MISSING_LABELS = ("nan", "null")
 # Extensions that decide the format. Any other file (.txt, none, unknown) is sniffed like stdin: ".txt" says
 # "text", not "one document per line", and TSV exports are often saved as .txt. (".json" holds an array of
 # records or, often enough, JSON Lines: its first line tells them apart.)
+# Blank lines held while looking for the first line that tells the format; after so many the input is plain lines.
+MAX_BLANK_LINES = 10_000
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 # Suffixes a default model name drops ("reviews.v1.csv" -> "reviews.v1").
 _CORPUS_SUFFIXES = {*_EXTENSIONS, ".txt"}
@@ -214,7 +216,7 @@ def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) ->
     handed back to `counter`, to be read again: nothing more than those is held."""
     peeked = [first]
     if opts.input_format == "auto":
-        while peeked[-1] and not peeked[-1].strip():
+        while peeked[-1] and not peeked[-1].strip() and len(peeked) <= MAX_BLANK_LINES:
             peeked.append(counter.readline())
         head = peeked[-1]
         following = None

@@ -140,12 +140,29 @@ def _named(header: list[str]) -> list[str]:
 
 def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
               delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line where the row ends, fields) for each row of a CSV, blank lines skipped."""
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    start = counter.line  # the line where the row being parsed begins (the header's is already read)
+    """(line where the row ends, fields) for each row of a CSV, blank lines skipped. A quoted field may span at
+    most `MAX_FIELD_LINES` lines (more is an unclosed quote, and reading on would hold the file); one that spans
+    many lines most of which hold the delimiter gets a warning, since a stray quote swallows rows so."""
+    start = counter.line + 1  # the line where the row being parsed begins (the header's is already read)
+
+    def capped() -> Iterator[str]:
+        for line in lines:
+            if counter.line - start >= MAX_FIELD_LINES:
+                raise DataError(f"{name}: line {start}: a quoted field starting on this line does not close within "
+                                f"{MAX_FIELD_LINES} lines",
+                                hint="check for an unclosed or stray quote; double a quote inside a field")
+            yield line
+
+    reader = csv.reader(capped(), delimiter=delimiter, strict=True)
+    warned = False
     try:
         for row in reader:
             if row:
+                if not warned and counter.line - start >= _SWALLOW_LINES and _swallowed_rows(row, delimiter):
+                    warned = True
+                    log.warning("%s: lines %d-%d were read as one row: a quoted field spans them, and most of its "
+                                "lines hold the delimiter (if they are separate rows, a quote on line %d is "
+                                "unbalanced)", name, start, counter.line, start)
                 yield counter.line, row
             start = counter.line + 1
     except csv.Error as exc:
@@ -155,6 +172,19 @@ def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
                             hint="check for an unclosed or stray quote; double a quote inside a field") from exc
         raise DataError(f"{name}: line {counter.line}: malformed CSV ({visible(str(exc))})",
                         hint="check for an unclosed or stray quote") from exc
+
+
+# A quoted CSV field over this many lines, most of them holding the delimiter, looks like rows a stray quote
+# swallowed (a review over 100 lines with a comma on most is rare; commas in shorter ones are everyday).
+_SWALLOW_LINES = 100
+
+
+def _swallowed_rows(row: list[str], delimiter: str) -> bool:
+    for field in row:
+        inner = field.splitlines()
+        if len(inner) >= _SWALLOW_LINES and 2 * sum(delimiter in line for line in inner) > len(inner):
+            return True
+    return False
 
 
 def _without_newline(line: str) -> str:

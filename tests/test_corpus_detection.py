@@ -282,3 +282,12 @@ def test_a_blank_file_is_not_said_to_be_plain_lines_without_labels(tmp_path: Pat
     path.write_text("\n\n  \n", encoding="utf-8")
     stats = ReadStats()
     assert read(path, need_labels=True, stats=stats) == [] and stats.empty_text == 3
+
+
+def test_blank_lines_held_to_find_the_format_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit import corpus
+
+    monkeypatch.setattr(corpus, "MAX_BLANK_LINES", 3)
+    monkeypatch.setattr(sys, "stdin", FakeStdin(b"\n\n\n\n\ntext,label\ngood,pos\n"))
+    # Past the bound the input counts as plain lines: the header line is then a document like any other.
+    assert [r.text for r in read("-")] == ["text,label", "good,pos"]

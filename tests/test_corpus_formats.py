@@ -226,3 +226,29 @@ def test_float_spelled_whole_number_labels_read_as_in_jsonl(tmp_path: Path, fmt:
 def test_an_empty_path_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="empty path"):
         list(read_corpus(""))
+
+
+def test_an_unclosed_csv_quote_is_refused_within_the_line_bound(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit import corpus_delimited
+
+    monkeypatch.setattr(corpus_delimited, "MAX_FIELD_LINES", 5)
+    path = tmp_path / "open.csv"
+    path.write_text('text,label\n"Лучший магазин,pos\n' + "".join(f"отзыв {i},neg\n" for i in range(20)),
+                    encoding="utf-8")
+    expect_error(path, ["line 2: a quoted field starting on this line does not close within 5 lines"])
+
+
+def test_a_csv_quote_that_swallows_rows_is_reported(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "merge.csv"
+    path.write_text('text,label\n"Лучший магазин,pos\n' + "".join(f"отзыв {i},neg\n" for i in range(200))
+                    + 'экран 15",pos\n', encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="sentikit"):
+        assert len(read(path)) == 1  # what CSV's rules say; the warning is what tells the user
+    assert "lines 2-203 were read as one row" in caplog.text
+    paragraphs = tmp_path / "long_review.csv"
+    paragraphs.write_text('text,label\n"' + "\n".join(f"line {i}" for i in range(150)) + '",pos\n', encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="sentikit"):
+        assert len(read(paragraphs)) == 1
+    assert caplog.text == ""
