@@ -310,6 +310,8 @@ def _record(item: JsonObject, keys: _Keys, options: CorpusOptions, need_labels: 
         raise DataError(f"{name}: line {line}: no {label_key!r} field", hint="drop --strict to skip such rows")
     else:
         label = None
+    if label is None and label_key is not None:
+        label = ""  # an empty label, as an empty CSV cell is; None says the input has no label column
     extra = {k: as_text(v) for k, v in obj.items() if k != text_key and k != label_key}
     if escaped:  # lone surrogates (from escapes like "\ud800") cannot be written as UTF-8
         fix = without_surrogates

@@ -50,7 +50,8 @@ def test_json_lines_saved_as_json(tmp_path: Path) -> None:
 def test_input_format_json(tmp_path: Path) -> None:
     path = tmp_path / "records"
     path.write_text(' \n[{"review": "a"}, {"review": "b", "label": null}]', encoding="utf-8")
-    assert [(r.text, r.label) for r in read(path, CorpusOptions(input_format="json"))] == [("a", None), ("b", None)]
+    # None: no label column known yet; "": the record has the label column, and it is empty (null).
+    assert [(r.text, r.label) for r in read(path, CorpusOptions(input_format="json"))] == [("a", None), ("b", "")]
 
 
 def test_a_text_that_starts_with_a_bracket_stays_a_line(tmp_path: Path) -> None:

@@ -251,3 +251,11 @@ def test_carried_json_values_keep_their_json_spelling(fmt: str, nb_model: Path, 
     assert result.exit_code == 0, result.stderr
     row = output_rows(result.stdout, fmt)[0]
     assert (row["flag"], row["off"], row["n"], row["tags"]) == ("true", "false", "4.5", '["a"]')
+
+
+def test_a_null_first_label_keeps_the_gold_label_column(nb_model: Path, tmp_path: Path) -> None:
+    corpus = tmp_path / "null_first.jsonl"
+    corpus.write_text('{"text": "a", "label": null}\n{"text": "b", "label": "pos"}\n', encoding="utf-8")
+    result = cli("-q", "predict", "-m", nb_model, "-i", corpus, "-f", "csv")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert [row["gold_label"] for row in output_rows(result.stdout, "csv")] == ["", "pos"]
