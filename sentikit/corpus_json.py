@@ -62,10 +62,9 @@ def json_label(value: object, where: str) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    whole = _whole_number(value)
+    if whole is not None:
+        return whole
     raise DataError(f"{where} is {_kind(value)}, not a string or a whole number",
                     hint='labels must be strings such as "pos" or integers such as 1; check --label-col')
 
@@ -73,11 +72,19 @@ def json_label(value: object, where: str) -> str | None:
 def _label_as_written(value: object) -> str:
     """A label value that is not needed, whatever its type: a whole number as json_label makes it, anything else
     as JSON writes it (0.73, true, ["a"])."""
+    if isinstance(value, str):
+        return value
+    whole = _whole_number(value)
+    return whole if whole is not None else json.dumps(value, ensure_ascii=False)
+
+
+def _whole_number(value: object) -> str | None:
+    """The class a JSON whole number names (1 and 1.0: "1"); None for anything else (booleans included)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return None
 
 
 def as_text(value: object) -> str:
