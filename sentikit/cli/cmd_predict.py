@@ -7,10 +7,10 @@ from typing import Annotated, Any
 import typer
 
 from sentikit.cli.app import app
+from sentikit.cli.input_columns import InputColumns
 from sentikit.cli.options import CORPUS_OPTIONS, require_input, with_default, with_options
 from sentikit.cli.output import (
     OUTPUT_FORMATS,
-    InputColumns,
     RowWriter,
     info,
     render_table,

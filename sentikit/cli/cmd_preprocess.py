@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sentikit.cli.app import app
+from sentikit.cli.input_columns import InputColumns
 from sentikit.cli.options import (
     CORPUS_OPTIONS,
     MAX_FEATURES_HELP,
@@ -18,7 +19,6 @@ from sentikit.cli.options import (
 )
 from sentikit.cli.output import (
     OUTPUT_FORMATS,
-    InputColumns,
     RowWriter,
     columns_that_fit,
     file_progress,

@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_predict_rows import output_rows
 
-from sentikit.cli import output
-from sentikit.cli.output import InputColumns
+from sentikit.cli import input_columns, output
+from sentikit.cli.input_columns import InputColumns
 
 FORMATS = ["jsonl", "csv", "tsv"]
 
@@ -104,7 +104,7 @@ def test_scoring_a_scored_file_again_gives_the_second_models_figures(first: str,
 
 def test_renamed_columns_keep_their_names_for_the_whole_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     said: list[str] = []
-    monkeypatch.setattr(output, "warn", said.append)
+    monkeypatch.setattr(input_columns, "warn", said.append)
     columns = InputColumns(["text", "label"], "rows.jsonl")
     assert columns.rename({"label": "a", "input_label": "b", "id": "1"}) == {
         "input_label_2": "a", "input_label": "b", "id": "1"}
