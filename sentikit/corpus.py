@@ -227,7 +227,8 @@ def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) ->
                 following = counter.readline()
                 peeked.append(following)
         fmt = detect_format(name, head, opts, following=following)
-        sniffed, content = _extension_format(name) is None, bool(head.strip())
+        # Past MAX_BLANK_LINES blank lines, whatever follows may be content: say what plain lines are.
+        sniffed, content = _extension_format(name) is None, bool(head.strip()) or len(peeked) > MAX_BLANK_LINES
     else:
         fmt, sniffed, content = opts.input_format, False, bool(first)
     counter.push_back([line for line in peeked if line])

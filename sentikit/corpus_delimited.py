@@ -142,7 +142,7 @@ def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
               delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(line where the row ends, fields) for each row of a CSV, blank lines skipped. A quoted field may span at
     most `MAX_FIELD_LINES` lines (more is an unclosed quote, and reading on would hold the file); one that spans
-    many lines most of which hold the delimiter gets a warning, since a stray quote swallows rows so."""
+    many lines most of which look like rows gets a warning, since a stray quote swallows rows so."""
     start = counter.line + 1  # the line where the row being parsed begins (the header's is already read)
 
     def capped() -> Iterator[str]:
@@ -155,14 +155,16 @@ def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
 
     reader = csv.reader(capped(), delimiter=delimiter, strict=True)
     warned = False
+    width = 0  # the header's field count, once read
     try:
         for row in reader:
             if row:
-                if not warned and counter.line - start >= _SWALLOW_LINES and _swallowed_rows(row, delimiter):
+                width = width or len(row)
+                if not warned and counter.line - start >= _SWALLOW_LINES and _swallowed_rows(row, delimiter, width):
                     warned = True
                     log.warning("%s: lines %d-%d were read as one row: a quoted field spans them, and most of its "
-                                "lines hold the delimiter (if they are separate rows, a quote on line %d is "
-                                "unbalanced)", name, start, counter.line, start)
+                                "lines look like rows (if they are, a quote on line %d is unbalanced)",
+                                name, start, counter.line, start)
                 yield counter.line, row
             start = counter.line + 1
     except csv.Error as exc:
@@ -174,15 +176,24 @@ def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
                         hint="check for an unclosed or stray quote") from exc
 
 
-# A quoted CSV field over this many lines, most of them holding the delimiter, looks like rows a stray quote
-# swallowed (a review over 100 lines with a comma on most is rare; commas in shorter ones are everyday).
+# A quoted CSV field over this many lines, most of them shaped like rows, looks like rows a stray quote swallowed.
 _SWALLOW_LINES = 100
+_SHORT_VALUE = re.compile(r"\S{1,30}")  # a label or an id, as a row has: one short word
 
 
-def _swallowed_rows(row: list[str], delimiter: str) -> bool:
+def _swallowed_rows(row: list[str], delimiter: str, width: int) -> bool:
+    """Whether a field of `row` holds lines most of which look like rows: as many fields as the header, one of
+    them a single short word. A review's lines rarely do ("The plot was slow, but the acting was great."), the
+    rows a stray quote swallows do ("отзыв 12,neg"); blank lines count for neither."""
     for field in row:
-        inner = field.splitlines()
-        if len(inner) >= _SWALLOW_LINES and 2 * sum(delimiter in line for line in inner) > len(inner):
+        inner = [line for line in field.splitlines() if line.strip()]
+        if len(inner) < _SWALLOW_LINES:
+            continue
+        rowlike = 0
+        for line in inner:
+            parts = line.split(delimiter)
+            rowlike += len(parts) == width and any(_SHORT_VALUE.fullmatch(p.strip()) for p in parts)
+        if 2 * rowlike > len(inner):
             return True
     return False
 

@@ -289,5 +289,8 @@ def test_blank_lines_held_to_find_the_format_are_bounded(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(corpus, "MAX_BLANK_LINES", 3)
     monkeypatch.setattr(sys, "stdin", FakeStdin(b"\n\n\n\n\ntext,label\ngood,pos\n"))
-    # Past the bound the input counts as plain lines: the header line is then a document like any other.
+    # Past the bound the input counts as plain lines: the header line is then a document like any other, and a
+    # command that needs labels says what plain lines are.
     assert [r.text for r in read("-")] == ["text,label", "good,pos"]
+    monkeypatch.setattr(sys, "stdin", FakeStdin(b"\n\n\n\n\ntext,label\ngood,pos\n"))
+    expect_error("-", ["read as plain lines", "--input-format csv"], need_labels=True)

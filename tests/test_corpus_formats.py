@@ -247,9 +247,12 @@ def test_a_csv_quote_that_swallows_rows_is_reported(tmp_path: Path, caplog: pyte
     with caplog.at_level(logging.WARNING, logger="sentikit"):
         assert len(read(path)) == 1  # what CSV's rules say; the warning is what tells the user
     assert "lines 2-203 were read as one row" in caplog.text
-    paragraphs = tmp_path / "long_review.csv"
-    paragraphs.write_text('text,label\n"' + "\n".join(f"line {i}" for i in range(150)) + '",pos\n', encoding="utf-8")
     caplog.clear()
+    # A long review of paragraphs with commas, as pandas writes it, is no such thing.
+    paragraphs = tmp_path / "long_review.csv"
+    review = "\n\n".join(["The plot was slow, but the acting was great."] * 60 + ["Wow, fine"] * 60)
+    with paragraphs.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["text", "label"], [review, "pos"], ["x", "neg"]])
     with caplog.at_level(logging.WARNING, logger="sentikit"):
-        assert len(read(paragraphs)) == 1
+        assert [r.text for r in read(paragraphs)] == [review, "x"]
     assert caplog.text == ""
