@@ -9,7 +9,6 @@ size (a JSON array, which cannot be read line by line, is the one exception). Ev
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
@@ -31,7 +30,7 @@ from sentikit.corpus_columns import (
     Record,
     label_as_read,
 )
-from sentikit.corpus_delimited import delimited_records, sep_line
+from sentikit.corpus_delimited import delimited_records, header_fields, sep_line
 from sentikit.corpus_json import json_array_objects, json_records, jsonl_objects
 from sentikit.corpus_lines import LineCounter, decode_error, decode_error_line, drop_utf8_bom, open_binary
 from sentikit.errors import DataError, UsageError
@@ -113,7 +112,7 @@ def detect_format(name: str, first: str, options: CorpusOptions | None = None, *
         return "json"
     if sep_line(line) is not None:
         return "csv"
-    split = {d: _header_fields(line, d) for d in ("\t", ",", ";")}
+    split = {d: header_fields(line, d, strict=True) for d in ("\t", ",", ";")}
     for delimiter, fields in split.items():
         names = [f.strip().lower() for f in fields]
         if names and all(_COLUMN_NAME.fullmatch(n) for n in names) and set(names) & set(TEXT_COLUMNS):
@@ -136,13 +135,6 @@ def _is_json_object(line: str) -> bool:
         return False
     except (ValueError, RecursionError):
         return True
-
-
-def _header_fields(line: str, delimiter: str) -> list[str]:
-    try:
-        return next(csv.reader([line], delimiter=delimiter, strict=True), [])
-    except csv.Error:
-        return []
 
 
 def _json_kind(line: str) -> str:

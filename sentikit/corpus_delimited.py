@@ -51,9 +51,10 @@ def delimiter_name(delimiter: str) -> str:
     return DELIMITER_NAMES.get(delimiter, repr(delimiter))
 
 
-def _fields(line: str, delimiter: str) -> list[str]:
+def header_fields(line: str, delimiter: str, *, strict: bool = False) -> list[str]:
+    """One line split by CSV's rules; [] when it cannot be (`strict`: a stray quote counts as that too)."""
     try:
-        return next(csv.reader([line], delimiter=delimiter), [])
+        return next(csv.reader([line], delimiter=delimiter, strict=strict), [])
     except csv.Error:
         return []
 
@@ -71,7 +72,7 @@ def sniff_delimiter(header: str, options: CorpusOptions | None = None) -> str:
     that splits the header into the most columns, a comma before a semicolon before a tab. A pipe is taken only
     for a known or named column."""
     line = _without_newline(header)
-    split = {d: _fields(line, d) for d in (",", ";", "\t", "|")}
+    split = {d: header_fields(line, d) for d in (",", ";", "\t", "|")}
     named = [c.strip().casefold() for c in (options.text_col, options.label_col) if c] if options else []
     scores: dict[str, tuple[int, int, int]] = {}
     for delimiter, fields in split.items():

@@ -118,8 +118,8 @@ def _warn_if_corpus_like(texts: Iterator[str]) -> Iterator[str]:
 
 def corpus_look(line: str) -> str | None:
     """What `line` looks like when `--input -` would read a stdin that starts with it as a corpus: "a CSV
-    header", "a TSV header", "the start of a JSON array"
-    or "a JSON record" (an object with a text field); None for a plain text."""
+    header", "a TSV header", "the start of a JSON array" or "a JSON record" (an object with a text field);
+    None for a plain text."""
     fmt = detect_format("-", line)  # the same test that `--input -` makes
     if fmt in ("csv", "tsv"):
         return f"a {fmt.upper()} header"
