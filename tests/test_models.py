@@ -16,7 +16,7 @@ import torch
 from sentikit.errors import UsageError
 from sentikit.models.config import ARCH_NAMES, COMBINE_MODES, CONV_POOL_MODES, POOL_MODES, NeuralConfig
 from sentikit.models.nets import ARCHITECTURES, PAD_ID, UNK_ID, build_model, count_parameters, word_dropout
-from sentikit.models.numpy_forward import forward_numpy, softmax, weight_shapes
+from sentikit.models.numpy_forward import _distinct, forward_numpy, softmax, weight_shapes
 
 V, C = 40, 3
 
@@ -195,6 +195,16 @@ def test_numpy_forward_rejects_bad_lengths() -> None:
     with pytest.raises(ValueError):
         forward_numpy(cfg, weights, np.ones((2, 3), dtype=np.int64), np.array([0, 3]))
     assert forward_numpy(cfg, weights, np.zeros((0, 3), dtype=np.int64), np.zeros(0)).shape == (0, C)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (40, 256)])
+def test_distinct_ids_agree_with_np_unique(shape: tuple[int, int]) -> None:
+    ids = np.random.default_rng(sum(shape)).integers(0, 50, size=shape)
+    distinct, inverse = _distinct(ids, 50)
+    expected, expected_inverse = np.unique(ids, return_inverse=True)
+    np.testing.assert_array_equal(distinct, expected)
+    np.testing.assert_array_equal(inverse, expected_inverse.reshape(shape))
+    np.testing.assert_array_equal(distinct[inverse], ids)
 
 
 @pytest.mark.parametrize(("arch", "overrides"), VARIANTS, ids=IDS)
