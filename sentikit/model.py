@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from sentikit.artifacts import load_model as load_folder
+from sentikit.configs import require_saved_settings
 from sentikit.errors import ModelError
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
@@ -114,12 +115,15 @@ def load_model(path: str | Path) -> SentimentModel:
         predictor = _predictor_class(manifest["kind"]).from_export(folder.arrays, folder.texts,
                                                                    manifest["predictor"])
         labels = _checked_labels(manifest["labels"], predictor.n_classes)
+        require_saved_settings(PreprocessConfig, manifest["preprocess"], "preprocess")
         prep = PreprocessConfig.from_dict(manifest["preprocess"])
         preprocessor = Preprocessor.from_state(prep, manifest["preprocess_state"])
     except ModelError as exc:  # the predictor's own words, which do not know the folder
         raise ModelError(f"{path}: {exc}") from exc
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{path}: the manifest is incomplete or inconsistent ({type(exc).__name__}: {exc})",
+        # Our own TypeError/ValueError messages say what is wrong; a KeyError's is only the missing key.
+        detail = f"missing {exc}" if type(exc) is KeyError else str(exc)
+        raise ModelError(f"{path}: the manifest is incomplete or inconsistent ({detail})",
                          hint="retrain the model") from exc
     except Exception as exc:  # a SentikitError from a config's validation, for instance
         raise ModelError(f"{path}: cannot rebuild the model ({exc})", hint="retrain the model") from exc

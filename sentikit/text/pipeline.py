@@ -19,6 +19,7 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
+from sentikit.configs import require_keys
 from sentikit.corpus import CorpusOptions, ReadStats, Record, read_corpus, report_skipped, source_name
 from sentikit.errors import NotFittedError
 from sentikit.text.config import PreprocessConfig
@@ -114,13 +115,15 @@ class Preprocessor:
         # reported as such (TypeError/ValueError) instead of failing, or quietly meaning something else, later.
         if not isinstance(state, dict):
             raise TypeError(f"the preprocessing state must be a mapping, got {type(state).__name__}")
-        stopwords = state.get("stopwords", [])
+        # What prediction applies must be there; stopword_sources only records where the list came from.
+        require_keys(state, ("stopwords", "en_lemmatizer"), "preprocess_state")
+        stopwords = state["stopwords"]
         if not isinstance(stopwords, list) or not all(isinstance(word, str) for word in stopwords):
             raise TypeError("the preprocessing state's stopwords must be a list of strings")
         sources = state.get("stopword_sources", {})
         if not isinstance(sources, dict) or not all(isinstance(v, str) for v in sources.values()):
             raise TypeError("the preprocessing state's stopword_sources must map languages to strings")
-        lemmatizer = state.get("en_lemmatizer", "none")
+        lemmatizer = state["en_lemmatizer"]
         if lemmatizer not in RESOLVED_EN_LEMMATIZERS:
             raise ValueError(f"the preprocessing state's en_lemmatizer {lemmatizer!r} is not one of "
                              f"{', '.join(RESOLVED_EN_LEMMATIZERS)}")
