@@ -3,6 +3,7 @@ clear TypeError for what it does not, before any preprocessing runs."""
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -97,3 +98,12 @@ def test_no_texts_give_no_predictions(model: SentimentModel) -> None:
 def test_an_empty_model_path_is_refused_as_such() -> None:
     with pytest.raises(UsageError, match=r"^empty model path \(pass a model folder"):
         sentikit.load("")
+
+
+def test_a_loaded_model_can_be_pickled_after_predicting(any_kind: SentimentModel) -> None:
+    """For a user's own code (joblib, multiprocessing); model folders themselves never hold pickles."""
+    texts = ["great film", "awful film", "loved the acting", "отличный фильм"]  # builds the Russian lemmatizer
+    expected = any_kind.predict_proba(texts)
+    copy = pickle.loads(pickle.dumps(any_kind))
+    np.testing.assert_array_equal(copy.predict_proba(texts), expected)
+    assert copy.labels == any_kind.labels and copy.tokens(texts) == any_kind.tokens(texts)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable
+from copy import deepcopy
 from typing import Any
 
 import pytest
@@ -80,3 +82,34 @@ def test_the_text_package_does_not_import_sklearn() -> None:
             "print([m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+PICKLE_TEXTS = ["Отличные наушники, звук чистый!", "The movies were running late :)", "не понравилось"]
+
+
+@pytest.mark.parametrize("morph", ["auto", "lemma", "stem", "none"])
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_fitted_preprocessor_survives_pickle_and_deepcopy_after_use(morph: str, how: str) -> None:
+    """The analysers are built on first use (closures and C objects that cannot be pickled): a copy drops
+    them, and they are built again when the copy is first used."""
+    pre = Preprocessor(PreprocessConfig(morph=morph)).fit()
+    expected = pre.transform(PICKLE_TEXTS)
+    copy = pickle.loads(pickle.dumps(pre)) if how == "pickle" else deepcopy(pre)
+    assert copy.config == pre.config and copy.get_state() == pre.get_state()
+    assert copy.transform(PICKLE_TEXTS) == expected
+    assert pre.transform(PICKLE_TEXTS) == expected  # the original is untouched
+
+
+def test_a_pickled_preprocessor_carries_no_cache() -> None:
+    """The per-form cache may hold millions of forms: a pickle holds the settings and the fitted state only."""
+    pre = Preprocessor(PreprocessConfig(morph="stem")).fit()
+    empty = len(pickle.dumps(pre))
+    pre.transform([" ".join(f"слово{i}" for i in range(2000))])
+    assert len(pickle.dumps(pre)) == empty
+
+
+def test_an_unfitted_preprocessor_pickles_unfitted() -> None:
+    copy = pickle.loads(pickle.dumps(Preprocessor(PreprocessConfig(morph="stem"))))
+    with pytest.raises(NotFittedError):
+        copy.transform(["Hi"])
+    assert copy.fit().transform(["Hi"]) == [["hi"]]

@@ -42,7 +42,12 @@ def detect_language(text: str) -> str:
 
 
 class Preprocessor:
-    """Turns raw texts into token lists according to a `PreprocessConfig`."""
+    """Turns raw texts into token lists according to a `PreprocessConfig`.
+
+    A fitted preprocessor can be pickled or deep-copied (joblib.dump of a scikit-learn pipeline holding it, for
+    instance): the copy keeps the settings and the fitted state, and builds its analysers and per-form cache
+    again on first use. That is for a user's own code: sentikit's model folders never hold pickles.
+    """
 
     def __init__(self, config: PreprocessConfig | None = None) -> None:
         self.config = config or PreprocessConfig()
@@ -56,6 +61,15 @@ class Preprocessor:
         # The fitted state was resolved from the old settings: keeping it would quietly apply them.
         self._config = config
         self._forget_fit()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # For pickle and deepcopy in a user's own code (joblib.dump of a fitted scikit-learn pipeline, worker
+        # processes); sentikit's model folders never hold pickles. The per-form cache is left out: it may hold
+        # millions of forms, and it fills again as texts come. `Morphology` drops its analysers likewise.
+        state = self.__dict__.copy()
+        if "_cache" in state:
+            state["_cache"] = {}
+        return state
 
     # -- scikit-learn style -------------------------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict[str, Any]:
