@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from copy import deepcopy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -113,3 +114,54 @@ def test_an_unfitted_preprocessor_pickles_unfitted() -> None:
     with pytest.raises(NotFittedError):
         copy.transform(["Hi"])
     assert copy.fit().transform(["Hi"]) == [["hi"]]
+
+
+def test_sklearn_check_is_fitted_knows_a_preprocessor() -> None:
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    with pytest.raises(SklearnNotFittedError):
+        check_is_fitted(Preprocessor())
+    check_is_fitted(Preprocessor().fit())
+    check_is_fitted(Preprocessor.from_state(PreprocessConfig(), Preprocessor().fit().get_state()))
+
+
+def test_sklearn_tags_say_a_transformer_of_texts() -> None:
+    from sklearn.utils import get_tags
+
+    tags = get_tags(Preprocessor())
+    assert tags.transformer_tags is not None and tags.estimator_type is None
+    assert tags.input_tags.string and not tags.input_tags.two_d_array
+    assert not tags.target_tags.required and tags.requires_fit
+
+
+def test_a_fitted_sklearn_pipeline_with_a_preprocessor_round_trips_through_joblib(tmp_path: Path) -> None:
+    import joblib
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    texts = ["Отличные наушники", "отличный звук", "ужасные наушники", "ужасный звук"] * 3
+    labels = ["pos", "pos", "neg", "neg"] * 3
+    pipeline = make_pipeline(Preprocessor(PreprocessConfig(morph="stem")), CountVectorizer(analyzer=list),
+                             LogisticRegression())
+    expected = pipeline.fit(texts, labels).predict_proba(PICKLE_TEXTS)
+    joblib.dump(pipeline, tmp_path / "pipeline.joblib")
+    loaded = joblib.load(tmp_path / "pipeline.joblib")
+    assert loaded.predict_proba(PICKLE_TEXTS).tolist() == expected.tolist()
+    assert make_pipeline(Preprocessor().fit()).transform(["Hi"]) == [["hi"]]  # a fitted last step counts as fitted
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    (None, "Preprocessor()"),
+    (PreprocessConfig(), "Preprocessor()"),
+    (PreprocessConfig(morph="stem"), "Preprocessor(PreprocessConfig(morph='stem'))"),
+    (PreprocessConfig(lowercase=False, extra_stopwords=["ну"], tokens="char2"),
+     "Preprocessor(PreprocessConfig(lowercase=False, extra_stopwords=('ну',), tokens='char2'))"),
+])
+def test_repr_shows_the_settings_that_differ_from_the_defaults(config: PreprocessConfig | None,
+                                                               expected: str) -> None:
+    pre = Preprocessor(config)
+    assert repr(pre) == expected
+    namespace = {"Preprocessor": Preprocessor, "PreprocessConfig": PreprocessConfig}
+    assert eval(expected, namespace).config == pre.config  # it reads back as the same settings

@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import fields
 from itertools import islice
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
@@ -85,6 +86,26 @@ class Preprocessor:
         if "config" in params:
             self.config = params["config"]
         return self
+
+    def __repr__(self) -> str:
+        # Like scikit-learn's estimators: only what differs from the defaults, in a form that reads back.
+        changed = [f"{f.name}={getattr(self.config, f.name)!r}" for f in fields(PreprocessConfig)
+                   if getattr(self.config, f.name) != f.default]
+        return f"Preprocessor(PreprocessConfig({', '.join(changed)}))" if changed else "Preprocessor()"
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """For `sklearn.utils.validation.check_is_fitted`."""
+        return "stopwords_" in self.__dict__
+
+    def __sklearn_tags__(self) -> Any:
+        """What scikit-learn's checks know about this estimator: a transformer of raw texts (a list of str,
+        not a 2-D array) whose `fit` needs no labels; its output is token lists, so no dtype is preserved.
+        Only scikit-learn calls this, so scikit-learn is imported already; this module never imports it."""
+        from sklearn.utils import InputTags, Tags, TargetTags, TransformerTags
+
+        return Tags(estimator_type=None, target_tags=TargetTags(required=False),
+                    transformer_tags=TransformerTags(preserves_dtype=[]),
+                    input_tags=InputTags(two_d_array=False, string=True))
 
     def fit(self, texts: Iterable[str] | None = None, y: Any = None) -> Preprocessor:
         """Resolve machine-dependent choices; the texts themselves are not needed."""
