@@ -19,7 +19,7 @@ from sentikit.artifacts import load_model as load_folder
 from sentikit.configs import require_saved_settings
 from sentikit.errors import ModelError
 from sentikit.text.config import PreprocessConfig
-from sentikit.text.pipeline import Preprocessor
+from sentikit.text.pipeline import Preprocessor, checked_texts
 
 # kind -> "module:Class" of the predictor that serves it; imported only when such a model is loaded.
 PREDICTORS: dict[str, str] = {
@@ -77,26 +77,6 @@ class SentimentModel:
         if not texts:
             return np.zeros((0, len(self.labels)))
         return self.predictor.predict_proba(self.preprocessor.transform(texts))
-
-
-def checked_texts(texts: Any, method: str) -> list[str]:
-    """`texts` as a list of str, or a TypeError naming the mistake. A str is itself a sequence of str, so
-    without this check `predict("text")` would quietly classify each character; other items would fail deep
-    in the preprocessing with a message about its internals. One isinstance per text costs under 0.1 % of
-    a prediction."""
-    if isinstance(texts, str):
-        raise TypeError(f"{method}() takes a list of texts, not a single str; wrap it: {method}([text])")
-    try:
-        if isinstance(texts, (bytes, bytearray)):  # iterable, but over ints
-            raise TypeError
-        items = texts if isinstance(texts, list) else list(texts)  # an iterator can be walked only once
-    except TypeError:
-        raise TypeError(f"{method}() takes a list of texts, not {type(texts).__name__}") from None
-    for i, text in enumerate(items):
-        if not isinstance(text, str):
-            decode = " (decode it first)" if isinstance(text, (bytes, bytearray)) else ""
-            raise TypeError(f"{method}(): texts[{i}] is {type(text).__name__}, expected str{decode}")
-    return items
 
 
 def _predictor_class(kind: str) -> Any:

@@ -10,6 +10,7 @@ from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sklearn.base import clone
 
@@ -165,3 +166,27 @@ def test_repr_shows_the_settings_that_differ_from_the_defaults(config: Preproces
     assert repr(pre) == expected
     namespace = {"Preprocessor": Preprocessor, "PreprocessConfig": PreprocessConfig}
     assert eval(expected, namespace).config == pre.config  # it reads back as the same settings
+
+
+@pytest.mark.parametrize("method", ["transform", "fit_transform"])
+@pytest.mark.parametrize(("texts", "message"), [
+    ("great film", "{m}() takes a list of texts, not a single str; wrap it: {m}([text])"),
+    (["ok", float("nan")], "{m}(): texts[1] is float, expected str"),
+    ([None], "{m}(): texts[0] is NoneType, expected str"),
+    (["ok", b"bytes"], "{m}(): texts[1] is bytes, expected str (decode it first)"),
+    (5, "{m}() takes a list of texts, not int"),
+])
+def test_transform_refuses_what_is_not_a_list_of_texts(method: str, texts: Any, message: str) -> None:
+    """As SentimentModel does: a str would be processed character by character, and a NaN (a missing value in
+    a pandas column) failed deep inside with "'float' object has no attribute 'isascii'"."""
+    with pytest.raises(TypeError) as info:
+        getattr(Preprocessor().fit(), method)(texts)
+    assert str(info.value) == message.format(m=method)
+
+
+@pytest.mark.parametrize("wrap", [list, tuple, iter, np.array])
+def test_transform_takes_any_iterable_of_texts(wrap: Callable[[Any], Any]) -> None:
+    texts = ["Great film", "ужасный фильм"]
+    expected = [["great", "film"], ["ужасный", "фильм"]]
+    assert Preprocessor().fit().transform(wrap(texts)) == expected
+    assert Preprocessor().fit_transform(wrap(texts)) == expected
