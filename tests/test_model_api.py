@@ -12,7 +12,7 @@ import pytest
 
 import sentikit
 from sentikit.errors import UsageError
-from sentikit.model import SentimentModel
+from sentikit.model import Prediction, SentimentModel
 from sentikit.training.pipeline import TrainSettings, train
 
 ROWS = [("great film", "pos"), ("loved it", "pos"), ("wonderful acting", "pos"), ("awful film", "neg"),
@@ -107,3 +107,27 @@ def test_a_loaded_model_can_be_pickled_after_predicting(any_kind: SentimentModel
     copy = pickle.loads(pickle.dumps(any_kind))
     np.testing.assert_array_equal(copy.predict_proba(texts), expected)
     assert copy.labels == any_kind.labels and copy.tokens(texts) == any_kind.tokens(texts)
+
+
+EMPTY_TEXTS = ["", "   ", "\n\t", "\u3000"]  # empty or whitespace only, as `not text.strip()` says
+
+
+def test_empty_texts_get_no_label_and_leave_the_others_unchanged(any_kind: SentimentModel) -> None:
+    """As in `sentikit predict`: an empty text has nothing to classify, so it gets no label (the prior every
+    model would otherwise give it with confidence), and the other rows keep their order and values."""
+    texts = ["great film", *EMPTY_TEXTS[:2], "awful film", *EMPTY_TEXTS[2:]]
+    filled = [0, 3]
+    probs = any_kind.predict_proba(texts)
+    assert probs.dtype == np.float64 and probs.shape == (6, 2)
+    assert np.isnan(np.delete(probs, filled, axis=0)).all()
+    np.testing.assert_array_equal(probs[filled], any_kind.predict_proba(["great film", "awful film"]))
+    predictions = any_kind.predict(texts)
+    assert [p for i, p in enumerate(predictions) if i not in filled] == [Prediction(None, None)] * 4
+    assert [predictions[i] for i in filled] == any_kind.predict(["great film", "awful film"])
+
+
+def test_only_empty_texts(any_kind: SentimentModel) -> None:
+    probs = any_kind.predict_proba(EMPTY_TEXTS)
+    assert probs.shape == (4, 2) and probs.dtype == np.float64 and np.isnan(probs).all()
+    assert any_kind.predict([""]) == [Prediction(label=None, probabilities=None)]
+    assert any_kind.tokens(["", " "]) == [[], []]
