@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sentikit.artifacts import missing_model_error
 from sentikit.corpus import (
     TEXT_COLUMNS,
     CorpusOptions,
@@ -35,18 +36,23 @@ log = logging.getLogger("sentikit")
 
 
 def resolve_model_path(model: str | Path | None) -> Path:
-    """--model, else $SENTIKIT_MODEL, else the last model trained in this folder (models/.latest)."""
+    """The model folder a command uses: --model, else $SENTIKIT_MODEL, else the last model trained in this
+    folder (models/.latest). A ModelError, with what the command's user can do, when there is none."""
     if model:
-        return Path(model)
-    if os.environ.get(MODEL_ENV):
-        return Path(os.environ[MODEL_ENV])
-    from sentikit.training.pipeline import latest_model
+        path = Path(model)
+    elif os.environ.get(MODEL_ENV):
+        path = Path(os.environ[MODEL_ENV])
+    else:
+        from sentikit.training.pipeline import latest_model
 
-    latest = latest_model()
-    if latest is None:
-        raise ModelError("no model given", hint="pass --model DIR, set SENTIKIT_MODEL, or train one with "
-                         "`sentikit train DATA`")
-    return latest
+        latest = latest_model()
+        if latest is None:
+            raise ModelError("no model given", hint="pass --model DIR, set SENTIKIT_MODEL, or train one with "
+                             "`sentikit train DATA`")
+        path = latest
+    if not path.exists():  # load_model would say so too, but it cannot name the commands' ways to a model
+        raise missing_model_error(path, hint="train one with `sentikit train` or pass --model")
+    return path
 
 
 BATCH = 256  # texts per predict_proba call: big enough to amortise the call, small enough to answer soon

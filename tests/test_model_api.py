@@ -4,7 +4,10 @@ clear TypeError for what it does not, before any preprocessing runs."""
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -131,3 +134,20 @@ def test_only_empty_texts(any_kind: SentimentModel) -> None:
     assert probs.shape == (4, 2) and probs.dtype == np.float64 and np.isnan(probs).all()
     assert any_kind.predict([""]) == [Prediction(label=None, probabilities=None)]
     assert any_kind.tokens(["", " "]) == [[], []]
+
+
+def test_the_package_exports_the_api_and_stays_cheap_to_import() -> None:
+    code = ("import sys, sentikit; print(sorted(m for m in ('numpy', 'sentikit.model') if m in sys.modules)); "
+            "from sentikit import ModelError, Prediction, SentikitError, SentimentModel; "
+            "import sentikit.errors as e, sentikit.model as m; "
+            "print(SentimentModel is m.SentimentModel and Prediction is m.Prediction and ModelError is e.ModelError "
+            "and SentikitError is e.SentikitError and set(sentikit.__all__) <= set(dir(sentikit)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "True"]
+    with pytest.raises(AttributeError, match="module 'sentikit' has no attribute 'nothing'"):
+        sentikit.nothing  # noqa: B018
+
+
+def test_load_raises_model_error_for_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(sentikit.ModelError, match=r"no model at .*: no such folder$"):
+        sentikit.load(tmp_path / "nope")
