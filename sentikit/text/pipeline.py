@@ -238,7 +238,8 @@ class Preprocessor:
         return [self.process(t) for t in checked_texts(texts, "transform")]
 
     def fit_transform(self, texts: Iterable[str], y: Any = None) -> list[list[str]]:
-        return self.fit(None, y).transform(checked_texts(texts, "fit_transform"))
+        items = checked_texts(texts, "fit_transform")  # before fitting: a wrong call changes nothing
+        return self.fit(None, y).transform(items)
 
     def iter_transform(self, texts: Iterable[str], jobs: int = 1, chunk: int = 512) -> Iterator[list[str]]:
         """Stream token lists in input order; with jobs > 1, chunks go to worker processes."""
