@@ -97,8 +97,7 @@ def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFol
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
     if not folder.exists():
-        hint = _aside_hint(folder)
-        raise ModelError(f"no model at {folder}: train one with `sentikit train` or pass --model{hint}")
+        raise missing_model_error(folder)
     if not folder.is_dir():
         raise ModelError(f"{folder} is a file, not a model folder: pass the folder `sentikit train` wrote")
     manifest_path = folder / MANIFEST_FILE
@@ -151,13 +150,18 @@ def _decode_lines(data: bytes, file_path: Path) -> TextTable:
     return TextTable(text)
 
 
-def _aside_hint(folder: Path) -> str:
-    # A hard kill (SIGKILL, power loss) between save's two renames leaves the old model under this name.
+def missing_model_error(folder: Path, hint: str | None = None) -> ModelError:
+    """The error for a model folder that does not exist. `hint` is what the caller's user can do about it (a
+    command names its options; the library has none to name), unless an interrupted save left the previous
+    model next to it: then the hint is to rename that back."""
+    # A hard kill (SIGKILL, power loss) between save's two renames leaves the old model under a hidden name.
     try:
         aside = sorted(folder.parent.glob(f".{folder.name}.old-*"))
     except OSError:
-        return ""
-    return f" (an interrupted save left the previous model at {aside[0]}; rename it back)" if aside else ""
+        aside = []
+    if aside:
+        hint = f"an interrupted save left the previous model at {aside[0]}; rename it back"
+    return ModelError(f"no model at {folder}: no such folder", hint=hint)
 
 
 def save_model(

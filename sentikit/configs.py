@@ -1,10 +1,12 @@
 """What every config dataclass shares (there is one per concern: preprocessing, features, linear model,
 neural model, sequences, training): reading one back from a manifest's JSON, refusing keys it does not know,
-and the checks of numbers and seeds their `__post_init__` validation shares."""
+requiring the ones a saved model needs, and the checks of numbers and seeds their `__post_init__` validation
+shares."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any
 
@@ -19,6 +21,30 @@ def reject_unknown_keys(cls: type, data: Any, what: str) -> None:
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise UsageError(f"unknown {what} setting(s): {', '.join(unknown)}", hint=f"valid keys: {', '.join(known)}")
+
+
+def require_saved_settings(cls: type, data: Any, section: str) -> None:
+    """Raise ValueError naming the settings of `cls` that `data`, read from the `section` of a model's
+    manifest, lacks; those in `cls.OPTIONAL_IN_MANIFEST` may be missing.
+
+    Only for configs rebuilt from a manifest: there, `from_dict`'s default for a missing key would be today's
+    default rather than the value the model was trained with, and its predictions would change without a word
+    (a stemming model fed lemmas). A user's options and config files keep the defaults. The settings a
+    manifest may lack are those that cannot change a prediction: the ones that only shaped training, whose
+    outcome (a vocabulary, stopword list or weights) the folder stores itself, and the ones older models did
+    not record, for which `from_dict` fills in the value they had."""
+    if not isinstance(data, dict):
+        raise TypeError(f"{section} must be a mapping, got {type(data).__name__}")
+    optional = getattr(cls, "OPTIONAL_IN_MANIFEST", frozenset())
+    require_keys(data, [f.name for f in fields(cls) if f.name not in optional], section)
+
+
+def require_keys(data: dict[str, Any], names: Iterable[str], section: str) -> None:
+    """Raise ValueError naming those of `names` that `data` (the `section` of a manifest) lacks."""
+    missing = [name for name in names if name not in data]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise ValueError(f"missing setting{plural} {', '.join(map(repr, missing))} in {section}")
 
 
 SEED_MAX = 2**32 - 1  # numpy's and scikit-learn's seeds are unsigned 32-bit integers

@@ -68,6 +68,11 @@ class OutputError(SentikitError):
 
 class NotFittedError(ValueError, AttributeError):
     """A transformer was used before `fit`: a programming mistake, not bad input, so it is no SentikitError (the
-    CLI fits before it transforms). Both a ValueError and an AttributeError, like scikit-learn's
-    NotFittedError, so code written for scikit-learn catches it; defined here because sentikit.text must not
-    import scikit-learn (about 1.2 s on the prediction path)."""
+    CLI fits before it transforms).
+
+    Like scikit-learn's NotFittedError it is both a ValueError and an AttributeError, so `except ValueError`
+    and `except AttributeError` catch it. It is not scikit-learn's class, so `except
+    sklearn.exceptions.NotFittedError` does not: subclassing that would import scikit-learn (about 1.2 s) on
+    the prediction path, which sentikit.text must not. Catch this class, or one of those two.
+    (`sklearn.utils.validation.check_is_fitted(preprocessor)` raises scikit-learn's own, as for any
+    estimator.)"""

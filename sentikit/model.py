@@ -8,7 +8,7 @@ registry; loading never imports scikit-learn, nltk or torch.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,9 +16,10 @@ from typing import Any, Protocol
 import numpy as np
 
 from sentikit.artifacts import load_model as load_folder
+from sentikit.configs import require_saved_settings
 from sentikit.errors import ModelError
 from sentikit.text.config import PreprocessConfig
-from sentikit.text.pipeline import Preprocessor
+from sentikit.text.pipeline import Preprocessor, checked_texts
 
 # kind -> "module:Class" of the predictor that serves it; imported only when such a model is loaded.
 PREDICTORS: dict[str, str] = {
@@ -38,64 +39,84 @@ class Predictor(Protocol):
 
 @dataclass(frozen=True)
 class Prediction:
-    label: str
-    probabilities: dict[str, float]
+    """One text's result: the most probable label and every label's probability (they sum to 1), or None and
+    None for a text that is empty or whitespace only, which has nothing to classify."""
+
+    label: str | None
+    probabilities: dict[str, float] | None
 
 
 class SentimentModel:
-    """Preprocessing + predictor + label names, plus the manifest they came with."""
+    """A trained model: preprocessing + predictor + label names, plus the manifest they came with.
+
+    Get one with `sentikit.load(folder)`. Every method takes a list (or any iterable) of str and answers one
+    result per text, in order; a single str, or an item that is not a str, is a TypeError. A text that is empty
+    or whitespace only (`not text.strip()`, the rule `sentikit predict` and the corpus reader apply) gets no
+    label. The model can be pickled or deep-copied in a user's own code (joblib, multiprocessing); the model
+    folder itself never holds a pickle.
+    """
 
     def __init__(self, preprocessor: Preprocessor, predictor: Predictor, labels: Sequence[str],
                  manifest: dict[str, Any] | None = None, path: Path | None = None) -> None:
         self.preprocessor = preprocessor
         self.predictor = predictor
-        self.labels = list(labels)
+        self._labels = list(labels)
         self.manifest = manifest or {}
         self.path = path
+
+    @property
+    def labels(self) -> list[str]:
+        """The class names, in the order the manifest stores them: the order of `predict_proba`'s columns and
+        of every `Prediction.probabilities`. `sentikit train` sorts them as Python sorts str (by code point:
+        "1" < "2" < "negative" < "neutral" < "positive"). Do not modify the list."""
+        return self._labels
 
     @property
     def arch(self) -> str:
         return str(self.manifest.get("arch", "?"))
 
-    def tokens(self, texts: Sequence[str]) -> list[list[str]]:
+    def tokens(self, texts: Iterable[str]) -> list[list[str]]:
+        """The tokens the model sees for each text, after the preprocessing it was trained with (lowercasing,
+        placeholders, stopwords, lemmas or stems, character units): a list of str per text, [] for an empty
+        one."""
         return self.preprocessor.transform(checked_texts(texts, "tokens"))
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probabilities as a float64 array (N, C), columns in the order of `self.labels`, whatever the kind
-        of model."""
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
+        """Probabilities as a float64 array of shape (len(texts), len(self.labels)), columns in the order of
+        `self.labels`, whatever the kind of model; each row sums to 1. The row of an empty or whitespace-only
+        text is all NaN (`np.isnan(probs).any(axis=1)` finds them). A TypeError for texts that are not a list
+        of str."""
         return self._proba(checked_texts(texts, "predict_proba"))
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+    def predict(self, texts: Iterable[str]) -> list[Prediction]:
+        """One `Prediction` per text, in order: the most probable label (the first of `self.labels` on a tie)
+        and the probability of every label; `Prediction(label=None, probabilities=None)` for an empty or
+        whitespace-only text. A TypeError for texts that are not a list of str."""
         probs = self._proba(checked_texts(texts, "predict"))
+        labels = self._labels
         return [
-            Prediction(self.labels[int(row.argmax())], {lab: float(p) for lab, p in zip(self.labels, row)})
-            for row in probs
+            Prediction(None, None) if empty
+            else Prediction(labels[int(row.argmax())], {lab: float(p) for lab, p in zip(labels, row)})
+            for row, empty in zip(probs, empty_rows(probs))
         ]
 
     def _proba(self, texts: list[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, len(self.labels)))
-        return self.predictor.predict_proba(self.preprocessor.transform(texts))
+            return np.zeros((0, len(self._labels)))
+        # An empty text would get the model's prior, as confidently as any other answer: it gets NaN instead.
+        filled = [i for i, text in enumerate(texts) if text.strip()]
+        if len(filled) == len(texts):
+            return self.predictor.predict_proba(self.preprocessor.transform(texts))
+        probs = np.full((len(texts), len(self._labels)), np.nan)
+        if filled:
+            docs = self.preprocessor.transform([texts[i] for i in filled])
+            probs[filled] = self.predictor.predict_proba(docs)
+        return probs
 
 
-def checked_texts(texts: Any, method: str) -> list[str]:
-    """`texts` as a list of str, or a TypeError naming the mistake. A str is itself a sequence of str, so
-    without this check `predict("text")` would quietly classify each character; other items would fail deep
-    in the preprocessing with a message about its internals. One isinstance per text costs under 0.1 % of
-    a prediction."""
-    if isinstance(texts, str):
-        raise TypeError(f"{method}() takes a list of texts, not a single str; wrap it: {method}([text])")
-    try:
-        if isinstance(texts, (bytes, bytearray)):  # iterable, but over ints
-            raise TypeError
-        items = texts if isinstance(texts, list) else list(texts)  # an iterator can be walked only once
-    except TypeError:
-        raise TypeError(f"{method}() takes a list of texts, not {type(texts).__name__}") from None
-    for i, text in enumerate(items):
-        if not isinstance(text, str):
-            decode = " (decode it first)" if isinstance(text, (bytes, bytearray)) else ""
-            raise TypeError(f"{method}(): texts[{i}] is {type(text).__name__}, expected str{decode}")
-    return items
+def empty_rows(probs: np.ndarray) -> list[bool]:
+    """Which rows of `SentimentModel.predict_proba`'s answer are those of empty texts (NaN)."""
+    return np.isnan(probs).any(axis=1).tolist()
 
 
 def _predictor_class(kind: str) -> Any:
@@ -114,12 +135,15 @@ def load_model(path: str | Path) -> SentimentModel:
         predictor = _predictor_class(manifest["kind"]).from_export(folder.arrays, folder.texts,
                                                                    manifest["predictor"])
         labels = _checked_labels(manifest["labels"], predictor.n_classes)
+        require_saved_settings(PreprocessConfig, manifest["preprocess"], "preprocess")
         prep = PreprocessConfig.from_dict(manifest["preprocess"])
         preprocessor = Preprocessor.from_state(prep, manifest["preprocess_state"])
     except ModelError as exc:  # the predictor's own words, which do not know the folder
         raise ModelError(f"{path}: {exc}") from exc
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelError(f"{path}: the manifest is incomplete or inconsistent ({type(exc).__name__}: {exc})",
+        # Our own TypeError/ValueError messages say what is wrong; a KeyError's is only the missing key.
+        detail = f"missing {exc}" if type(exc) is KeyError else str(exc)
+        raise ModelError(f"{path}: the manifest is incomplete or inconsistent ({detail})",
                          hint="retrain the model") from exc
     except Exception as exc:  # a SentikitError from a config's validation, for instance
         raise ModelError(f"{path}: cannot rebuild the model ({exc})", hint="retrain the model") from exc

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from sentikit.artifacts import missing_model_error
 from sentikit.corpus import (
     TEXT_COLUMNS,
     CorpusOptions,
@@ -27,7 +28,7 @@ from sentikit.corpus import (
     source_name,
 )
 from sentikit.errors import DataError, ModelError
-from sentikit.model import SentimentModel
+from sentikit.model import SentimentModel, empty_rows
 from sentikit.training.metrics import report_from_confusion
 
 MODEL_ENV = "SENTIKIT_MODEL"
@@ -35,18 +36,23 @@ log = logging.getLogger("sentikit")
 
 
 def resolve_model_path(model: str | Path | None) -> Path:
-    """--model, else $SENTIKIT_MODEL, else the last model trained in this folder (models/.latest)."""
+    """The model folder a command uses: --model, else $SENTIKIT_MODEL, else the last model trained in this
+    folder (models/.latest). A ModelError, with what the command's user can do, when there is none."""
     if model:
-        return Path(model)
-    if os.environ.get(MODEL_ENV):
-        return Path(os.environ[MODEL_ENV])
-    from sentikit.training.pipeline import latest_model
+        path = Path(model)
+    elif os.environ.get(MODEL_ENV):
+        path = Path(os.environ[MODEL_ENV])
+    else:
+        from sentikit.training.pipeline import latest_model
 
-    latest = latest_model()
-    if latest is None:
-        raise ModelError("no model given", hint="pass --model DIR, set SENTIKIT_MODEL, or train one with "
-                         "`sentikit train DATA`")
-    return latest
+        latest = latest_model()
+        if latest is None:
+            raise ModelError("no model given", hint="pass --model DIR, set SENTIKIT_MODEL, or train one with "
+                             "`sentikit train DATA`")
+        path = latest
+    if not path.exists():  # load_model would say so too, but it cannot name the commands' ways to a model
+        raise missing_model_error(path, hint="train one with `sentikit train` or pass --model")
+    return path
 
 
 BATCH = 256  # texts per predict_proba call: big enough to amortise the call, small enough to answer soon
@@ -54,23 +60,22 @@ BATCH = 256  # texts per predict_proba call: big enough to amortise the call, sm
 
 def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable[[], bool] | None = None
                  ) -> Iterator[dict[str, Any]]:
-    """Yield one result row per text, in order. Empty texts get label None and an explanatory note.
+    """Yield one result row per text, in order. Empty texts (`SentimentModel.predict_proba` gives them a NaN
+    row) get label None and an explanatory note.
 
     Texts are classified in batches of up to `BATCH`; `flush`, when given, is asked after each text that does
     not fill its batch, and a true answer sends the batch so far at once (see `stdin_rows`). When `texts`
     raises part-way, the rows of every text read before the error come first.
     """
+    labels = model.labels
     for chunk in batched(texts, BATCH, flush):
-        keep = [i for i, t in enumerate(chunk) if t.strip()]
-        probs = model.predict_proba([chunk[i] for i in keep]) if keep else np.zeros((0, len(model.labels)))
-        by_index = dict(zip(keep, probs))
-        for i, text in enumerate(chunk):
-            row = by_index.get(i)
-            if row is None:
+        probs = model.predict_proba(chunk)  # an empty text's row is NaN
+        for text, row, empty in zip(chunk, probs, empty_rows(probs)):
+            if empty:
                 yield {"text": text, "label": None, "probabilities": None, "note": "empty text"}
             else:
-                yield {"text": text, "label": model.labels[int(row.argmax())],
-                       "probabilities": {lab: round(float(p), 6) for lab, p in zip(model.labels, row)}}
+                yield {"text": text, "label": labels[int(row.argmax())],
+                       "probabilities": {lab: round(float(p), 6) for lab, p in zip(labels, row)}}
 
 
 def stdin_rows(model: SentimentModel, options: CorpusOptions | None = None) -> Iterator[dict[str, Any]]:
@@ -194,7 +199,7 @@ def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = N
     labels = list(model.labels)
     # (gold label, predicted index) -> count; gold labels may include ones the model does not know.
     counts: dict[tuple[str, int], int] = {}
-    records = read_corpus(data, options, need_labels=True, stats=stats)
+    records = read_corpus(data, options, need_labels=True, stats=stats)  # skips empty texts: no NaN rows
     while batch := list(islice(records, batch_size)):
         predicted = model.predict_proba([r.text for r in batch]).argmax(axis=1)
         for record, guess in zip(batch, predicted.tolist()):

@@ -19,16 +19,35 @@ from tests.artifact_samples import rewrite_manifest
 
 
 def test_load_missing_path(tmp_path: Path) -> None:
-    with pytest.raises(
-        ModelError, match=r"no model at .*nope: train one with `sentikit train` or pass --model"
-    ):
+    """The library's words: how a command's user gets a model (`sentikit train`, --model) is the CLI's to say."""
+    with pytest.raises(ModelError) as info:
         load_model(tmp_path / "nope")
+    assert str(info.value) == f"no model at {tmp_path / 'nope'}: no such folder"
+
+
+@pytest.mark.parametrize("given", ["--model", "env"])
+def test_commands_add_how_to_get_a_model(tmp_path: Path, given: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit.predict import MODEL_ENV, resolve_model_path
+
+    monkeypatch.setenv(MODEL_ENV, str(tmp_path / "nope"))
+    with pytest.raises(ModelError) as info:
+        resolve_model_path(tmp_path / "nope" if given == "--model" else None)
+    assert str(info.value) == (f"no model at {tmp_path / 'nope'}: no such folder "
+                               "(train one with `sentikit train` or pass --model)")
 
 
 def test_load_missing_path_points_at_model_left_aside(tmp_path: Path) -> None:
+    from sentikit.predict import resolve_model_path
+
     (tmp_path / ".m.old-abc123").mkdir()
-    with pytest.raises(ModelError, match=r"previous model at .*\.m\.old-abc123"):
+    expected = (f"no model at {tmp_path / 'm'}: no such folder (an interrupted save left the previous model at "
+                f"{tmp_path / '.m.old-abc123'}; rename it back)")
+    with pytest.raises(ModelError) as info:
         load_model(tmp_path / "m")
+    assert str(info.value) == expected
+    with pytest.raises(ModelError) as info:  # a command says the same: renaming it back is what to do
+        resolve_model_path(tmp_path / "m")
+    assert str(info.value) == expected
 
 
 def test_load_file_instead_of_folder(tmp_path: Path) -> None:

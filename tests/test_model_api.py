@@ -3,7 +3,11 @@ clear TypeError for what it does not, before any preprocessing runs."""
 
 from __future__ import annotations
 
+import pickle
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,7 +15,7 @@ import pytest
 
 import sentikit
 from sentikit.errors import UsageError
-from sentikit.model import SentimentModel
+from sentikit.model import Prediction, SentimentModel
 from sentikit.training.pipeline import TrainSettings, train
 
 ROWS = [("great film", "pos"), ("loved it", "pos"), ("wonderful acting", "pos"), ("awful film", "neg"),
@@ -97,3 +101,53 @@ def test_no_texts_give_no_predictions(model: SentimentModel) -> None:
 def test_an_empty_model_path_is_refused_as_such() -> None:
     with pytest.raises(UsageError, match=r"^empty model path \(pass a model folder"):
         sentikit.load("")
+
+
+def test_a_loaded_model_can_be_pickled_after_predicting(any_kind: SentimentModel) -> None:
+    """For a user's own code (joblib, multiprocessing); model folders themselves never hold pickles."""
+    texts = ["great film", "awful film", "loved the acting", "отличный фильм"]  # builds the Russian lemmatizer
+    expected = any_kind.predict_proba(texts)
+    copy = pickle.loads(pickle.dumps(any_kind))
+    np.testing.assert_array_equal(copy.predict_proba(texts), expected)
+    assert copy.labels == any_kind.labels and copy.tokens(texts) == any_kind.tokens(texts)
+
+
+EMPTY_TEXTS = ["", "   ", "\n\t", "\u3000"]  # empty or whitespace only, as `not text.strip()` says
+
+
+def test_empty_texts_get_no_label_and_leave_the_others_unchanged(any_kind: SentimentModel) -> None:
+    """As in `sentikit predict`: an empty text has nothing to classify, so it gets no label (the prior every
+    model would otherwise give it with confidence), and the other rows keep their order and values."""
+    texts = ["great film", *EMPTY_TEXTS[:2], "awful film", *EMPTY_TEXTS[2:]]
+    filled = [0, 3]
+    probs = any_kind.predict_proba(texts)
+    assert probs.dtype == np.float64 and probs.shape == (6, 2)
+    assert np.isnan(np.delete(probs, filled, axis=0)).all()
+    np.testing.assert_array_equal(probs[filled], any_kind.predict_proba(["great film", "awful film"]))
+    predictions = any_kind.predict(texts)
+    assert [p for i, p in enumerate(predictions) if i not in filled] == [Prediction(None, None)] * 4
+    assert [predictions[i] for i in filled] == any_kind.predict(["great film", "awful film"])
+
+
+def test_only_empty_texts(any_kind: SentimentModel) -> None:
+    probs = any_kind.predict_proba(EMPTY_TEXTS)
+    assert probs.shape == (4, 2) and probs.dtype == np.float64 and np.isnan(probs).all()
+    assert any_kind.predict([""]) == [Prediction(label=None, probabilities=None)]
+    assert any_kind.tokens(["", " "]) == [[], []]
+
+
+def test_the_package_exports_the_api_and_stays_cheap_to_import() -> None:
+    code = ("import sys, sentikit; print(sorted(m for m in ('numpy', 'sentikit.model') if m in sys.modules)); "
+            "from sentikit import ModelError, Prediction, SentikitError, SentimentModel; "
+            "import sentikit.errors as e, sentikit.model as m; "
+            "print(SentimentModel is m.SentimentModel and Prediction is m.Prediction and ModelError is e.ModelError "
+            "and SentikitError is e.SentikitError and set(sentikit.__all__) <= set(dir(sentikit)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "True"]
+    with pytest.raises(AttributeError, match="module 'sentikit' has no attribute 'nothing'"):
+        sentikit.nothing  # noqa: B018
+
+
+def test_load_raises_model_error_for_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(sentikit.ModelError, match=r"no model at .*: no such folder$"):
+        sentikit.load(tmp_path / "nope")

@@ -14,9 +14,11 @@ import pytest
 import torch
 
 from sentikit.errors import UsageError
+from sentikit.features.sequences import SequenceConfig
 from sentikit.models.config import ARCH_NAMES, COMBINE_MODES, CONV_POOL_MODES, POOL_MODES, NeuralConfig
 from sentikit.models.nets import ARCHITECTURES, PAD_ID, UNK_ID, build_model, count_parameters, word_dropout
 from sentikit.models.numpy_forward import _distinct, forward_numpy, softmax, weight_shapes
+from sentikit.text.config import PreprocessConfig
 
 V, C = 40, 3
 
@@ -214,6 +216,11 @@ def test_weight_shapes_are_the_torch_state_dict(arch: str, overrides: dict) -> N
     assert weight_shapes(cfg, V, C) == {name: tuple(t.shape) for name, t in state.items()}
 
 
+# What every saved model holds besides its predictor: the preprocessing settings and the fitted state.
+_SAVED_PREPROCESSING = {"preprocess": PreprocessConfig().to_dict(),
+                        "preprocess_state": {"stopwords": [], "stopword_sources": {}, "en_lemmatizer": "none"}}
+
+
 def _neural_folder(tmp_path: Path, labels: list[str], edit: dict[str, object] | None = None,
                    arrays_edit: dict[str, np.ndarray] | None = None) -> Path:
     from sentikit.artifacts import save_model
@@ -221,8 +228,8 @@ def _neural_folder(tmp_path: Path, labels: list[str], edit: dict[str, object] | 
     cfg = tiny("gru")
     arrays = {name: t.numpy().copy() for name, t in build_model(cfg, V, C).state_dict().items()}
     arrays.update(arrays_edit or {})
-    manifest = {"kind": "neural", "labels": labels, "preprocess": {}, "preprocess_state": {},
-                "predictor": {"model": {**cfg.to_dict(), **(edit or {})}, "sequence": {}}}
+    manifest = {**_SAVED_PREPROCESSING, "kind": "neural", "labels": labels,
+                "predictor": {"model": {**cfg.to_dict(), **(edit or {})}, "sequence": SequenceConfig().to_dict()}}
     return save_model(tmp_path / "m", manifest, arrays, {"vocab": [f"w{i}" for i in range(V)]})
 
 
@@ -241,8 +248,8 @@ def test_bi_model_folder_saved_with_bidirectional_false_still_loads(tmp_path: Pa
     network = build_model(tiny("bigru"), V, C).eval()
     arrays = {name: t.numpy().copy() for name, t in network.state_dict().items()}
     old_config = {**tiny("bigru").to_dict(), "bidirectional": False}  # what bi* manifests used to hold
-    manifest = {"kind": "neural", "labels": ["a", "b", "c"], "preprocess": {}, "preprocess_state": {},
-                "predictor": {"model": old_config, "sequence": {}}}
+    manifest = {**_SAVED_PREPROCESSING, "kind": "neural", "labels": ["a", "b", "c"],
+                "predictor": {"model": old_config, "sequence": SequenceConfig().to_dict()}}
     model = load_model(save_model(tmp_path / "m", manifest, arrays, {"vocab": [f"w{i}" for i in range(V)]}))
     assert model.predictor.config.is_bidirectional
     ids, lengths = np.array([[3, 4]]), np.array([2])

@@ -336,7 +336,7 @@ def test_wordnet_without_its_data_is_a_data_error(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(morphology, "wordnet_installed", lambda: False)
     with pytest.raises(DataError, match="WordNet"):
         make(morph="lemma", en_lemmatizer="wordnet")
-    pre = Preprocessor.from_state(PreprocessConfig(morph="lemma"), {"en_lemmatizer": "wordnet"})
+    pre = Preprocessor.from_state(PreprocessConfig(morph="lemma"), {"stopwords": [], "en_lemmatizer": "wordnet"})
     with pytest.raises(DataError, match="WordNet"):
         pre.process("movies")
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable
+from copy import deepcopy
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sklearn.base import clone
 
@@ -80,3 +84,109 @@ def test_the_text_package_does_not_import_sklearn() -> None:
             "print([m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+PICKLE_TEXTS = ["Отличные наушники, звук чистый!", "The movies were running late :)", "не понравилось"]
+
+
+@pytest.mark.parametrize("morph", ["auto", "lemma", "stem", "none"])
+@pytest.mark.parametrize("how", ["pickle", "deepcopy"])
+def test_a_fitted_preprocessor_survives_pickle_and_deepcopy_after_use(morph: str, how: str) -> None:
+    """The analysers are built on first use (closures and C objects that cannot be pickled): a copy drops
+    them, and they are built again when the copy is first used."""
+    pre = Preprocessor(PreprocessConfig(morph=morph)).fit()
+    expected = pre.transform(PICKLE_TEXTS)
+    copy = pickle.loads(pickle.dumps(pre)) if how == "pickle" else deepcopy(pre)
+    assert copy.config == pre.config and copy.get_state() == pre.get_state()
+    assert copy.transform(PICKLE_TEXTS) == expected
+    assert pre.transform(PICKLE_TEXTS) == expected  # the original is untouched
+
+
+def test_a_pickled_preprocessor_carries_no_cache() -> None:
+    """The per-form cache may hold millions of forms: a pickle holds the settings and the fitted state only."""
+    pre = Preprocessor(PreprocessConfig(morph="stem")).fit()
+    empty = len(pickle.dumps(pre))
+    pre.transform([" ".join(f"слово{i}" for i in range(2000))])
+    assert len(pickle.dumps(pre)) == empty
+
+
+def test_an_unfitted_preprocessor_pickles_unfitted() -> None:
+    copy = pickle.loads(pickle.dumps(Preprocessor(PreprocessConfig(morph="stem"))))
+    with pytest.raises(NotFittedError):
+        copy.transform(["Hi"])
+    assert copy.fit().transform(["Hi"]) == [["hi"]]
+
+
+def test_sklearn_check_is_fitted_knows_a_preprocessor() -> None:
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    with pytest.raises(SklearnNotFittedError):
+        check_is_fitted(Preprocessor())
+    check_is_fitted(Preprocessor().fit())
+    check_is_fitted(Preprocessor.from_state(PreprocessConfig(), Preprocessor().fit().get_state()))
+
+
+def test_sklearn_tags_say_a_transformer_of_texts() -> None:
+    from sklearn.utils import get_tags
+
+    tags = get_tags(Preprocessor())
+    assert tags.transformer_tags is not None and tags.estimator_type is None
+    assert tags.input_tags.string and not tags.input_tags.two_d_array
+    assert not tags.target_tags.required and tags.requires_fit
+
+
+def test_a_fitted_sklearn_pipeline_with_a_preprocessor_round_trips_through_joblib(tmp_path: Path) -> None:
+    import joblib
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    texts = ["Отличные наушники", "отличный звук", "ужасные наушники", "ужасный звук"] * 3
+    labels = ["pos", "pos", "neg", "neg"] * 3
+    pipeline = make_pipeline(Preprocessor(PreprocessConfig(morph="stem")), CountVectorizer(analyzer=list),
+                             LogisticRegression())
+    expected = pipeline.fit(texts, labels).predict_proba(PICKLE_TEXTS)
+    joblib.dump(pipeline, tmp_path / "pipeline.joblib")
+    loaded = joblib.load(tmp_path / "pipeline.joblib")
+    assert loaded.predict_proba(PICKLE_TEXTS).tolist() == expected.tolist()
+    assert make_pipeline(Preprocessor().fit()).transform(["Hi"]) == [["hi"]]  # a fitted last step counts as fitted
+
+
+@pytest.mark.parametrize(("config", "expected"), [
+    (None, "Preprocessor()"),
+    (PreprocessConfig(), "Preprocessor()"),
+    (PreprocessConfig(morph="stem"), "Preprocessor(PreprocessConfig(morph='stem'))"),
+    (PreprocessConfig(lowercase=False, extra_stopwords=["ну"], tokens="char2"),
+     "Preprocessor(PreprocessConfig(lowercase=False, extra_stopwords=('ну',), tokens='char2'))"),
+])
+def test_repr_shows_the_settings_that_differ_from_the_defaults(config: PreprocessConfig | None,
+                                                               expected: str) -> None:
+    pre = Preprocessor(config)
+    assert repr(pre) == expected
+    namespace = {"Preprocessor": Preprocessor, "PreprocessConfig": PreprocessConfig}
+    assert eval(expected, namespace).config == pre.config  # it reads back as the same settings
+
+
+@pytest.mark.parametrize("method", ["transform", "fit_transform"])
+@pytest.mark.parametrize(("texts", "message"), [
+    ("great film", "{m}() takes a list of texts, not a single str; wrap it: {m}([text])"),
+    (["ok", float("nan")], "{m}(): texts[1] is float, expected str"),
+    ([None], "{m}(): texts[0] is NoneType, expected str"),
+    (["ok", b"bytes"], "{m}(): texts[1] is bytes, expected str (decode it first)"),
+    (5, "{m}() takes a list of texts, not int"),
+])
+def test_transform_refuses_what_is_not_a_list_of_texts(method: str, texts: Any, message: str) -> None:
+    """As SentimentModel does: a str would be processed character by character, and a NaN (a missing value in
+    a pandas column) failed deep inside with "'float' object has no attribute 'isascii'"."""
+    with pytest.raises(TypeError) as info:
+        getattr(Preprocessor().fit(), method)(texts)
+    assert str(info.value) == message.format(m=method)
+
+
+@pytest.mark.parametrize("wrap", [list, tuple, iter, np.array])
+def test_transform_takes_any_iterable_of_texts(wrap: Callable[[Any], Any]) -> None:
+    texts = ["Great film", "ужасный фильм"]
+    expected = [["great", "film"], ["ужасный", "фильм"]]
+    assert Preprocessor().fit().transform(wrap(texts)) == expected
+    assert Preprocessor().fit_transform(wrap(texts)) == expected

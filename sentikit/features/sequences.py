@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -33,6 +33,10 @@ class SequenceConfig:
     max_len: int = 400
     # Long reviews often state the verdict at the end, so by default keep both the opening and the close.
     truncate: str = "headtail"
+
+    # May be missing from a model's manifest (see `require_saved_settings`): they chose the vocabulary, which
+    # the folder stores.
+    OPTIONAL_IN_MANIFEST: ClassVar[frozenset[str]] = frozenset({"max_vocab", "min_count"})
 
     def __post_init__(self) -> None:
         if self.truncate not in TRUNCATE_MODES:

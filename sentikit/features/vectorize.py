@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -55,6 +55,10 @@ class FeatureConfig:
     max_df: float = 1.0
     max_features: int | None = None
     sublinear_tf: bool = True
+
+    # May be missing from a model's manifest (see `require_saved_settings`): they chose the terms, which the
+    # folder stores.
+    OPTIONAL_IN_MANIFEST: ClassVar[frozenset[str]] = frozenset({"min_df", "max_df", "max_features"})
 
     def __post_init__(self) -> None:
         if self.encoding not in ENCODINGS:

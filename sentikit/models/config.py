@@ -9,7 +9,7 @@ numpy inference path reads `NeuralConfig` without paying for torch.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from sentikit.configs import finite_number, fraction_below_one, reject_unknown_keys
 from sentikit.errors import UsageError
@@ -80,6 +80,12 @@ class NeuralConfig:
     # macro-F1 over 3 splits: RuSentiTweet .512 vs .549, SST-2 sentences .689 vs .706 (unit-scale embeddings).
     conv_pool: str = "maxmean"
 
+    # May be missing from a model's manifest (see `require_saved_settings`): the initial scale and the
+    # dropouts act in training only, and models saved before conv_pool existed lack it (`from_dict` gives
+    # conv1d the max pooling it then had; recurrent nets do not read it).
+    OPTIONAL_IN_MANIFEST: ClassVar[frozenset[str]] = frozenset({
+        "embed_init", "dropout", "embed_dropout", "word_dropout", "conv_pool"})
+
     def __post_init__(self) -> None:
         _choice("architecture", self.arch, ARCH_NAMES)
         _choice("combine mode", self.combine, COMBINE_MODES)
@@ -137,7 +143,9 @@ class NeuralConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NeuralConfig:
-        """Inverse of `to_dict`; missing keys take their defaults, unknown keys are an error."""
+        """Inverse of `to_dict`; missing keys take their defaults, unknown keys are an error. A model's
+        manifest must first pass `require_saved_settings`, so that only the settings a saved model may lack
+        take defaults."""
         if not isinstance(data, dict):
             raise UsageError(f"neural config must be a mapping, got {type(data).__name__}")
         reject_unknown_keys(cls, data, "neural model")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from sentikit.artifact_encoding import stored_floats
-from sentikit.configs import finite_number, reject_unknown_keys
+from sentikit.configs import finite_number, reject_unknown_keys, require_saved_settings
 from sentikit.errors import DataError, ModelError, SentikitError, UsageError
 from sentikit.features.lean import LeanVectorizer
 from sentikit.features.vectorize import FeatureConfig, FittedFeatures
@@ -336,6 +336,7 @@ class LinearPredictor:
                     meta: dict[str, Any]) -> LinearPredictor:
         """Rebuild the predictor from `export`'s pieces; inconsistent pieces raise ModelError."""
         try:
+            require_saved_settings(FeatureConfig, meta["features"], "predictor.features")
             feature_cfg = FeatureConfig.from_dict(meta["features"])
             vectorizer = LeanVectorizer.from_state(feature_cfg, arrays, texts, meta)
             coef, intercept = stored_floats(arrays["coef"], "coef"), stored_floats(arrays["intercept"], "intercept")

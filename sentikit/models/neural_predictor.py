@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from sentikit.artifact_encoding import stored_floats
+from sentikit.configs import require_saved_settings
 from sentikit.features.sequences import SequenceConfig, encode, pad_batch
 from sentikit.models.config import NeuralConfig
 from sentikit.models.numpy_forward import forward_numpy, softmax, weight_shapes
@@ -31,6 +32,8 @@ class NeuralPredictor:
                     meta: dict[str, Any]) -> NeuralPredictor:
         """Rebuild the predictor; weights that do not fit the configured network raise ValueError now, not as a
         numpy error in the middle of predicting."""
+        require_saved_settings(NeuralConfig, meta["model"], "predictor.model")
+        require_saved_settings(SequenceConfig, meta["sequence"], "predictor.sequence")
         config = NeuralConfig.from_dict(meta["model"])
         vocab = texts["vocab"]
         head = arrays.get("head.bias")

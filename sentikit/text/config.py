@@ -7,7 +7,7 @@ same preprocessing.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from sentikit.configs import reject_unknown_keys
 from sentikit.errors import UsageError
@@ -46,6 +46,12 @@ class PreprocessConfig:
     morph: Morph = "auto"
     en_lemmatizer: str = "auto"  # auto: NLTK WordNet when its data is installed, else simplemma
     tokens: TokenUnit = "word"
+
+    # Settings a model's manifest may lack (see `require_saved_settings`): `fit` turns them into the
+    # preprocessing state the folder stores (the stopword list, the English lemmatizer), which is what
+    # prediction applies. The others act on every text.
+    OPTIONAL_IN_MANIFEST: ClassVar[frozenset[str]] = frozenset({
+        "lang", "remove_stopwords", "keep_negations", "extra_stopwords", "stopword_source", "en_lemmatizer"})
 
     def __post_init__(self) -> None:
         _check("lang", self.lang, LANGS)

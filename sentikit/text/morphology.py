@@ -61,6 +61,15 @@ class Morphology:
         self.mode = mode
         self.en_lemmatizer = en_lemmatizer
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The backends built so far are closures and PyStemmer C objects, which cannot be pickled: a copy
+        # (pickle, deepcopy, a worker process) keeps the settings and builds its own on first use.
+        return {"mode": self.mode, "en_lemmatizer": self.en_lemmatizer}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.mode = state["mode"]
+        self.en_lemmatizer = state["en_lemmatizer"]
+
     @cached_property
     def _ru_lemma(self) -> Analyser:
         parse = _pymorphy_parse()
