@@ -300,7 +300,7 @@ def test_compare_table(corpus: Path) -> None:
         assert row["predict_docs_per_s"] > 0
 
 
-@pytest.mark.parametrize(("lines", "fragment"), [(None, "cannot read word vectors"),
+@pytest.mark.parametrize(("lines", "fragment"), [(None, "no such word-vector file"),
                                                  (["good 1 2 3"], "expected a word and 8 numbers, found 3")])
 def test_word_vector_errors_say_what_to_do(corpus: Path, tmp_path: Path, lines: list[str] | None,
                                            fragment: str) -> None:

@@ -17,7 +17,7 @@ from sentikit.corpus import CorpusOptions
 from sentikit.errors import ComparisonInterrupted, Interrupted, UsageError
 from sentikit.text.config import PreprocessConfig
 from sentikit.training.pipeline import EventHandler, TrainSettings, build_manifest, get_trainer, prepare
-from sentikit.training.trainers import check_overrides
+from sentikit.training.trainers import check_overrides, check_vectors
 
 # predict_docs_per_s times the dev documents again and again for this long after one untimed warm-up call: a
 # single cold call on a few dozen documents measured lazy imports and first allocations (RNNs read ~90 docs/s).
@@ -67,6 +67,7 @@ def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None =
         check_overrides(arch, overrides or {})
         if keep:
             check_save_target(keep / arch, force=force)
+    check_vectors(archs, overrides or {})
     notify = on_event or (lambda event: None)
     prepared = prepare(data, settings=settings, prep=prep, corpus_options=corpus_options, dev=dev,
                        overrides=overrides, on_event=notify)

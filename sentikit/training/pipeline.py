@@ -22,7 +22,7 @@ from sentikit.errors import DataError, ModelError, OutputError, UsageError
 from sentikit.splits import stratified_split
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
-from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs, check_overrides
+from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs, check_overrides, check_vectors
 
 EventHandler = Callable[[dict[str, Any]], None]
 DEFAULT_MODELS_DIR = Path("models")
@@ -205,6 +205,7 @@ def build_manifest(prepared: Prepared, settings: TrainSettings, fitted: Fitted,
                      "train_rows": len(inputs.train_docs), "dev_rows": len(inputs.dev_docs),
                      "fit_rows": fitted.fit_rows or len(inputs.train_docs),
                      "dev_source": prepared.dev_corpus.source if prepared.dev_corpus else "split"},
+            **({"vectors": fitted.vectors} if fitted.vectors else {}),
             "seconds": round(seconds, 3),
             "interrupted": fitted.interrupted,
             "python": platform.python_version(),
@@ -244,6 +245,7 @@ def train(data: str, *, out: Path | None = None, force: bool = False, settings: 
     settings = settings or TrainSettings()
     trainer = get_trainer(settings.arch)
     check_overrides(settings.arch, overrides or {})
+    check_vectors([settings.arch], overrides or {})
     defaulted = out is None
     out = out or default_output(data, settings.arch)
     check_output(out, force)
