@@ -17,7 +17,7 @@ from sentikit.cli.options import (
 from sentikit.cli.output import RowWriter, info, resolve_format
 from sentikit.cli.progress import TrainingProgress
 from sentikit.corpus import CorpusOptions
-from sentikit.errors import ComparisonInterrupted, Interrupted
+from sentikit.errors import Interrupted
 from sentikit.text.config import PreprocessConfig
 from sentikit.training.trainers import ARCHITECTURES
 
@@ -68,6 +68,9 @@ def train(
   sentikit compare data/reviews_en.csv --arch conv1d,rnn,lstm,gru,bigru,logreg
 
   sentikit compare reviews.csv --arch logreg,nbsvm,gru --epochs 3 --format csv > comparison.csv
+
+An architecture that fails (e.g. a bad row in the --vectors file) is named on stderr and skipped: the others
+still train, their rows are written, and the exit code is 1 at the end.
 """)
 @with_options(MODEL_OPTIONS, PREPROCESS_OPTIONS, CORPUS_OPTIONS)
 def compare(
@@ -85,33 +88,46 @@ def compare(
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
-    """Train several architectures on the same split and print one comparison table."""
+    """Train several architectures on the same split and print one comparison table (a failing one is
+    skipped, and the exit code is then 1)."""
     from sentikit.training.compare import compare as compare_models
     from sentikit.training.pipeline import TrainSettings
 
     fmt = resolve_format(format, ("table", "json", "jsonl", "csv"))
     archs = [a.strip() for a in arch.split(",") if a.strip()]
     settings = TrainSettings(arch=archs[0] if archs else "logreg", dev_fraction=dev_fraction, seed=seed)
+    writer = _ComparisonWriter(fmt)
     try:
         with TrainingProgress() as progress:
-            rows = compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
-                                  dev=require_input(dev) if dev is not None else None, overrides=overrides,
-                                  keep=keep, force=force, on_event=progress.handle)
-    except ComparisonInterrupted as stopped:
-        if stopped.rows:  # Ctrl-C after some architectures finished: their rows are results too
-            _write_comparison(stopped.rows, fmt)
-        raise
-    _write_comparison(rows, fmt)
+            compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
+                           dev=require_input(dev) if dev is not None else None, overrides=overrides, keep=keep,
+                           force=force, on_event=progress.handle, on_row=writer.write)
+    finally:
+        # Whatever ends the comparison (an architecture that failed, Ctrl-C, a bug), the rows of the
+        # architectures that finished are results: jsonl and csv have streamed them, a table or JSON array
+        # shows them now.
+        writer.close()
 
 
-def _write_comparison(rows: list[dict[str, Any]], fmt: str) -> None:
-    from sentikit.cli.output import write_json
-    from sentikit.training.compare import COLUMNS
+class _ComparisonWriter:
+    """Comparison rows to stdout as each architecture finishes (`RowWriter`), or one JSON array at the end."""
 
-    if fmt == "json":
-        write_json(rows)
-        return
-    writer = RowWriter(fmt, COLUMNS, title="dev-split comparison")
-    for row in rows:
-        writer.write(row)
-    writer.close()
+    def __init__(self, fmt: str) -> None:
+        from sentikit.training.compare import COLUMNS
+
+        self._json: list[dict[str, Any]] | None = [] if fmt == "json" else None
+        self._rows = None if fmt == "json" else RowWriter(fmt, COLUMNS, title="dev-split comparison")
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self._json is not None:
+            self._json.append(row)
+        elif self._rows is not None:
+            self._rows.write(row)
+
+    def close(self) -> None:
+        from sentikit.cli.output import write_json
+
+        if self._json:
+            write_json(self._json)
+        elif self._rows is not None:
+            self._rows.close()
