@@ -347,3 +347,14 @@ def test_refit_on_train_and_dev(corpus: Path, tmp_path: Path, arch: str) -> None
     card = run(["show", str(tmp_path / "--refit"), "--format", "table"])
     assert card.exit_code == 0 and "fitted again on train + dev (120 rows)" in card.stdout
     assert "fitted again" not in run(["show", str(tmp_path / "--no-refit"), "--format", "table"]).stdout
+
+
+@pytest.mark.parametrize(("split", "recorded"), [(["--dev-fraction", "0.25"], 0.25), (["--dev", "DATA"], None)])
+def test_the_manifest_records_the_dev_fraction_used_and_no_other(corpus: Path, tmp_path: Path, split: list[str],
+                                                                  recorded: float | None) -> None:
+    split = [str(corpus) if arg == "DATA" else arg for arg in split]
+    result = run(["-q", "train", str(corpus), "--arch", "gru", *split, "--out", str(tmp_path / "m"), *TINY_NEURAL])
+    assert result.exit_code == 0, result.stderr
+    configs = json.loads((tmp_path / "m" / "manifest.json").read_text(encoding="utf-8"))["configs"]
+    assert configs["train"]["dev_fraction"] == recorded
+    assert "dev_fraction" not in configs["training"]  # TrainConfig's own, never the one used

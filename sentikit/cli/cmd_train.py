@@ -1,7 +1,7 @@
 """`sentikit train` and `sentikit compare`."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,11 +17,27 @@ from sentikit.cli.options import (
 from sentikit.cli.output import RowWriter, info, resolve_format
 from sentikit.cli.progress import TrainingProgress
 from sentikit.corpus import CorpusOptions
-from sentikit.errors import Interrupted
+from sentikit.errors import Interrupted, UsageError
 from sentikit.text.config import PreprocessConfig
+from sentikit.training.config import DEV_FRACTION
 from sentikit.training.trainers import ARCHITECTURES
 
+if TYPE_CHECKING:
+    from sentikit.training.pipeline import TrainSettings
+
 ARCH_HELP = f"Architecture: {', '.join(ARCHITECTURES)}."
+DEV_FRACTION_HELP = with_default("Share of DATA held out for dev (not with --dev).", DEV_FRACTION)
+
+
+def _split_settings(arch: str, dev: str | None, dev_fraction: float | None, seed: int) -> "TrainSettings":
+    """--dev-fraction carves the dev set out of DATA; a --dev file replaces that split, so giving both would
+    silently ignore the fraction."""
+    from sentikit.training.pipeline import TrainSettings
+
+    if dev is not None and dev_fraction is not None:
+        raise UsageError("--dev-fraction and --dev cannot both be given",
+                         hint="--dev FILE is the dev set; --dev-fraction holds out a share of DATA instead")
+    return TrainSettings(arch=arch, dev_fraction=DEV_FRACTION if dev_fraction is None else dev_fraction, seed=seed)
 
 
 @app.command(epilog="""Examples:
@@ -40,17 +56,16 @@ def train(
                                              help=with_default("Model folder.", "models/<data>-<arch>"))] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing model folder.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
-    dev_fraction: Annotated[float, typer.Option(help="Share of DATA held out for dev.", min=0.01, max=0.9)] = 0.1,
+    dev_fraction: Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, min=0.01, max=0.9)] = None,
     seed: Annotated[int, typer.Option(help="Random seed (split, initialisation, batches).")] = 13,
     overrides: dict[str, Any] | None = None,
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Train a classifier, print its dev metrics and save it as a model folder."""
-    from sentikit.training.pipeline import TrainSettings
     from sentikit.training.pipeline import train as train_model
 
-    settings = TrainSettings(arch=arch, dev_fraction=dev_fraction, seed=seed)
+    settings = _split_settings(arch, dev, dev_fraction, seed)
     with TrainingProgress() as progress:
         outcome = train_model(require_input(data), out=out, force=force, settings=settings, prep=prep,
                               corpus_options=corpus, dev=require_input(dev) if dev is not None else None,
@@ -80,7 +95,7 @@ def compare(
     keep: Annotated[Path | None, typer.Option(help="Keep the trained models in this folder (one per arch).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing models under --keep.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
-    dev_fraction: Annotated[float, typer.Option(help="Share of DATA held out for dev.", min=0.01, max=0.9)] = 0.1,
+    dev_fraction: Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, min=0.01, max=0.9)] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
         "table, json, jsonl or csv.", "table on a terminal, else jsonl"))] = None,
@@ -91,11 +106,10 @@ def compare(
     """Train several architectures on the same split and print one comparison table (a failing one is
     skipped, and the exit code is then 1)."""
     from sentikit.training.compare import compare as compare_models
-    from sentikit.training.pipeline import TrainSettings
 
     fmt = resolve_format(format, ("table", "json", "jsonl", "csv"))
     archs = [a.strip() for a in arch.split(",") if a.strip()]
-    settings = TrainSettings(arch=archs[0] if archs else "logreg", dev_fraction=dev_fraction, seed=seed)
+    settings = _split_settings(archs[0] if archs else "logreg", dev, dev_fraction, seed)
     writer = _ComparisonWriter(fmt)
     try:
         with TrainingProgress() as progress:

@@ -22,6 +22,7 @@ from sentikit.errors import DataError, ModelError, OutputError, UsageError
 from sentikit.splits import stratified_split
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
+from sentikit.training.config import DEV_FRACTION
 from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs, check_overrides, check_vectors
 
 EventHandler = Callable[[dict[str, Any]], None]
@@ -35,7 +36,7 @@ class TrainSettings:
     """What every training run needs, whatever the architecture."""
 
     arch: str = "logreg"
-    dev_fraction: float = 0.1
+    dev_fraction: float = DEV_FRACTION  # of DATA held out for dev; unused (and not recorded) with a dev file
     seed: int = 13
 
     def __post_init__(self) -> None:  # checked before any data is read (NaN passes typer's min/max)
@@ -197,7 +198,9 @@ def build_manifest(prepared: Prepared, settings: TrainSettings, fitted: Fitted,
         "preprocess": prepared.preprocessor.config.to_dict(),
         "preprocess_state": prepared.preprocessor.get_state(),
         "predictor": fitted.meta,
-        "configs": {"train": {"arch": settings.arch, "dev_fraction": settings.dev_fraction,
+        # With a --dev file no fraction was held out: null, rather than a default that was never used.
+        "configs": {"train": {"arch": settings.arch,
+                              "dev_fraction": None if prepared.dev_corpus else settings.dev_fraction,
                               "seed": settings.seed}, **fitted.configs},
         "training": {
             "seed": settings.seed,
