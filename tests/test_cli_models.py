@@ -330,11 +330,17 @@ def test_char_ngrams_can_be_switched_off(corpus: Path, tmp_path: Path, monkeypat
 def test_refit_on_train_and_dev(corpus: Path, tmp_path: Path, arch: str) -> None:
     """With --refit the saved model is fitted on train + dev (the linear default); the dev metrics stay those
     of the fit that never saw the dev documents, so they are the same with --no-refit."""
-    manifests = {}
+    manifests, summaries = {}, {}
     for flag in ("--refit", "--no-refit"):
         out = tmp_path / flag
-        assert run(["train", str(corpus), "--arch", arch, flag, "--out", str(out), *tiny_args(arch)]).exit_code == 0
+        result = run(["train", str(corpus), "--arch", arch, flag, "--out", str(out), *tiny_args(arch)])
+        assert result.exit_code == 0
         manifests[flag] = json.loads((out / "manifest.json").read_text())
+        summaries[flag] = result.stderr
+    # The summary says so, in one line: `evaluate` on the dev data would otherwise seem to contradict it.
+    refit_line = ("the saved model was then refit on train + dev (120 documents): the dev figures above are from "
+                  "before the refit")
+    assert refit_line in summaries["--refit"].splitlines() and "refit on" not in summaries["--no-refit"]
     refit, plain = manifests["--refit"], manifests["--no-refit"]
     data = refit["training"]["data"]
     assert data["fit_rows"] == data["train_rows"] + data["dev_rows"] == data["rows"] == 120

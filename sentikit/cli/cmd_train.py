@@ -1,6 +1,5 @@
 """`sentikit train` and `sentikit compare`."""
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,6 +9,7 @@ from sentikit.cli.options import (
     CORPUS_OPTIONS,
     MODEL_OPTIONS,
     PREPROCESS_OPTIONS,
+    output_folder,
     require_input,
     with_default,
     with_options,
@@ -52,8 +52,8 @@ def _split_settings(arch: str, dev: str | None, dev_fraction: float | None, seed
 def train(
     data: Annotated[str, typer.Argument(help="Labelled corpus (csv/tsv/jsonl, optionally .gz) or - for stdin.")],
     arch: Annotated[str, typer.Option("--arch", "-a", help=ARCH_HELP)] = "logreg",
-    out: Annotated[Path | None, typer.Option("--out", "-o",
-                                             help=with_default("Model folder.", "models/<data>-<arch>"))] = None,
+    out: Annotated[str | None, typer.Option("--out", "-o", metavar="PATH",
+                                            help=with_default("Model folder.", "models/<data>-<arch>"))] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing model folder.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
     dev_fraction: Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, min=0.01, max=0.9)] = None,
@@ -66,13 +66,17 @@ def train(
     from sentikit.training.pipeline import train as train_model
 
     settings = _split_settings(arch, dev, dev_fraction, seed)
+    folder = output_folder(out, "--out")
     with TrainingProgress() as progress:
-        outcome = train_model(require_input(data), out=out, force=force, settings=settings, prep=prep,
+        outcome = train_model(require_input(data), out=folder, force=force, settings=settings, prep=prep,
                               corpus_options=corpus, dev=require_input(dev) if dev is not None else None,
                               overrides=overrides, on_event=progress.handle)
     metrics = outcome.dev_metrics
     info(f"{arch}: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
          f"({outcome.seconds:.1f} s, {outcome.n_parameters:,} parameters)")
+    if outcome.fitted.fit_rows:  # scored on dev, then fitted again with dev included: evaluate on dev is no test
+        info(f"the saved model was then refit on train + dev ({outcome.fitted.fit_rows:,} documents): the dev "
+             "figures above are from before the refit")
     info(f"saved to {outcome.path}  —  try: sentikit predict --model {outcome.path} \"some text\"")
     if outcome.interrupted:
         raise Interrupted(f"interrupted: the best model so far was saved to {outcome.path}")
@@ -92,7 +96,8 @@ def compare(
     data: Annotated[str, typer.Argument(help="Labelled corpus or - for stdin.")],
     arch: Annotated[str, typer.Option("--arch", "-a",
                                       help="Comma-separated architectures.")] = "logreg,nbsvm,conv1d,gru",
-    keep: Annotated[Path | None, typer.Option(help="Keep the trained models in this folder (one per arch).")] = None,
+    keep: Annotated[str | None, typer.Option(metavar="PATH", help="Keep the trained models in this folder (one per "
+                                                                   "arch).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing models under --keep.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
     dev_fraction: Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, min=0.01, max=0.9)] = None,
@@ -114,7 +119,8 @@ def compare(
     try:
         with TrainingProgress() as progress:
             compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
-                           dev=require_input(dev) if dev is not None else None, overrides=overrides, keep=keep,
+                           dev=require_input(dev) if dev is not None else None, overrides=overrides,
+                           keep=output_folder(keep, "--keep"),
                            force=force, on_event=progress.handle, on_row=writer.write)
     finally:
         # Whatever ends the comparison (an architecture that failed, Ctrl-C, a bug), the rows of the

@@ -232,10 +232,24 @@ def check_output(out: Path, force: bool) -> None:
     from sentikit.artifacts import check_save_target, is_model_folder
 
     if out.exists() and not force:
-        what = "a model" if is_model_folder(out) else "something"
+        # The hint must fit what is there: --force replaces a model (or fills an empty folder), and nothing else.
+        if is_model_folder(out):
+            raise OutputError(f"{out}: a model already exists there",
+                              hint="pass --force to replace it, or choose another --out")
+        if out.is_dir() and _is_empty(out):
+            raise OutputError(f"{out}: an empty folder already exists there",
+                              hint="pass --force to save the model in it, or choose another --out")
+        what = "a folder that is not a sentikit model" if out.is_dir() else "a file"
         raise OutputError(f"{out}: {what} already exists there",
-                         hint="pass --force to replace a model, or choose another --out")
+                          hint="sentikit never replaces it, not even with --force: choose another --out")
     check_save_target(out, force=force)
+
+
+def _is_empty(folder: Path) -> bool:
+    try:
+        return not any(folder.iterdir())
+    except OSError:  # cannot look inside: not something to offer --force for
+        return False
 
 
 def train(data: str, *, out: Path | None = None, force: bool = False, settings: TrainSettings | None = None,
