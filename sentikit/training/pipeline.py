@@ -23,6 +23,7 @@ from sentikit.splits import stratified_split
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
 from sentikit.training.config import DEV_FRACTION
+from sentikit.training.labels import near_misses, warn_label_variants
 from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs, check_overrides, check_vectors
 
 EventHandler = Callable[[dict[str, Any]], None]
@@ -127,8 +128,7 @@ def prepare(data: str, *, settings: TrainSettings, prep: PreprocessConfig | None
     train_texts, train_labels, dev_texts, dev_labels = _split(corpus, dev_corpus, settings)
     unknown = sorted(set(dev_labels) - set(labels))
     if unknown:
-        known = {_label_key(label): label for label in labels}
-        close = [f"{label!r} vs {known[_label_key(label)]!r}" for label in unknown if _label_key(label) in known]
+        close = near_misses(unknown, labels)
         hint = f"these differ only in case or spacing: {', '.join(close[:3])}" if close else None
         raise DataError(f"{dev}: labels not in the training data: {', '.join(unknown[:10])}", hint=hint)
     index = {label: i for i, label in enumerate(labels)}
@@ -141,42 +141,6 @@ def prepare(data: str, *, settings: TrainSettings, prep: PreprocessConfig | None
         labels=labels, seed=settings.seed, overrides=overrides or {}, on_event=notify,
     )
     return Prepared(corpus, dev_corpus, preprocessor, inputs, dev_texts)
-
-
-VARIANTS_SHOWN = 5  # groups of near-identical labels named one per line; a label column of ids would flood stderr
-
-
-def _label_key(label: str) -> str:
-    """What a person reading the label sees: case and runs of spaces do not count. (The reader has already
-    stripped surrounding whitespace, so ' pos' is 'pos' by the time it gets here.)"""
-    return " ".join(label.split()).casefold()
-
-
-def label_variants(labels: list[str]) -> list[list[str]]:
-    """Groups of two or more distinct labels that differ only in case or spacing ('Pos' and 'pos')."""
-    groups: dict[str, list[str]] = {}
-    for label in labels:
-        groups.setdefault(_label_key(label), []).append(label)
-    return [sorted(group) for group in groups.values() if len(group) > 1]
-
-
-def warn_label_variants(labels: list[str], source: str) -> None:
-    """Warn about labels that look like one class typed two ways. They stay separate classes: merging them
-    would change the user's data behind their back (and 'US' and 'us' may well be two classes), but a model
-    silently splitting one class in two is worse than a line on stderr."""
-    groups = label_variants(labels)
-    for group in groups[:VARIANTS_SHOWN]:
-        if len({label.casefold() for label in group}) == 1:
-            how = "case"
-        elif len({" ".join(label.split()) for label in group}) == 1:
-            how = "spacing"
-        else:
-            how = "case and spacing"
-        named = ", ".join(repr(label) for label in group[:-1]) + f" and {group[-1]!r}"
-        log.warning("%s: labels %s differ only in %s; they are treated as different classes", source, named, how)
-    if len(groups) > VARIANTS_SHOWN:
-        log.warning("%s: %d more groups of labels differ only in case or spacing", source,
-                    len(groups) - VARIANTS_SHOWN)
 
 
 MANIFEST_CONFUSION_MAX = 50  # labels; beyond, the C x C matrix would dominate the manifest (1500: 29 MB)
