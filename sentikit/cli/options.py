@@ -340,6 +340,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("min_count", int, "Minimum count of a vocabulary word.", NN, min=1),
         _opt("max_len", int, "Maximum tokens per document.", NN, min=1),
         _opt("truncate", str, "Which part of long documents is kept: head, tail or headtail.", NN),
-        _opt("vectors", Path, "Initialise embeddings from a .vec word-vector text file.", NN),
+        _opt("vectors", Path, "Initialise embeddings from a word2vec/fastText .vec text file (optionally .gz) of "
+             "--embed-dim dimensions; its first lines are checked before the data is read.", NN),
     ],
 )
