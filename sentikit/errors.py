@@ -60,6 +60,20 @@ class ComparisonInterrupted(Interrupted):
         self.rows = rows
 
 
+class ComparisonFailed(DataError):
+    """`compare` trained every architecture it could, but some failed: `rows` holds the result rows of those
+    that finished, `failures` the error of each that did not (by architecture). The exit code is a usage
+    error's only when every failure was one."""
+
+    def __init__(self, message: str, rows: list[dict[str, Any]], failures: dict[str, SentikitError], *,
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.rows = rows
+        self.failures = failures
+        if failures and all(error.exit_code == EXIT_USAGE for error in failures.values()):
+            self.exit_code = EXIT_USAGE
+
+
 class OutputError(SentikitError):
     """Results cannot be written (read-only folder, existing model without --force, ...)."""
 

@@ -214,9 +214,12 @@ def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = N
     if len(unknown) == len(gold):
         # Not one label in common: almost surely the wrong column or another label scheme, and an accuracy of
         # 0.0 would read as a (terrible) result rather than as the mistake it is.
+        from sentikit.training.labels import near_misses
+
+        close = near_misses(unknown, labels)
         raise DataError(f"{name}: none of its labels are the model's (file: {_few(unknown)}; model: "
-                        f"{_few(labels)})", hint="check --label-col, or evaluate with a model trained on "
-                                                 "these labels")
+                        f"{_few(labels)})", hint=f"they differ only in case or spacing: {', '.join(close[:3])}"
+                        if close else "check --label-col, or evaluate with a model trained on these labels")
     all_labels = labels + unknown
     index = {label: i for i, label in enumerate(all_labels)}
     matrix = np.zeros((len(all_labels), len(all_labels)), dtype=np.int64)

@@ -300,7 +300,7 @@ def test_compare_table(corpus: Path) -> None:
         assert row["predict_docs_per_s"] > 0
 
 
-@pytest.mark.parametrize(("lines", "fragment"), [(None, "cannot read word vectors"),
+@pytest.mark.parametrize(("lines", "fragment"), [(None, "no such word-vector file"),
                                                  (["good 1 2 3"], "expected a word and 8 numbers, found 3")])
 def test_word_vector_errors_say_what_to_do(corpus: Path, tmp_path: Path, lines: list[str] | None,
                                            fragment: str) -> None:
@@ -330,11 +330,17 @@ def test_char_ngrams_can_be_switched_off(corpus: Path, tmp_path: Path, monkeypat
 def test_refit_on_train_and_dev(corpus: Path, tmp_path: Path, arch: str) -> None:
     """With --refit the saved model is fitted on train + dev (the linear default); the dev metrics stay those
     of the fit that never saw the dev documents, so they are the same with --no-refit."""
-    manifests = {}
+    manifests, summaries = {}, {}
     for flag in ("--refit", "--no-refit"):
         out = tmp_path / flag
-        assert run(["train", str(corpus), "--arch", arch, flag, "--out", str(out), *tiny_args(arch)]).exit_code == 0
+        result = run(["train", str(corpus), "--arch", arch, flag, "--out", str(out), *tiny_args(arch)])
+        assert result.exit_code == 0
         manifests[flag] = json.loads((out / "manifest.json").read_text())
+        summaries[flag] = result.stderr
+    # The summary says so, in one line: `evaluate` on the dev data would otherwise seem to contradict it.
+    refit_line = ("the saved model was then refit on train + dev (120 documents): the dev figures above are from "
+                  "before the refit")
+    assert refit_line in summaries["--refit"].splitlines() and "refit on" not in summaries["--no-refit"]
     refit, plain = manifests["--refit"], manifests["--no-refit"]
     data = refit["training"]["data"]
     assert data["fit_rows"] == data["train_rows"] + data["dev_rows"] == data["rows"] == 120
@@ -347,3 +353,14 @@ def test_refit_on_train_and_dev(corpus: Path, tmp_path: Path, arch: str) -> None
     card = run(["show", str(tmp_path / "--refit"), "--format", "table"])
     assert card.exit_code == 0 and "fitted again on train + dev (120 rows)" in card.stdout
     assert "fitted again" not in run(["show", str(tmp_path / "--no-refit"), "--format", "table"]).stdout
+
+
+@pytest.mark.parametrize(("split", "recorded"), [(["--dev-fraction", "0.25"], 0.25), (["--dev", "DATA"], None)])
+def test_the_manifest_records_the_dev_fraction_used_and_no_other(corpus: Path, tmp_path: Path, split: list[str],
+                                                                  recorded: float | None) -> None:
+    split = [str(corpus) if arg == "DATA" else arg for arg in split]
+    result = run(["-q", "train", str(corpus), "--arch", "gru", *split, "--out", str(tmp_path / "m"), *TINY_NEURAL])
+    assert result.exit_code == 0, result.stderr
+    configs = json.loads((tmp_path / "m" / "manifest.json").read_text(encoding="utf-8"))["configs"]
+    assert configs["train"]["dev_fraction"] == recorded
+    assert "dev_fraction" not in configs["training"]  # TrainConfig's own, never the one used

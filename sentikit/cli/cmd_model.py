@@ -80,6 +80,13 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
                   f"{quoted(data.get('source'))} ({quoted(data.get('train_rows'))} train / "
                   f"{quoted(data.get('dev_rows'))} dev rows, sha256 {quoted(str(data.get('sha256', ''))[:12])}…) in "
                   f"{quoted(manifest.get('training', {}).get('seconds'))} s")
+    vectors = manifest.get("training", {}).get("vectors")
+    if vectors:
+        words = vectors.get("vocabulary") or 0
+        share = f" ({vectors.get('found', 0) / words:.1%})" if words else ""
+        console.print(f"embedding started from {quoted(vectors.get('file'))} ({quoted(vectors.get('dim'))}-dim, "
+                      f"sha256 {quoted(str(vectors.get('sha256', ''))[:12])}…): vectors for "
+                      f"{quoted(vectors.get('found'))} of {quoted(words)} vocabulary words{share}")
     history = manifest.get("history") or []
     if manifest.get("training", {}).get("interrupted"):
         epochs = f" after {len(history)} epoch{'s' if len(history) != 1 else ''}" if history else ""

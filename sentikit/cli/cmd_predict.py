@@ -134,10 +134,15 @@ def evaluate(
     fmt = "json" if format is None and not sys.stdout.isatty() else (format or "table")
     if fmt not in ("table", "json"):
         raise UsageError(f"invalid --format {fmt!r}", hint="choose one of: table, json")
-    report = evaluate_model(load_model(resolve_model_path(model)), require_input(data), corpus)
+    loaded = load_model(resolve_model_path(model))
+    report = evaluate_model(loaded, require_input(data), corpus)
     if report["unknown_labels"]:
+        from sentikit.training.labels import near_misses
+
         unknown = ", ".join(f"{k} ({v} rows)" for k, v in report["unknown_labels"].items())
-        warn(f"labels the model does not know, counted as errors: {unknown}")
+        close = near_misses(report["unknown_labels"], loaded.labels)
+        same = f"; these differ from the model's only in case or spacing: {', '.join(close[:3])}" if close else ""
+        warn(f"labels the model does not know, counted as errors: {unknown}{same}")
     if fmt == "json":
         write_json(report)
         return

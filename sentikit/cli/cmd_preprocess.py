@@ -1,7 +1,6 @@
 """`sentikit preprocess`, `sentikit stopwords` and `sentikit vectorize`."""
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,6 +11,7 @@ from sentikit.cli.options import (
     CORPUS_OPTIONS,
     MAX_FEATURES_HELP,
     PREPROCESS_OPTIONS,
+    output_folder,
     require_input,
     with_default,
     with_options,
@@ -121,7 +121,8 @@ def vectorize(
     max_df: Annotated[float | None, typer.Option(help=with_range(
         "Drop terms in more than this share of documents.", above=0.0, at_most=1.0))] = None,
     max_features: Annotated[int | None, typer.Option(help=MAX_FEATURES_HELP, min=1)] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for matrix.npz + vocabulary.json.")] = None,
+    out_folder: Annotated[str | None, typer.Option("--out", "-o", metavar="PATH",
+                                                   help="Folder for matrix.npz + vocabulary.json.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace matrix.npz and vocabulary.json in --out.")] = False,
     show: Annotated[int, typer.Option(help="Print the bag-of-words table: the first N documents × the N terms "
                                            "found in the most documents.", min=0)] = 0,
@@ -134,6 +135,7 @@ def vectorize(
     from sentikit.cli.options import parse_range
     from sentikit.features.workflow import vectorize_corpus
 
+    out = output_folder(out_folder, "--out")
     if out is None and show == 0:
         raise UsageError("nothing to do: pass --out FOLDER and/or --show N")
     if format is not None and show == 0:

@@ -1,7 +1,6 @@
 """`sentikit train` and `sentikit compare`."""
 
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,6 +9,7 @@ from sentikit.cli.options import (
     CORPUS_OPTIONS,
     MODEL_OPTIONS,
     PREPROCESS_OPTIONS,
+    output_folder,
     require_input,
     with_default,
     with_options,
@@ -17,11 +17,27 @@ from sentikit.cli.options import (
 from sentikit.cli.output import RowWriter, info, resolve_format
 from sentikit.cli.progress import TrainingProgress
 from sentikit.corpus import CorpusOptions
-from sentikit.errors import ComparisonInterrupted, Interrupted
+from sentikit.errors import Interrupted, UsageError
 from sentikit.text.config import PreprocessConfig
+from sentikit.training.config import DEV_FRACTION
 from sentikit.training.trainers import ARCHITECTURES
 
+if TYPE_CHECKING:
+    from sentikit.training.pipeline import TrainSettings
+
 ARCH_HELP = f"Architecture: {', '.join(ARCHITECTURES)}."
+DEV_FRACTION_HELP = with_default("Share of DATA held out for dev (not with --dev).", DEV_FRACTION)
+
+
+def _split_settings(arch: str, dev: str | None, dev_fraction: float | None, seed: int) -> "TrainSettings":
+    """--dev-fraction carves the dev set out of DATA; a --dev file replaces that split, so giving both would
+    silently ignore the fraction."""
+    from sentikit.training.pipeline import TrainSettings
+
+    if dev is not None and dev_fraction is not None:
+        raise UsageError("--dev-fraction and --dev cannot both be given",
+                         hint="--dev FILE is the dev set; --dev-fraction holds out a share of DATA instead")
+    return TrainSettings(arch=arch, dev_fraction=DEV_FRACTION if dev_fraction is None else dev_fraction, seed=seed)
 
 
 @app.command(epilog="""Examples:
@@ -36,28 +52,31 @@ ARCH_HELP = f"Architecture: {', '.join(ARCHITECTURES)}."
 def train(
     data: Annotated[str, typer.Argument(help="Labelled corpus (csv/tsv/jsonl, optionally .gz) or - for stdin.")],
     arch: Annotated[str, typer.Option("--arch", "-a", help=ARCH_HELP)] = "logreg",
-    out: Annotated[Path | None, typer.Option("--out", "-o",
-                                             help=with_default("Model folder.", "models/<data>-<arch>"))] = None,
+    out: Annotated[str | None, typer.Option("--out", "-o", metavar="PATH",
+                                            help=with_default("Model folder.", "models/<data>-<arch>"))] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing model folder.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
-    dev_fraction: Annotated[float, typer.Option(help="Share of DATA held out for dev.", min=0.01, max=0.9)] = 0.1,
+    dev_fraction: Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, min=0.01, max=0.9)] = None,
     seed: Annotated[int, typer.Option(help="Random seed (split, initialisation, batches).")] = 13,
     overrides: dict[str, Any] | None = None,
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Train a classifier, print its dev metrics and save it as a model folder."""
-    from sentikit.training.pipeline import TrainSettings
     from sentikit.training.pipeline import train as train_model
 
-    settings = TrainSettings(arch=arch, dev_fraction=dev_fraction, seed=seed)
+    settings = _split_settings(arch, dev, dev_fraction, seed)
+    folder = output_folder(out, "--out")
     with TrainingProgress() as progress:
-        outcome = train_model(require_input(data), out=out, force=force, settings=settings, prep=prep,
+        outcome = train_model(require_input(data), out=folder, force=force, settings=settings, prep=prep,
                               corpus_options=corpus, dev=require_input(dev) if dev is not None else None,
                               overrides=overrides, on_event=progress.handle)
     metrics = outcome.dev_metrics
     info(f"{arch}: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
          f"({outcome.seconds:.1f} s, {outcome.n_parameters:,} parameters)")
+    if outcome.fitted.fit_rows:  # scored on dev, then fitted again with dev included: evaluate on dev is no test
+        info(f"the saved model was then refit on train + dev ({outcome.fitted.fit_rows:,} documents): the dev "
+             "figures above are from before the refit")
     info(f"saved to {outcome.path}  —  try: sentikit predict --model {outcome.path} \"some text\"")
     if outcome.interrupted:
         raise Interrupted(f"interrupted: the best model so far was saved to {outcome.path}")
@@ -68,16 +87,20 @@ def train(
   sentikit compare data/reviews_en.csv --arch conv1d,rnn,lstm,gru,bigru,logreg
 
   sentikit compare reviews.csv --arch logreg,nbsvm,gru --epochs 3 --format csv > comparison.csv
+
+An architecture that fails (e.g. a bad row in the --vectors file) is named on stderr and skipped: the others
+still train, their rows are written, and the exit code is 1 at the end.
 """)
 @with_options(MODEL_OPTIONS, PREPROCESS_OPTIONS, CORPUS_OPTIONS)
 def compare(
     data: Annotated[str, typer.Argument(help="Labelled corpus or - for stdin.")],
     arch: Annotated[str, typer.Option("--arch", "-a",
                                       help="Comma-separated architectures.")] = "logreg,nbsvm,conv1d,gru",
-    keep: Annotated[Path | None, typer.Option(help="Keep the trained models in this folder (one per arch).")] = None,
+    keep: Annotated[str | None, typer.Option(metavar="PATH", help="Keep the trained models in this folder (one per "
+                                                                   "arch).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing models under --keep.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
-    dev_fraction: Annotated[float, typer.Option(help="Share of DATA held out for dev.", min=0.01, max=0.9)] = 0.1,
+    dev_fraction: Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, min=0.01, max=0.9)] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
         "table, json, jsonl or csv.", "table on a terminal, else jsonl"))] = None,
@@ -85,33 +108,46 @@ def compare(
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
-    """Train several architectures on the same split and print one comparison table."""
+    """Train several architectures on the same split and print one comparison table (a failing one is
+    skipped, and the exit code is then 1)."""
     from sentikit.training.compare import compare as compare_models
-    from sentikit.training.pipeline import TrainSettings
 
     fmt = resolve_format(format, ("table", "json", "jsonl", "csv"))
     archs = [a.strip() for a in arch.split(",") if a.strip()]
-    settings = TrainSettings(arch=archs[0] if archs else "logreg", dev_fraction=dev_fraction, seed=seed)
+    settings = _split_settings(archs[0] if archs else "logreg", dev, dev_fraction, seed)
+    writer = _ComparisonWriter(fmt)
     try:
         with TrainingProgress() as progress:
-            rows = compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
-                                  dev=require_input(dev) if dev is not None else None, overrides=overrides,
-                                  keep=keep, force=force, on_event=progress.handle)
-    except ComparisonInterrupted as stopped:
-        if stopped.rows:  # Ctrl-C after some architectures finished: their rows are results too
-            _write_comparison(stopped.rows, fmt)
-        raise
-    _write_comparison(rows, fmt)
+            compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
+                           dev=require_input(dev) if dev is not None else None, overrides=overrides,
+                           keep=output_folder(keep, "--keep"),
+                           force=force, on_event=progress.handle, on_row=writer.write)
+    finally:
+        # Whatever ends the comparison (an architecture that failed, Ctrl-C, a bug), the rows of the
+        # architectures that finished are results: jsonl and csv have streamed them, a table or JSON array
+        # shows them now.
+        writer.close()
 
 
-def _write_comparison(rows: list[dict[str, Any]], fmt: str) -> None:
-    from sentikit.cli.output import write_json
-    from sentikit.training.compare import COLUMNS
+class _ComparisonWriter:
+    """Comparison rows to stdout as each architecture finishes (`RowWriter`), or one JSON array at the end."""
 
-    if fmt == "json":
-        write_json(rows)
-        return
-    writer = RowWriter(fmt, COLUMNS, title="dev-split comparison")
-    for row in rows:
-        writer.write(row)
-    writer.close()
+    def __init__(self, fmt: str) -> None:
+        from sentikit.training.compare import COLUMNS
+
+        self._json: list[dict[str, Any]] | None = [] if fmt == "json" else None
+        self._rows = None if fmt == "json" else RowWriter(fmt, COLUMNS, title="dev-split comparison")
+
+    def write(self, row: dict[str, Any]) -> None:
+        if self._json is not None:
+            self._json.append(row)
+        elif self._rows is not None:
+            self._rows.write(row)
+
+    def close(self) -> None:
+        from sentikit.cli.output import write_json
+
+        if self._json:
+            write_json(self._json)
+        elif self._rows is not None:
+            self._rows.close()

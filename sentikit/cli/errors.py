@@ -113,7 +113,8 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
             _say("interrupted")
         return EXIT_INTERRUPTED
     except (_BrokenPipe, BrokenPipeError):
-        # The reader went away (`| head -1`): what it wanted is written; stop quietly, like `cat` does.
+        # The reader of stdout went away (`| head -1`): what it wanted is written; stop quietly, like `cat`
+        # does. (A broken stderr never gets here: `_ForgivingStderr` drops what cannot be written there.)
         _silence_stdout()
         return EXIT_OK
     except SystemExit as exc:
@@ -152,12 +153,72 @@ class _ClosedStdout(io.TextIOBase):
         raise OSError(errno.EBADF, "standard output is closed; redirect it to a file or /dev/null instead")
 
 
+class _ForgivingStderr(io.TextIOBase):
+    """sys.stderr for the run. Everything written there is a diagnostic (progress, warnings, the error line),
+    so a stderr that cannot be written must never abort the work or lose its result: `train ... 2>&1 | head -1`
+    has to finish and save the model. The first failed write (EPIPE once the reader is gone, or a full disk)
+    silences stderr for the rest of the run; only a broken *stdout* means "stop quietly" (see `run_safely`).
+
+    The descriptor is pointed at /dev/null as well, so that the interpreter's final flush of the real stream
+    (which would turn exit 0 into 120) and writes from C code go nowhere instead of failing. `buffer` is
+    deliberately not offered: a writer that took it would bypass this guard."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._silenced = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if not self._silenced:
+            try:
+                return int(self._stream.write(text))
+            except (OSError, ValueError):  # ValueError: a stream closed under us
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._silenced:
+            try:
+                self._stream.flush()
+            except (OSError, ValueError):
+                self._silence()
+
+    def isatty(self) -> bool:
+        return not self._silenced and bool(self._stream.isatty())
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self._stream, "encoding", None) or "utf-8")
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return getattr(self._stream, "errors", None)
+
+    def _silence(self) -> None:
+        self._silenced = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, self._stream.fileno())
+            finally:
+                os.close(devnull)
+        except (OSError, ValueError):  # no descriptor (a test runner's stream): nothing more to quieten
+            pass
+
+
 def _replace_closed_streams() -> None:
     # Python sets sys.stdin/stdout/stderr to None when the descriptor is closed; everything here expects streams.
     if sys.stdin is None:  # `<&-`: nothing to read, as from an empty file
         sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the process
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    elif not isinstance(sys.stderr, _ForgivingStderr):
+        sys.stderr = _ForgivingStderr(sys.stderr)
     if sys.stdout is None:
         sys.stdout = _ClosedStdout()
 

@@ -217,6 +217,16 @@ def require_input(path: str) -> str:
     return path
 
 
+def output_folder(value: str | None, option: str) -> Path | None:
+    """The folder an output option names. An empty value (an unset shell variable in `--out "$DIR"`) would
+    be the current folder, Path("") being ".": refused instead of writing there or blaming "." for it."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise UsageError(f"an empty path {value!r} was given for {option}", hint="pass a folder, e.g. models/mine")
+    return Path(value)
+
+
 LIN = "Linear models (logreg, nbsvm, nb)"
 MAX_FEATURES_HELP = ("Keep only the N most frequent terms in all (with --char-ngrams: up to half of them words, "
                      "the rest character n-grams).")
@@ -330,6 +340,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("min_count", int, "Minimum count of a vocabulary word.", NN, min=1),
         _opt("max_len", int, "Maximum tokens per document.", NN, min=1),
         _opt("truncate", str, "Which part of long documents is kept: head, tail or headtail.", NN),
-        _opt("vectors", Path, "Initialise embeddings from a .vec word-vector text file.", NN),
+        _opt("vectors", Path, "Initialise embeddings from a word2vec/fastText .vec text file (optionally .gz) of "
+             "--embed-dim dimensions; its first lines are checked before the data is read.", NN),
     ],
 )

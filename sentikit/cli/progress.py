@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from sentikit.cli.output import info, is_quiet, stderr_console
+from sentikit.cli.output import info, is_quiet, stderr_console, warn
 
 
 def _some(labels: list[str], limit: int = 20) -> str:
@@ -62,6 +62,10 @@ class TrainingProgress:
             self._close_bar()
             info(f"refit epoch {event['epoch']}: train loss {event['train_loss']:.4f} · "
                  f"grad norm {event['grad_norm']:.3f} · {event['train_seconds']:.1f} s")
+        elif kind == "failed":
+            self._close_bar()
+            going_on = f"; going on with {', '.join(event['remaining'])}" if event.get("remaining") else ""
+            warn(f"{event['arch']} failed: {event['error']}{going_on}")
         elif kind == "compared":
             info(f"{event['arch']}: dev accuracy {event['accuracy']:.4f}, macro-F1 {event['macro_f1']:.4f}, "
                  f"{event['train_seconds']} s")

@@ -3,12 +3,17 @@
 Owns turning such a file into an embedding matrix aligned with a sentikit vocabulary. Files can hold
 millions of rows, so they are streamed line by line and only rows whose word is in the vocabulary are
 parsed into floats; every row's field count is still checked so a truncated or wrong-dimension file fails
-with its file:line instead of silently yielding a half-filled matrix.
+with its file:line instead of silently yielding a half-filled matrix. `check_vector_file` reads only the
+first lines, so that a wrong file is refused before any corpus is read.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -20,14 +25,124 @@ _PAD_ID = 0  # see sentikit.features.sequences
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+@dataclass(frozen=True)
+class VectorsRead:
+    """What reading a vector file found, for the manifest and for warnings about a file that does not fit."""
+
+    name: str  # the file's name, without its folder (which says nothing about the vectors, and is private)
+    sha256: str  # of the file as stored (compressed, for .gz)
+    dim: int
+    rows: int  # vectors in the file
+    header_count: int | None  # the count the "count dim" first line announced, if it had one
+    covered: np.ndarray = field(repr=False)  # per vocabulary id: the file had its vector (never the PAD row)
+
+    @property
+    def found(self) -> int:
+        return int(self.covered.sum())
 
 
-def load_word_vectors(
+class _Hashing(io.RawIOBase):
+    """A raw reader that hashes every byte read through it: the SHA-256 of the file comes with the one pass
+    that reads it (a vector file can be gigabytes)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self.digest.update(memoryview(buffer)[:n])
+        return n or 0
+
+
+def _decoded(stream: IO[bytes], path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every non-blank line, decoded, without the line end and trailing spaces
+    (fastText ends rows with a space before "\\n") and without a UTF-8 BOM (Windows editors) on the first."""
+    for line_no, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8").rstrip()
+        except UnicodeDecodeError as err:
+            raise DataError(f"{path}:{line_no}: not valid UTF-8 ({err.reason})") from None
+        if line_no == 1:
+            line = line.removeprefix("\ufeff")
+        if line:
+            yield line_no, line
+
+
+def _header(line: str) -> tuple[int, int] | None:
+    """(count, dim) when `line` is the optional "count dim" first line."""
+    count, _, dim = line.partition(" ")
+    return (int(count), int(dim)) if count.isdigit() and dim.isdigit() else None
+
+
+def _split_row(line: str, where: str, dim: int) -> tuple[str, str]:
+    word, _, rest = line.partition(" ")
+    n_values = rest.count(" ") + 1 if rest else 0
+    if n_values != dim:
+        raise DataError(f"{where}: expected a word and {dim} numbers, found {n_values} numbers")
+    return word, rest
+
+
+def _values(rest: str, word: str, where: str) -> np.ndarray:
+    try:
+        values = np.array(rest.split(" "), dtype=np.float64)
+    except ValueError:
+        raise DataError(f"{where}: malformed number in the vector of {word!r}") from None
+    # "nan", "inf" and numbers beyond float32 (1e39 casts to inf) parse without complaint; one such row makes
+    # the first training step non-finite, reported much later as a diverging lr.
+    if not np.isfinite(values).all():
+        raise DataError(f"{where}: non-finite number in the vector of {word!r}")
+    if np.abs(values).max() > _FLOAT32_MAX:
+        raise DataError(f"{where}: number beyond the float32 range in the vector of {word!r}")
+    return values
+
+
+def _read_errors(path: Path, err: BaseException) -> DataError:
+    if isinstance(err, FileNotFoundError):
+        return DataError(f"{path}: no such word-vector file")
+    if isinstance(err, IsADirectoryError):
+        return DataError(f"{path} is a folder, not a word-vector file")
+    if isinstance(err, EOFError):
+        return DataError(f"{path}: truncated gzip file")
+    strerror = getattr(err, "strerror", None)
+    return DataError(f"cannot read word vectors {path}: {strerror or err}")
+
+
+def check_vector_file(path: str | Path, dim: int) -> None:
+    """Fail now if `path` cannot give `dim`-dimensional vectors: missing, a folder, unreadable, not UTF-8 (or
+    not gzip, for .gz), a header or a first vector of another dimension, a malformed first vector, or no
+    vector at all. Reads only up to the first vector, so it costs nothing on a file of millions of rows; the
+    rest is checked as `read_word_vectors` goes."""
+    path = Path(path)
+    try:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as stream:
+            header = None
+            for line_no, line in _decoded(stream, path):
+                where = f"{path}:{line_no}"
+                if line_no == 1 and (header := _header(line)):
+                    if header[1] != dim:
+                        raise DataError(f"{where}: file has {header[1]}-dimensional vectors, expected {dim}")
+                    continue
+                word, rest = _split_row(line, where, dim)
+                _values(rest, word, where)
+                return
+    except (OSError, EOFError) as err:
+        raise _read_errors(path, err) from None
+    if header:
+        raise DataError(f"{path}: holds only its header line, no word vectors",
+                        hint="was the file cut short while it was copied or downloaded?")
+    raise DataError(f"{path}: holds only blank lines, no word vectors" if path.stat().st_size else
+                    f"{path}: the file is empty")
+
+
+def read_word_vectors(
     path: str | Path, vocab: list[str], dim: int, *, seed: int = 13
-) -> tuple[np.ndarray, int]:
-    """(V, dim) float32 matrix for `vocab` and how many vocabulary words the file covered.
+) -> tuple[np.ndarray, VectorsRead]:
+    """(V, dim) float32 matrix for `vocab`, and what the file held (see `VectorsRead`).
 
     The optional first line "count dim" is checked against `dim`. Words missing from the file get random
     normal vectors with the spread of the found ones (so the two groups start on the same scale), from a
@@ -37,45 +152,28 @@ def load_word_vectors(
     index = {word: i for i, word in enumerate(vocab)}
     matrix = np.zeros((len(vocab), dim), dtype=np.float32)
     found = np.zeros(len(vocab), dtype=bool)
+    header_count, rows = None, 0
     try:
-        with _open(path) as stream:
-            for line_no, raw in enumerate(stream, start=1):
+        with path.open("rb", buffering=0) as raw:
+            hashing = _Hashing(raw)
+            buffered = io.BufferedReader(hashing, 1 << 20)
+            stream: IO[bytes] = gzip.GzipFile(fileobj=buffered) if path.suffix == ".gz" else buffered
+            for line_no, line in _decoded(stream, path):
                 where = f"{path}:{line_no}"
-                try:
-                    line = raw.decode("utf-8").rstrip()  # fastText ends rows with a space before "\n"
-                except UnicodeDecodeError as err:
-                    raise DataError(f"{where}: not valid UTF-8 ({err.reason})") from None
-                if line_no == 1:  # a UTF-8 BOM (Windows editors) is neither part of the header nor of a word
-                    line = line.removeprefix("\ufeff")
-                if not line:
+                if line_no == 1 and (header := _header(line)):
+                    if header[1] != dim:
+                        raise DataError(f"{where}: file has {header[1]}-dimensional vectors, expected {dim}")
+                    header_count = header[0]
                     continue
-                word, _, rest = line.partition(" ")
-                n_values = rest.count(" ") + 1 if rest else 0
-                if line_no == 1 and n_values == 1 and word.isdigit() and rest.isdigit():
-                    if int(rest) != dim:
-                        raise DataError(f"{where}: file has {rest}-dimensional vectors, expected {dim}")
-                    continue
-                if n_values != dim:
-                    raise DataError(f"{where}: expected a word and {dim} numbers, found {n_values} numbers")
+                word, rest = _split_row(line, where, dim)
+                rows += 1
                 row = index.get(word)
                 if row is None or found[row]:
                     continue
-                try:
-                    values = np.array(rest.split(" "), dtype=np.float64)
-                except ValueError:
-                    raise DataError(f"{where}: malformed number in the vector of {word!r}") from None
-                # "nan", "inf" and numbers beyond float32 (1e39 casts to inf) parse without complaint; one such
-                # row makes the first training step non-finite, reported much later as a diverging lr.
-                if not np.isfinite(values).all():
-                    raise DataError(f"{where}: non-finite number in the vector of {word!r}")
-                if np.abs(values).max() > _FLOAT32_MAX:
-                    raise DataError(f"{where}: number beyond the float32 range in the vector of {word!r}")
-                matrix[row] = values
+                matrix[row] = _values(rest, word, where)
                 found[row] = True
-    except OSError as err:
-        raise DataError(f"cannot read word vectors {path}: {err.strerror or err}") from None
-    except EOFError:
-        raise DataError(f"{path}: truncated gzip file") from None
+    except (OSError, EOFError) as err:
+        raise _read_errors(path, err) from None
 
     found[_PAD_ID] = False
     scale = float(matrix[found].std()) if found.any() else 0.1
@@ -84,5 +182,13 @@ def load_word_vectors(
     rng = np.random.default_rng(seed)
     matrix[missing] = rng.normal(0.0, scale or 0.1, size=(int(missing.sum()), dim)).astype(np.float32)
     matrix[_PAD_ID] = 0.0
-    n_found = int(found.sum())
-    return matrix, n_found
+    return matrix, VectorsRead(name=path.name, sha256=hashing.digest.hexdigest(), dim=dim, rows=rows,
+                               header_count=header_count, covered=found)
+
+
+def load_word_vectors(
+    path: str | Path, vocab: list[str], dim: int, *, seed: int = 13
+) -> tuple[np.ndarray, int]:
+    """`read_word_vectors` with just the number of vocabulary entries the file covered."""
+    matrix, read = read_word_vectors(path, vocab, dim, seed=seed)
+    return matrix, read.found

@@ -15,6 +15,7 @@ from sentikit.errors import UsageError
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 SCHEDULES: tuple[str, ...] = ("linear", "constant")
 CLASS_WEIGHTS: tuple[str, ...] = ("none", "balanced")
+DEV_FRACTION = 0.1  # share of the training data held out as dev when no dev set is given
 
 
 @dataclass
@@ -37,7 +38,7 @@ class TrainConfig:
     seed: int = 13
     device: str = "auto"  # auto -> cuda when available
     threads: int | None = None  # torch intra-op threads; None keeps torch's default
-    dev_fraction: float = 0.1  # share of train held out as dev when no dev set is given
+    dev_fraction: float = DEV_FRACTION  # used only when train_neural is given no dev set
     # After early stopping, train a fresh network on train + dev for the best epoch count and save that one
     # (the dev split then only chooses the epoch count); costs about best_epoch more epochs. Off by default:
     # the refit network is never validated, and it follows its own trajectory. On short texts that trajectory

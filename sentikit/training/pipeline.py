@@ -22,7 +22,9 @@ from sentikit.errors import DataError, ModelError, OutputError, UsageError
 from sentikit.splits import stratified_split
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor
-from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs, check_overrides
+from sentikit.training.config import DEV_FRACTION
+from sentikit.training.labels import near_misses, warn_label_variants
+from sentikit.training.trainers import TRAINERS, Fitted, TrainInputs, check_overrides, check_vectors
 
 EventHandler = Callable[[dict[str, Any]], None]
 DEFAULT_MODELS_DIR = Path("models")
@@ -35,7 +37,7 @@ class TrainSettings:
     """What every training run needs, whatever the architecture."""
 
     arch: str = "logreg"
-    dev_fraction: float = 0.1
+    dev_fraction: float = DEV_FRACTION  # of DATA held out for dev; unused (and not recorded) with a dev file
     seed: int = 13
 
     def __post_init__(self) -> None:  # checked before any data is read (NaN passes typer's min/max)
@@ -126,8 +128,7 @@ def prepare(data: str, *, settings: TrainSettings, prep: PreprocessConfig | None
     train_texts, train_labels, dev_texts, dev_labels = _split(corpus, dev_corpus, settings)
     unknown = sorted(set(dev_labels) - set(labels))
     if unknown:
-        known = {_label_key(label): label for label in labels}
-        close = [f"{label!r} vs {known[_label_key(label)]!r}" for label in unknown if _label_key(label) in known]
+        close = near_misses(unknown, labels)
         hint = f"these differ only in case or spacing: {', '.join(close[:3])}" if close else None
         raise DataError(f"{dev}: labels not in the training data: {', '.join(unknown[:10])}", hint=hint)
     index = {label: i for i, label in enumerate(labels)}
@@ -140,42 +141,6 @@ def prepare(data: str, *, settings: TrainSettings, prep: PreprocessConfig | None
         labels=labels, seed=settings.seed, overrides=overrides or {}, on_event=notify,
     )
     return Prepared(corpus, dev_corpus, preprocessor, inputs, dev_texts)
-
-
-VARIANTS_SHOWN = 5  # groups of near-identical labels named one per line; a label column of ids would flood stderr
-
-
-def _label_key(label: str) -> str:
-    """What a person reading the label sees: case and runs of spaces do not count. (The reader has already
-    stripped surrounding whitespace, so ' pos' is 'pos' by the time it gets here.)"""
-    return " ".join(label.split()).casefold()
-
-
-def label_variants(labels: list[str]) -> list[list[str]]:
-    """Groups of two or more distinct labels that differ only in case or spacing ('Pos' and 'pos')."""
-    groups: dict[str, list[str]] = {}
-    for label in labels:
-        groups.setdefault(_label_key(label), []).append(label)
-    return [sorted(group) for group in groups.values() if len(group) > 1]
-
-
-def warn_label_variants(labels: list[str], source: str) -> None:
-    """Warn about labels that look like one class typed two ways. They stay separate classes: merging them
-    would change the user's data behind their back (and 'US' and 'us' may well be two classes), but a model
-    silently splitting one class in two is worse than a line on stderr."""
-    groups = label_variants(labels)
-    for group in groups[:VARIANTS_SHOWN]:
-        if len({label.casefold() for label in group}) == 1:
-            how = "case"
-        elif len({" ".join(label.split()) for label in group}) == 1:
-            how = "spacing"
-        else:
-            how = "case and spacing"
-        named = ", ".join(repr(label) for label in group[:-1]) + f" and {group[-1]!r}"
-        log.warning("%s: labels %s differ only in %s; they are treated as different classes", source, named, how)
-    if len(groups) > VARIANTS_SHOWN:
-        log.warning("%s: %d more groups of labels differ only in case or spacing", source,
-                    len(groups) - VARIANTS_SHOWN)
 
 
 MANIFEST_CONFUSION_MAX = 50  # labels; beyond, the C x C matrix would dominate the manifest (1500: 29 MB)
@@ -197,7 +162,9 @@ def build_manifest(prepared: Prepared, settings: TrainSettings, fitted: Fitted,
         "preprocess": prepared.preprocessor.config.to_dict(),
         "preprocess_state": prepared.preprocessor.get_state(),
         "predictor": fitted.meta,
-        "configs": {"train": {"arch": settings.arch, "dev_fraction": settings.dev_fraction,
+        # With a --dev file no fraction was held out: null, rather than a default that was never used.
+        "configs": {"train": {"arch": settings.arch,
+                              "dev_fraction": None if prepared.dev_corpus else settings.dev_fraction,
                               "seed": settings.seed}, **fitted.configs},
         "training": {
             "seed": settings.seed,
@@ -205,6 +172,7 @@ def build_manifest(prepared: Prepared, settings: TrainSettings, fitted: Fitted,
                      "train_rows": len(inputs.train_docs), "dev_rows": len(inputs.dev_docs),
                      "fit_rows": fitted.fit_rows or len(inputs.train_docs),
                      "dev_source": prepared.dev_corpus.source if prepared.dev_corpus else "split"},
+            **({"vectors": fitted.vectors} if fitted.vectors else {}),
             "seconds": round(seconds, 3),
             "interrupted": fitted.interrupted,
             "python": platform.python_version(),
@@ -228,10 +196,24 @@ def check_output(out: Path, force: bool) -> None:
     from sentikit.artifacts import check_save_target, is_model_folder
 
     if out.exists() and not force:
-        what = "a model" if is_model_folder(out) else "something"
+        # The hint must fit what is there: --force replaces a model (or fills an empty folder), and nothing else.
+        if is_model_folder(out):
+            raise OutputError(f"{out}: a model already exists there",
+                              hint="pass --force to replace it, or choose another --out")
+        if out.is_dir() and _is_empty(out):
+            raise OutputError(f"{out}: an empty folder already exists there",
+                              hint="pass --force to save the model in it, or choose another --out")
+        what = "a folder that is not a sentikit model" if out.is_dir() else "a file"
         raise OutputError(f"{out}: {what} already exists there",
-                         hint="pass --force to replace a model, or choose another --out")
+                          hint="sentikit never replaces it, not even with --force: choose another --out")
     check_save_target(out, force=force)
+
+
+def _is_empty(folder: Path) -> bool:
+    try:
+        return not any(folder.iterdir())
+    except OSError:  # cannot look inside: not something to offer --force for
+        return False
 
 
 def train(data: str, *, out: Path | None = None, force: bool = False, settings: TrainSettings | None = None,
@@ -244,6 +226,7 @@ def train(data: str, *, out: Path | None = None, force: bool = False, settings: 
     settings = settings or TrainSettings()
     trainer = get_trainer(settings.arch)
     check_overrides(settings.arch, overrides or {})
+    check_vectors([settings.arch], overrides or {})
     defaulted = out is None
     out = out or default_output(data, settings.arch)
     check_output(out, force)

@@ -7,14 +7,21 @@ metadata, dev metrics and history. Heavy libraries (scikit-learn, torch) are imp
 from __future__ import annotations
 
 import importlib.metadata
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sentikit.models.config import ARCH_NAMES as NEURAL_ARCHS
 from sentikit.training.metrics import classification_report
+
+if TYPE_CHECKING:
+    from sentikit.models.vectors import VectorsRead
+
+log = logging.getLogger("sentikit")
 
 
 @dataclass
@@ -43,6 +50,7 @@ class Fitted:
     best_epoch: int | None = None
     fit_rows: int | None = None  # documents the saved weights were fitted on, when not just the train part
     library_versions: dict[str, str] = field(default_factory=dict)
+    vectors: dict[str, Any] | None = None  # the --vectors file the embedding started from (see `_vectors_record`)
 
 
 def _versions(*names: str) -> dict[str, str]:
@@ -115,36 +123,92 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
         model_cfg = _override(NeuralConfig(arch=arch), inputs.overrides)
         seq_cfg = _override(SequenceConfig(), inputs.overrides)
         train_cfg = _override(TrainConfig(seed=inputs.seed), inputs.overrides)
-        pretrained = None
-        vectors = inputs.overrides.get("vectors")
-        if vectors:
-            from sentikit.errors import DataError
-            from sentikit.models.vectors import load_word_vectors
+        pretrained, vectors = None, None
+        if inputs.overrides.get("vectors"):
+            from sentikit.models.vectors import read_word_vectors
 
             vocab = build_vocabulary(inputs.train_docs, seq_cfg)
-            try:
-                pretrained, found = load_word_vectors(vectors, vocab, model_cfg.embed_dim)
-            except DataError as exc:
-                # The reader says what is wrong with the file; what it should be depends on this model's settings.
-                exc.hint = exc.hint or (f"--vectors takes a word2vec/fastText .vec text file (optionally .gz) of "
-                                        f"{model_cfg.embed_dim}-dimensional vectors, as --embed-dim says")
-                raise
-            inputs.on_event({"event": "stage", "stage": f"word vectors: {found}/{len(vocab)} words found"})
+            with _vector_hint(model_cfg.embed_dim):
+                pretrained, read = read_word_vectors(inputs.overrides["vectors"], vocab, model_cfg.embed_dim)
+            vectors = _vectors_record(read)
+            inputs.on_event({"event": "stage", "stage": f"word vectors: {vectors['found']}/{vectors['vocabulary']} "
+                                                        "vocabulary words found"})
+            _warn_about_vectors(vectors, read.header_count)
         result = train_neural(inputs.train_docs, list(inputs.train_y), inputs.dev_docs, list(inputs.dev_y),
                               inputs.labels, model_cfg, seq_cfg, train_cfg, on_event=inputs.on_event,
                               pretrained=pretrained)
         meta = {"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg)}
         texts = {"vocab": result.vocab}
+        training = asdict(train_cfg)
+        # TrainConfig.dev_fraction splits only when train_neural is handed no dev set, which the pipeline never
+        # does: the split used (or the --dev file) is recorded in configs.train and training.data instead.
+        del training["dev_fraction"]
         # The training loop already scored the saved weights on dev (with --refit: the first run's weights,
         # since the refit ones have seen dev).
         return Fitted(kind="neural", arrays=result.weights, texts=texts, meta=meta,
                       configs={"model": model_cfg.to_dict(), "sequence": asdict(seq_cfg),
-                               "training": asdict(train_cfg)},
+                               "training": training},
                       dev_metrics=result.dev_metrics, history=result.history, n_parameters=result.n_parameters,
                       interrupted=result.interrupted, best_epoch=result.best_epoch, fit_rows=result.fit_rows,
-                      library_versions=_versions("numpy", "torch"))
+                      library_versions=_versions("numpy", "torch"), vectors=vectors)
 
     return fit
+
+
+LOW_COVERAGE = 0.05  # below this share of the vocabulary, the vector file is most likely the wrong one
+
+
+@contextmanager
+def _vector_hint(embed_dim: int) -> Iterator[None]:
+    """The reader says what is wrong with the --vectors file; what it should be depends on the settings."""
+    from sentikit.errors import DataError
+
+    try:
+        yield
+    except DataError as exc:
+        exc.hint = exc.hint or (f"--vectors takes a word2vec/fastText .vec text file (optionally .gz) of "
+                                f"{embed_dim}-dimensional vectors, as --embed-dim says")
+        raise
+
+
+def _vectors_record(read: VectorsRead) -> dict[str, Any]:
+    """The manifest's `training.vectors`: which file (name and SHA-256: its folder is private and says nothing
+    about the vectors), their dimension and how much of the vocabulary they covered. The vocabulary counts
+    words only: <pad> and <unk> are ids 0 and 1."""
+    return {"file": read.name, "sha256": read.sha256, "dim": read.dim, "rows": read.rows,
+            "found": int(read.covered[2:].sum()), "vocabulary": max(len(read.covered) - 2, 0)}
+
+
+def _warn_about_vectors(record: dict[str, Any], header_count: int | None) -> None:
+    """A vector file that trains, but cannot be what the user meant: cut short, or for other words."""
+    name, rows, found, words = record["file"], record["rows"], record["found"], record["vocabulary"]
+    if header_count is not None and header_count != rows:
+        log.warning("%s: its first line announces %s vectors, but it holds %s (cut short while copied or "
+                    "downloaded?)", name, f"{header_count:,}", f"{rows:,}")
+    if words and found < LOW_COVERAGE * words:
+        log.warning("%s: vectors for %s of the %s vocabulary words (%s), so the embedding starts almost entirely "
+                    "random: is the file for another language, or for other tokens (--morph lemma or stem, "
+                    "--tokens char*)?", name, "none" if found == 0 else f"only {found:,}", f"{words:,}",
+                    f"{found / words:.1%}")
+
+
+def check_vectors(archs: Sequence[str], overrides: dict[str, Any]) -> None:
+    """--vectors, before any data is read: the file must exist and start with vectors of the embedding's size
+    (its first lines are read; the rest when training reads it). Like every setting, it is checked even when
+    no architecture uses it; but only neural ones do, and a pretrained embedding silently left out changes
+    the results the user expects, so that gets a warning (other neural settings are merely unused)."""
+    path = overrides.get("vectors")
+    if not path:
+        return
+    from sentikit.models.config import NeuralConfig
+    from sentikit.models.vectors import check_vector_file
+
+    if not any(arch in NEURAL_ARCHS for arch in archs):  # said first: it explains a dimension error too
+        which = f"{archs[0]} does not use it" if len(archs) == 1 else f"none of {', '.join(archs)} uses it"
+        log.warning("--vectors initialises the embeddings of neural architectures; %s", which)
+    embed_dim = _override(NeuralConfig(), overrides).embed_dim
+    with _vector_hint(embed_dim):
+        check_vector_file(path, embed_dim)
 
 
 def check_overrides(arch: str, overrides: dict[str, Any]) -> None:

@@ -171,8 +171,25 @@ def test_a_dev_label_differing_only_in_case_is_named_in_the_hint(rows: list[tupl
                  "these differ only in case or spacing: 'Neutral' vs 'neutral'")
 
 
+def test_evaluate_names_labels_that_differ_from_the_models_only_in_case(rows: list[tuple[str, str]],
+                                                                         nb_model: Path, tmp_path: Path) -> None:
+    """As train --dev does: 'Positive' counted as an error is most likely the model's 'positive'."""
+    data = write_csv(tmp_path / "test.csv", [(text, label.title() if label == "positive" else label)
+                                             for text, label in rows])
+    result = cli("evaluate", data, "--model", nb_model, "--format", "json")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning: labels the model does not know, counted as errors: Positive (20 rows); these differ from the "
+        "model's only in case or spacing: 'Positive' vs 'positive'"]
+    # Every label so: an error, whose hint says why instead of suggesting another --label-col.
+    data = write_csv(tmp_path / "all.csv", [(text, label.upper()) for text, label in rows])
+    assert_error(cli("-q", "evaluate", data, "--model", nb_model), 1, "none of its labels are the model's",
+                 "(they differ only in case or spacing: 'NEGATIVE' vs 'negative', 'NEUTRAL' vs 'neutral', "
+                 "'POSITIVE' vs 'positive')")
+
+
 def test_label_variant_warnings_say_how_the_labels_differ(caplog: pytest.LogCaptureFixture) -> None:
-    from sentikit.training.pipeline import VARIANTS_SHOWN, warn_label_variants
+    from sentikit.training.labels import VARIANTS_SHOWN, warn_label_variants
 
     labels = sorted(["POS", "Pos", "pos", "very  bad", "very bad", "Very  Good", "very good", "neutral", "US", "us"])
     with caplog.at_level(logging.WARNING, logger="sentikit"):

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -165,6 +166,35 @@ def test_existing_model_without_force_is_untouched(model_copy: Path, corpus: Pat
     before = snapshot(model_copy)
     assert_error(cli("-q", "train", corpus, "--arch", "logreg", "--out", model_copy), 1, "already exists", "--force")
     assert snapshot(model_copy) == before
+
+
+@pytest.mark.parametrize(("what", "hint"), [
+    ("model", "(pass --force to replace it, or choose another --out)"),
+    ("empty", "(pass --force to save the model in it, or choose another --out)"),
+    ("folder", "(sentikit never replaces it, not even with --force: choose another --out)"),
+    ("file", "(sentikit never replaces it, not even with --force: choose another --out)"),
+])
+def test_an_existing_out_gets_the_hint_that_fits_it(what: str, hint: str, models: Path, tmp_path: Path) -> None:
+    """--force replaces a model (or fills an empty folder): offering it for anything else sends the user into a
+    second refusal."""
+    out = tmp_path / "out"
+    if what == "model":
+        shutil.copytree(models / "nb", out)
+    elif what == "file":
+        out.write_text("x")
+    else:
+        out.mkdir()
+        if what == "folder":
+            (out / "notes.txt").write_text("x")
+    assert_error(cli("-q", "train", "missing.csv", "--out", out), 1, "already exists there", hint)
+
+
+@pytest.mark.parametrize(("command", "option"), [("train", "--out"), ("compare", "--keep"), ("vectorize", "--out")])
+def test_an_empty_output_path_is_a_usage_error(command: str, option: str, tmp_path: Path) -> None:
+    """`--out "$DIR"` with DIR unset: Path("") is the current folder, which must not be written to or blamed."""
+    before = snapshot(tmp_path)
+    assert_error(cli("-q", command, "missing.csv", option, ""), 2, f"an empty path '' was given for {option}")
+    assert snapshot(tmp_path) == before
 
 
 @pytest.mark.parametrize(("setup", "command", "fragments"), [

@@ -43,6 +43,11 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "train-embed-init-inf": (["train", MISSING, "--embed-init", "inf"], ["invalid embed_init inf"]),
     "train-clip-nan": (["train", MISSING, "--arch", "lstm", "--clip", "nan"], ["invalid clip nan"]),
     "train-dev-fraction-nan": (["train", MISSING, "--dev-fraction", "nan"], ["invalid dev_fraction nan"]),
+    # The dev file replaces the split: a fraction given with it would be silently ignored.
+    "train-dev-and-dev-fraction": (["train", MISSING, "--dev", MISSING, "--dev-fraction", "0.5"],
+                                   ["--dev-fraction and --dev cannot both be given"]),
+    "compare-dev-and-dev-fraction": (["compare", MISSING, "--dev-fraction", "0.1", "--dev", MISSING],
+                                     ["--dev-fraction and --dev cannot both be given"]),
     "train-C-nan": (["train", MISSING, "--arch", "gru", "--C", "nan"], ["invalid C nan"]),
     "train-seed-negative": (["train", MISSING, "--seed", "-1"], ["invalid seed -1", "0..4294967295"]),
     "train-seed-huge": (["train", MISSING, "--seed", "99999999999999999999"], ["invalid seed", "0..4294967295"]),

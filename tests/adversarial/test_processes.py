@@ -131,6 +131,46 @@ def test_reader_going_away_is_a_clean_exit(command: str, rows: list[tuple[str, s
     assert err == ""
 
 
+def _stderr_commands(corpus: Path, models: Path, tmp_path: Path) -> dict[str, tuple[list[str | Path], bytes]]:
+    return {"train": (["train", corpus, "--arch", "nb", "--out", tmp_path / "m"], b""),
+            "compare": (["compare", corpus, "--arch", "nb,logreg", "-f", "jsonl"], b""),
+            "preprocess": (["preprocess", corpus], b""),
+            "vectorize": (["vectorize", corpus, "--out", tmp_path / "v"], b""),
+            "evaluate": (["evaluate", corpus, "--model", models / "nb", "-f", "json"], b""),
+            # A first line that looks like a CSV header makes predict warn on stderr.
+            "predict": (["predict", "--model", models / "nb"], b"text,label\nlovely,positive\n")}
+
+
+@pytest.mark.parametrize("command", ["train", "compare", "preprocess", "vectorize", "evaluate", "predict"])
+def test_broken_stderr_never_aborts_the_work(command: str, corpus: Path, models: Path, tmp_path: Path) -> None:
+    """`sentikit train ... 2>&1 | head -1`: once the reader is gone, progress and warning lines fail with EPIPE.
+    They are diagnostics: the command must still finish, write its results and save its model, and exit 0."""
+    import os
+
+    argv, stdin = _stderr_commands(corpus, models, tmp_path)[command]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader went away before the first line: every write to stderr fails
+    try:
+        done = subprocess.run(sentikit_cmd(*argv), input=stdin, stdout=subprocess.PIPE, stderr=write_end,
+                              cwd=tmp_path, env=subprocess_env(), timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0
+    out = done.stdout.decode()
+    if command == "train":
+        assert (tmp_path / "m" / "manifest.json").is_file()
+    elif command == "compare":
+        assert [json.loads(line)["arch"] for line in out.splitlines()] == ["nb", "logreg"]
+    elif command == "preprocess":
+        assert len(out.splitlines()) == 60
+    elif command == "vectorize":
+        assert (tmp_path / "v" / "matrix.npz").is_file() and (tmp_path / "v" / "vocabulary.json").is_file()
+    elif command == "evaluate":
+        assert json.loads(out)["n"] == 60
+    else:
+        assert [json.loads(line)["text"] for line in out.splitlines()] == ["text,label", "lovely,positive"]
+
+
 def test_closed_streams(models: Path, tmp_path: Path) -> None:
     """`>&-`, `2>&-`, `<&-`: Python gets None for the stream; results to a closed stdout are an error, a closed
     stderr only silences messages, a closed stdin reads as empty."""

@@ -123,3 +123,58 @@ def test_other_runtime_errors_are_still_reported_as_bugs(corpus: Path, tmp_path:
     assert result.exit_code == 1
     assert result.stderr.startswith("error: internal error: RuntimeError: shape mismatch")
     assert "out of memory" not in result.stderr
+
+
+def test_compare_goes_on_past_a_failing_architecture(corpus: Path, tmp_path: Path) -> None:
+    """A bad row deep in the --vectors file fails gru when it reads it; nb and logreg are still worth their
+    rows, which are written, and the failure is the one error line (exit 1)."""
+    vectors = tmp_path / "late.vec"
+    vectors.write_text("3 8\nthe " + " ".join(["0.5"] * 8) + "\ngood 1 2 3\n", encoding="utf-8")
+    result = cli("-q", "compare", corpus, "--arch", "nb,gru,logreg", "--vectors", vectors, "-f", "jsonl",
+                 *TINY_NEURAL)
+    assert_error(result, 1, f"gru failed (finished: nb, logreg): {vectors}:3: expected a word and 8 numbers")
+    assert [json.loads(line)["arch"] for line in result.stdout.splitlines()] == ["nb", "logreg"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_compare_names_every_failure_and_keeps_what_finished(fmt: str, models: Path, corpus: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit.errors import DataError
+    from sentikit.training import compare, pipeline
+
+    def get_trainer(arch: str) -> Callable[[Any], Any]:
+        if arch == "nb":
+            return pipeline.get_trainer(arch)
+        return _failing_trainer(DataError(f"{arch} broke", hint="as it does"))(arch)
+
+    monkeypatch.setattr(compare, "get_trainer", get_trainer)
+    kept = tmp_path / "kept"
+    shutil.copytree(models / "nb", kept / "logreg")  # an older comparison's model: a failed run leaves it be
+    before = snapshot(kept / "logreg")
+    result = cli("compare", corpus, "--arch", "logreg,nb,nbsvm", "--keep", kept, "--force", "-f", fmt)
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1 and lines[-1] == ("error: logreg and nbsvm failed (finished: nb): logreg: logreg "
+                                                  "broke (as it does); nbsvm: nbsvm broke (as it does)")
+    # Each failure is also said when it happens, and what comes next.
+    assert "warning: logreg failed: logreg broke (as it does); going on with nb, nbsvm" in lines
+    assert "warning: nbsvm failed: nbsvm broke (as it does)" in lines
+    if fmt == "json":
+        assert [row["arch"] for row in json.loads(result.stdout)] == ["nb"]
+    elif fmt == "csv":
+        assert [line.split(",")[0] for line in result.stdout.splitlines()] == ["arch", "nb"]
+    else:
+        assert [json.loads(line)["arch"] for line in result.stdout.splitlines()] == ["nb"]
+    assert snapshot(kept / "logreg") == before and (kept / "nb" / "manifest.json").is_file()
+
+
+def test_compare_stops_at_a_bug_but_still_writes_the_finished_rows(corpus: Path, monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    from sentikit.training import compare, pipeline
+
+    def get_trainer(arch: str) -> Callable[[Any], Any]:
+        return pipeline.get_trainer(arch) if arch == "nb" else _failing_trainer(RuntimeError("shape mismatch"))(arch)
+
+    monkeypatch.setattr(compare, "get_trainer", get_trainer)
+    result = cli("-q", "compare", corpus, "--arch", "nb,logreg,nbsvm", "-f", "jsonl")
+    assert result.exit_code == 1 and result.stderr.startswith("error: internal error: RuntimeError: shape mismatch")
+    assert [json.loads(line)["arch"] for line in result.stdout.splitlines()] == ["nb"]
