@@ -33,13 +33,18 @@ def prepare_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return prepared
 
 
+class InvalidWeights(ValueError):
+    """Arrays read back from a model folder that cannot be what was saved (wrong dtype, NaN, wrong shape, an
+    unsorted table): the loader reports the weights, not the manifest, as the problem."""
+
+
 def stored_floats(array: Any, name: str) -> np.ndarray:
     """`array`, read back from a model folder, if it holds float32/float64 values, all finite: a stored NaN
     would come out as a NaN probability, and bool or integer weights mean the file is not what was saved."""
     if not isinstance(array, np.ndarray) or array.dtype.name not in ("float32", "float64"):
-        raise ValueError(f"{name} holds {getattr(array, 'dtype', type(array).__name__)}, not float32 or float64")
+        raise InvalidWeights(f"{name} holds {getattr(array, 'dtype', type(array).__name__)}, not float32 or float64")
     if not np.isfinite(array).all():
-        raise ValueError(f"{name} holds NaN or infinite values")
+        raise InvalidWeights(f"{name} holds NaN or infinite values")
     return array
 
 
@@ -47,9 +52,9 @@ def stored_sorted_keys(array: Any, name: str) -> np.ndarray:
     """`array`, read back from a model folder, if it is a 1-d integer table in strictly increasing order, as
     the binary searches over it assume (out of order, they would silently miss keys)."""
     if not isinstance(array, np.ndarray) or array.dtype.kind not in "iu" or array.ndim != 1:
-        raise ValueError(f"{name} is not a 1-d integer table")
+        raise InvalidWeights(f"{name} is not a 1-d integer table")
     if array.size > 1 and not (array[1:] > array[:-1]).all():
-        raise ValueError(f"{name} is not sorted")
+        raise InvalidWeights(f"{name} is not sorted")
     return array
 
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from sentikit.artifact_encoding import InvalidWeights
 from sentikit.artifacts import load_model as load_folder
 from sentikit.configs import require_saved_settings
 from sentikit.errors import ModelError
@@ -138,6 +139,8 @@ def load_model(path: str | Path) -> SentimentModel:
         require_saved_settings(PreprocessConfig, manifest["preprocess"], "preprocess")
         prep = PreprocessConfig.from_dict(manifest["preprocess"])
         preprocessor = Preprocessor.from_state(prep, manifest["preprocess_state"])
+    except InvalidWeights as exc:  # a ValueError too, but about the arrays, not the manifest
+        raise ModelError(f"{path}: the stored weights are invalid ({exc})", hint="retrain the model") from exc
     except ModelError as exc:  # the predictor's own words, which do not know the folder
         raise ModelError(f"{path}: {exc}") from exc
     except (KeyError, TypeError, ValueError) as exc:

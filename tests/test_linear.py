@@ -150,7 +150,7 @@ def test_stored_arrays_that_would_mislead_prediction_are_refused(name: str, dama
     arrays, texts, meta = export(train_linear(features.matrix, y, 2, cfg), features, cfg)
     meta = json.loads(json.dumps(meta))
     LinearPredictor.from_export(arrays, texts, meta)  # the undamaged pieces load
-    with pytest.raises(ModelError, match=f"inconsistent.*{message}"):
+    with pytest.raises(ModelError, match=f"the stored weights are invalid.*{message}"):
         LinearPredictor.from_export(dict(arrays, **{name: damage(arrays[name])}), texts, meta)
 
 

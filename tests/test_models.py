@@ -294,7 +294,7 @@ def test_neural_weights_that_are_not_finite_floats_are_refused(tmp_path: Path, d
     from sentikit.model import load_model
 
     folder = _neural_folder(tmp_path, ["a", "b", "c"], arrays_edit={"head.bias": damaged})
-    with pytest.raises(ModelError, match="the manifest is incomplete or inconsistent") as info:
+    with pytest.raises(ModelError, match="the stored weights are invalid") as info:
         load_model(folder)
     assert fragment in str(info.value)
 

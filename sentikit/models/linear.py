@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from sentikit.artifact_encoding import stored_floats
+from sentikit.artifact_encoding import InvalidWeights, stored_floats
 from sentikit.configs import finite_number, reject_unknown_keys, require_saved_settings
 from sentikit.errors import DataError, ModelError, SentikitError, UsageError
 from sentikit.features.lean import LeanVectorizer
@@ -344,7 +344,9 @@ class LinearPredictor:
                                     intercept.astype(np.float64, copy=False), str(meta["link"]),
                                     int(meta["n_classes"]))
             if weights.coef.shape[1] != vectorizer.n_features_:
-                raise ValueError("the weights and the feature terms disagree on the number of features")
+                raise InvalidWeights("the weights and the feature terms disagree on the number of features")
+        except InvalidWeights as exc:
+            raise ModelError(f"the stored weights are invalid ({exc})", hint="retrain the model") from exc
         except (KeyError, TypeError, ValueError, UsageError) as exc:
             raise ModelError(f"linear model data is incomplete or inconsistent ({exc})",
                              hint="re-train or re-save the model") from exc
