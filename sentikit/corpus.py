@@ -71,6 +71,12 @@ class ReadStats:
     empty_label: int = 0
 
 
+def is_blank_text(text: str) -> bool:
+    """A text with nothing to classify: empty or whitespace only. The one rule for the reader (which skips such
+    rows) and for prediction (which gives them no label)."""
+    return not text.strip()
+
+
 def source_name(path: str | Path) -> str:
     return "<stdin>" if str(path) == "-" else str(path)
 
@@ -247,7 +253,7 @@ def _validated(records: Iterator[Record], name: str, fmt: str, opts: CorpusOptio
                stats: ReadStats, counter: LineCounter, keep_empty_text: bool) -> Iterator[Record]:
     for record in records:
         stats.rows += 1
-        if not record.text.strip():
+        if is_blank_text(record.text):
             if opts.strict:
                 raise DataError(f"{name}: line {record.line}: empty text", hint="drop --strict to skip such rows")
             stats.empty_text += 1

@@ -62,16 +62,14 @@ class ComparisonInterrupted(Interrupted):
 
 class ComparisonFailed(DataError):
     """`compare` trained every architecture it could, but some failed: `rows` holds the result rows of those
-    that finished, `failures` the error of each that did not (by architecture). The exit code is a usage
-    error's only when every failure was one."""
+    that finished, `failures` the error of each that did not (by architecture). Exit code 1, whatever the
+    failures were: training had started, so the command as a whole was not a usage mistake."""
 
     def __init__(self, message: str, rows: list[dict[str, Any]], failures: dict[str, SentikitError], *,
                  hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.rows = rows
         self.failures = failures
-        if failures and all(error.exit_code == EXIT_USAGE for error in failures.values()):
-            self.exit_code = EXIT_USAGE
 
 
 class OutputError(SentikitError):

@@ -18,6 +18,7 @@ import numpy as np
 from sentikit.artifact_encoding import InvalidWeights
 from sentikit.artifacts import load_model as load_folder
 from sentikit.configs import require_saved_settings
+from sentikit.corpus import is_blank_text
 from sentikit.errors import ModelError
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.pipeline import Preprocessor, checked_texts
@@ -69,8 +70,8 @@ class SentimentModel:
     def labels(self) -> list[str]:
         """The class names, in the order the manifest stores them: the order of `predict_proba`'s columns and
         of every `Prediction.probabilities`. `sentikit train` sorts them as Python sorts str (by code point:
-        "1" < "2" < "negative" < "neutral" < "positive"). Do not modify the list."""
-        return self._labels
+        "1" < "2" < "negative" < "neutral" < "positive"). A copy: changing it changes nothing."""
+        return list(self._labels)
 
     @property
     def arch(self) -> str:
@@ -80,44 +81,46 @@ class SentimentModel:
         """The tokens the model sees for each text, after the preprocessing it was trained with (lowercasing,
         placeholders, stopwords, lemmas or stems, character units): a list of str per text, [] for an empty
         one."""
-        return self.preprocessor.transform(checked_texts(texts, "tokens"))
+        return self._tokens(checked_texts(texts, "tokens"))
 
     def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
         """Probabilities as a float64 array of shape (len(texts), len(self.labels)), columns in the order of
         `self.labels`, whatever the kind of model; each row sums to 1. The row of an empty or whitespace-only
         text is all NaN (`np.isnan(probs).any(axis=1)` finds them). A TypeError for texts that are not a list
         of str."""
-        return self._proba(checked_texts(texts, "predict_proba"))
+        return self.predict_proba_blanks(checked_texts(texts, "predict_proba"))[0]
 
     def predict(self, texts: Iterable[str]) -> list[Prediction]:
         """One `Prediction` per text, in order: the most probable label (the first of `self.labels` on a tie)
         and the probability of every label; `Prediction(label=None, probabilities=None)` for an empty or
         whitespace-only text. A TypeError for texts that are not a list of str."""
-        probs = self._proba(checked_texts(texts, "predict"))
+        probs, blank = self.predict_proba_blanks(checked_texts(texts, "predict"))
         labels = self._labels
         return [
-            Prediction(None, None) if empty
+            Prediction(None, None) if is_blank
             else Prediction(labels[int(row.argmax())], {lab: float(p) for lab, p in zip(labels, row)})
-            for row, empty in zip(probs, empty_rows(probs))
+            for row, is_blank in zip(probs, blank)
         ]
 
-    def _proba(self, texts: list[str]) -> np.ndarray:
+    def predict_proba_blanks(self, texts: list[str]) -> tuple[np.ndarray, list[bool]]:
+        """`predict_proba` for a list of str that is already checked, plus which texts were blank (their rows
+        are NaN). For callers that treat blank texts apart, like `sentikit predict`: they learn it from the
+        text, not from a NaN, which could also come out of a damaged model."""
+        blank = [is_blank_text(text) for text in texts]
         if not texts:
-            return np.zeros((0, len(self._labels)))
-        # An empty text would get the model's prior, as confidently as any other answer: it gets NaN instead.
-        filled = [i for i, text in enumerate(texts) if text.strip()]
-        if len(filled) == len(texts):
-            return self.predictor.predict_proba(self.preprocessor.transform(texts))
+            return np.zeros((0, len(self._labels))), blank
+        # A blank text would get the model's prior, as confidently as any other answer: it gets NaN instead.
+        if not any(blank):
+            return self.predictor.predict_proba(self._tokens(texts)), blank
+        filled = [i for i, is_blank in enumerate(blank) if not is_blank]
         probs = np.full((len(texts), len(self._labels)), np.nan)
         if filled:
-            docs = self.preprocessor.transform([texts[i] for i in filled])
-            probs[filled] = self.predictor.predict_proba(docs)
-        return probs
+            probs[filled] = self.predictor.predict_proba(self._tokens([texts[i] for i in filled]))
+        return probs, blank
 
-
-def empty_rows(probs: np.ndarray) -> list[bool]:
-    """Which rows of `SentimentModel.predict_proba`'s answer are those of empty texts (NaN)."""
-    return np.isnan(probs).any(axis=1).tolist()
+    def _tokens(self, texts: list[str]) -> list[list[str]]:
+        process = self.preprocessor.process  # the texts are checked already: no second pass over them
+        return [process(text) for text in texts]
 
 
 def _predictor_class(kind: str) -> Any:

@@ -27,8 +27,8 @@ from sentikit.corpus import (
     report_skipped,
     source_name,
 )
-from sentikit.errors import DataError, ModelError
-from sentikit.model import SentimentModel, empty_rows
+from sentikit.errors import DataError, ModelError, UsageError
+from sentikit.model import SentimentModel
 from sentikit.training.metrics import report_from_confusion
 
 MODEL_ENV = "SENTIKIT_MODEL"
@@ -38,7 +38,9 @@ log = logging.getLogger("sentikit")
 def resolve_model_path(model: str | Path | None) -> Path:
     """The model folder a command uses: --model, else $SENTIKIT_MODEL, else the last model trained in this
     folder (models/.latest). A ModelError, with what the command's user can do, when there is none."""
-    if model:
+    if model is not None:
+        if not str(model).strip():  # an unset shell variable in `--model "$M"`: never fall back silently
+            raise UsageError(f"an empty path {str(model)!r} was given for --model", hint="pass a model folder")
         path = Path(model)
     elif os.environ.get(MODEL_ENV):
         path = Path(os.environ[MODEL_ENV])
@@ -60,8 +62,8 @@ BATCH = 256  # texts per predict_proba call: big enough to amortise the call, sm
 
 def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable[[], bool] | None = None
                  ) -> Iterator[dict[str, Any]]:
-    """Yield one result row per text, in order. Empty texts (`SentimentModel.predict_proba` gives them a NaN
-    row) get label None and an explanatory note.
+    """Yield one result row per text, in order. Empty texts (`is_blank_text`) get label None and an explanatory
+    note.
 
     Texts are classified in batches of up to `BATCH`; `flush`, when given, is asked after each text that does
     not fill its batch, and a true answer sends the batch so far at once (see `stdin_rows`). When `texts`
@@ -69,9 +71,9 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable
     """
     labels = model.labels
     for chunk in batched(texts, BATCH, flush):
-        probs = model.predict_proba(chunk)  # an empty text's row is NaN
-        for text, row, empty in zip(chunk, probs, empty_rows(probs)):
-            if empty:
+        probs, blank = model.predict_proba_blanks(chunk)
+        for text, row, is_blank in zip(chunk, probs, blank):
+            if is_blank:
                 yield {"text": text, "label": None, "probabilities": None, "note": "empty text"}
             else:
                 yield {"text": text, "label": labels[int(row.argmax())],
@@ -199,7 +201,7 @@ def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = N
     labels = list(model.labels)
     # (gold label, predicted index) -> count; gold labels may include ones the model does not know.
     counts: dict[tuple[str, int], int] = {}
-    records = read_corpus(data, options, need_labels=True, stats=stats)  # skips empty texts: no NaN rows
+    records = read_corpus(data, options, need_labels=True, stats=stats)  # skips blank texts: no NaN rows
     while batch := list(islice(records, batch_size)):
         predicted = model.predict_proba([r.text for r in batch]).argmax(axis=1)
         for record, guess in zip(batch, predicted.tolist()):
@@ -217,9 +219,12 @@ def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = N
         from sentikit.training.labels import near_misses
 
         close = near_misses(unknown, labels)
+        hint = "check --label-col, or evaluate with a model trained on these labels"
+        if close:  # spelling only explains the mismatch when every label is a near miss
+            spelled = f"differ only in case or spacing: {', '.join(close[:3])}"
+            hint = f"they {spelled}" if len(close) == len(unknown) else f"{hint}; some {spelled}"
         raise DataError(f"{name}: none of its labels are the model's (file: {_few(unknown)}; model: "
-                        f"{_few(labels)})", hint=f"they differ only in case or spacing: {', '.join(close[:3])}"
-                        if close else "check --label-col, or evaluate with a model trained on these labels")
+                        f"{_few(labels)})", hint=hint)
     all_labels = labels + unknown
     index = {label: i for i, label in enumerate(all_labels)}
     matrix = np.zeros((len(all_labels), len(all_labels)), dtype=np.int64)

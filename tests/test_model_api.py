@@ -129,6 +129,20 @@ def test_empty_texts_get_no_label_and_leave_the_others_unchanged(any_kind: Senti
     assert [predictions[i] for i in filled] == any_kind.predict(["great film", "awful film"])
 
 
+def test_blank_texts_are_known_from_the_text_not_from_nan(any_kind: SentimentModel, monkeypatch) -> None:
+    """A NaN that a damaged predictor returned for a real text must not pass for a blank text."""
+    texts = ["great film", "", "awful film"]
+    probs, blank = any_kind.predict_proba_blanks(texts)
+    assert blank == [False, True, False] and np.isnan(probs[1]).all() and not np.isnan(probs[[0, 2]]).any()
+    monkeypatch.setattr(any_kind.predictor, "predict_proba", lambda docs: np.full((len(docs), 2), np.nan))
+    assert any_kind.predict_proba_blanks(texts)[1] == [False, True, False]
+
+
+def test_labels_cannot_be_changed_from_outside(any_kind: SentimentModel) -> None:
+    any_kind.labels.append("extra")
+    assert len(any_kind.labels) == 2 and len(any_kind.predict(["great film"])[0].probabilities) == 2
+
+
 def test_only_empty_texts(any_kind: SentimentModel) -> None:
     probs = any_kind.predict_proba(EMPTY_TEXTS)
     assert probs.shape == (4, 2) and probs.dtype == np.float64 and np.isnan(probs).all()

@@ -199,10 +199,11 @@ def test_numpy_forward_rejects_bad_lengths() -> None:
     assert forward_numpy(cfg, weights, np.zeros((0, 3), dtype=np.int64), np.zeros(0)).shape == (0, C)
 
 
-@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (40, 256)])
-def test_distinct_ids_agree_with_np_unique(shape: tuple[int, int]) -> None:
+@pytest.mark.parametrize(("shape", "vocab"), [((1, 1), 50), ((3, 7), 50), ((40, 256), 50), ((1, 40), 5000)])
+def test_distinct_ids_agree_with_np_unique(shape: tuple[int, int], vocab: int) -> None:
+    """Both ways: marking (a batch large against the vocabulary) and sorting (a short text, large vocabulary)."""
     ids = np.random.default_rng(sum(shape)).integers(0, 50, size=shape)
-    distinct, inverse = _distinct(ids, 50)
+    distinct, inverse = _distinct(ids, vocab)
     expected, expected_inverse = np.unique(ids, return_inverse=True)
     np.testing.assert_array_equal(distinct, expected)
     np.testing.assert_array_equal(inverse, expected_inverse.reshape(shape))

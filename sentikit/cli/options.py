@@ -283,8 +283,8 @@ def _build_overrides(**values: Any) -> dict[str, Any]:
     values["encoding"] = values.pop("feature_encoding")  # FeatureConfig.encoding; --encoding is the file's
     values["char_ngrams"] = parse_range(values["char_ngrams"], "--char-ngrams")
     values["conv_widths"] = _ints(values["conv_widths"], "--conv-widths")
-    if values["vectors"] is not None:
-        values["vectors"] = str(values["vectors"])
+    if values["vectors"] is not None and not values["vectors"].strip():  # Path("") would be "."
+        raise UsageError(f"an empty path {values['vectors']!r} was given for --vectors", hint="pass a .vec file")
     return {k: v for k, v in values.items() if v is not None}
 
 
@@ -340,7 +340,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("min_count", int, "Minimum count of a vocabulary word.", NN, min=1),
         _opt("max_len", int, "Maximum tokens per document.", NN, min=1),
         _opt("truncate", str, "Which part of long documents is kept: head, tail or headtail.", NN),
-        _opt("vectors", Path, "Initialise embeddings from a word2vec/fastText .vec text file (optionally .gz) of "
+        _opt("vectors", str, "Initialise embeddings from a word2vec/fastText .vec text file (optionally .gz) of "
              "--embed-dim dimensions; its first lines are checked before the data is read.", NN),
     ],
 )

@@ -347,7 +347,7 @@ class LinearPredictor:
                                     intercept.astype(np.float64, copy=False), str(meta["link"]),
                                     int(meta["n_classes"]))
             if weights.coef.shape[1] != vectorizer.n_features_:
-                raise InvalidWeights("the weights and the feature terms disagree on the number of features")
+                raise ValueError("the weights and the feature terms disagree on the number of features")
         except InvalidWeights as exc:
             raise ModelError(f"the stored weights are invalid ({exc})", hint="retrain the model") from exc
         except (KeyError, TypeError, ValueError, UsageError) as exc:

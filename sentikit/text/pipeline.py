@@ -46,9 +46,9 @@ def checked_texts(texts: Any, method: str) -> list[str]:
     """`texts` as a list of str, or a TypeError naming `method` and the mistake. A str is itself a sequence of
     str, so without this check `predict("text")` would quietly classify each character; other items (the NaN
     of a missing value in a pandas column) would fail deep in the preprocessing with a message about its
-    internals. One isinstance per text costs under 0.1 % of a prediction. Used by the public entry points
-    (`Preprocessor.transform`, the `SentimentModel` methods), not by the internal streaming paths, whose
-    texts come from the corpus reader."""
+    internals. One isinstance per text costs under 0.1 % of a prediction. Used once by each public entry point
+    (`Preprocessor.transform`/`fit_transform`, the `SentimentModel` methods); `iter_transform`, fed by the
+    corpus reader, and `process`, for one text, do not check."""
     if isinstance(texts, str):
         raise TypeError(f"{method}() takes a list of texts, not a single str; wrap it: {method}([text])")
     try:
@@ -239,7 +239,8 @@ class Preprocessor:
 
     def fit_transform(self, texts: Iterable[str], y: Any = None) -> list[list[str]]:
         items = checked_texts(texts, "fit_transform")  # before fitting: a wrong call changes nothing
-        return self.fit(None, y).transform(items)
+        self.fit(None, y)
+        return [self.process(text) for text in items]
 
     def iter_transform(self, texts: Iterable[str], jobs: int = 1, chunk: int = 512) -> Iterator[list[str]]:
         """Stream token lists in input order; with jobs > 1, chunks go to worker processes."""

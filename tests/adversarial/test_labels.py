@@ -186,6 +186,12 @@ def test_evaluate_names_labels_that_differ_from_the_models_only_in_case(rows: li
     assert_error(cli("-q", "evaluate", data, "--model", nb_model), 1, "none of its labels are the model's",
                  "(they differ only in case or spacing: 'NEGATIVE' vs 'negative', 'NEUTRAL' vs 'neutral', "
                  "'POSITIVE' vs 'positive')")
+    # Some near misses among unrelated labels: the column advice stays, the near misses come with it.
+    data = write_csv(tmp_path / "mixed.csv", [(text, {"positive": "Positive"}.get(label, "other"))
+                                              for text, label in rows])
+    assert_error(cli("-q", "evaluate", data, "--model", nb_model), 1, "none of its labels are the model's",
+                 "(check --label-col, or evaluate with a model trained on these labels; some differ only in case "
+                 "or spacing: 'Positive' vs 'positive')")
 
 
 def test_label_variant_warnings_say_how_the_labels_differ(caplog: pytest.LogCaptureFixture) -> None:

@@ -197,6 +197,18 @@ def test_an_empty_output_path_is_a_usage_error(command: str, option: str, tmp_pa
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("args", [("predict", "--model", "", "good"), ("evaluate", "missing.csv", "--model", ""),
+                                  ("show", ""), ("train", "missing.csv", "--arch", "gru", "--vectors", "")])
+def test_an_empty_model_or_vectors_path_is_a_usage_error(args: tuple[str, ...], nb_model: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--model "$M"` with M unset must not fall back to $SENTIKIT_MODEL or the last model trained."""
+    monkeypatch.setenv("SENTIKIT_MODEL", str(nb_model))
+    option = "--vectors" if "--vectors" in args else "--model"
+    result = cli("-q", *args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "empty" in result.stderr and (option in result.stderr or args[0] == "show")
+
+
 @pytest.mark.parametrize(("setup", "command", "fragments"), [
     ("parent-is-a-file", "train", ["is a file, not a folder"]),
     ("parent-is-a-file", "compare", ["is a file, not a folder"]),
