@@ -48,11 +48,18 @@ def stored_floats(array: Any, name: str) -> np.ndarray:
     return array
 
 
+def stored_ints(array: Any, name: str) -> np.ndarray:
+    """`array`, read back from a model folder, if it is a 1-d integer table (an index table cast from floats
+    would quietly point at other columns)."""
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in "iu" or array.ndim != 1:
+        raise InvalidWeights(f"{name} is not a 1-d integer table")
+    return array
+
+
 def stored_sorted_keys(array: Any, name: str) -> np.ndarray:
     """`array`, read back from a model folder, if it is a 1-d integer table in strictly increasing order, as
     the binary searches over it assume (out of order, they would silently miss keys)."""
-    if not isinstance(array, np.ndarray) or array.dtype.kind not in "iu" or array.ndim != 1:
-        raise InvalidWeights(f"{name} is not a 1-d integer table")
+    stored_ints(array, name)
     if array.size > 1 and not (array[1:] > array[:-1]).all():
         raise InvalidWeights(f"{name} is not sorted")
     return array

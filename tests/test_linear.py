@@ -140,6 +140,9 @@ def _with_nan(a: np.ndarray) -> np.ndarray:
     ("word_keys", _reversed, "word_keys is not sorted"),
     ("char_keys", _reversed, "char_keys is not sorted"),
     ("word_keys", lambda a: a.astype(np.float64), "word_keys is not a 1-d integer table"),
+    ("char_columns", lambda a: a.astype(np.float16), "char_columns is not a 1-d integer table"),
+    ("word_columns", lambda a: a.astype(np.float32), "word_columns is not a 1-d integer table"),
+    ("char_units", lambda a: a.astype(np.float16), "char_units is not a 1-d integer table"),
 ])
 def test_stored_arrays_that_would_mislead_prediction_are_refused(name: str, damage, message: str) -> None:
     """A model folder's hashes prove only that the file is unchanged, not that its arrays make sense: NaN

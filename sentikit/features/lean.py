@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sentikit.artifact_encoding import stored_floats, stored_sorted_keys
+from sentikit.artifact_encoding import stored_floats, stored_ints, stored_sorted_keys
 from sentikit.errors import UsageError
 from sentikit.features.vectorize import (
     CHAR_PREFIX,
@@ -237,10 +237,11 @@ class LeanVectorizer:
                 blocks.append(_block(cfg, kind, grams, first, coded=False))
                 continue
             keys = stored_sorted_keys(arrays[f"{kind}_keys"], f"{kind}_keys").astype(np.int64, copy=False)
-            columns = np.asarray(arrays[f"{kind}_columns"], dtype=np.int64)
+            columns = stored_ints(arrays[f"{kind}_columns"], f"{kind}_columns").astype(np.int64, copy=False)
             if columns.size != last - first or columns.min() < first or columns.max() >= last:
                 raise ValueError(f"{kind} gram tables do not match the feature terms")
-            units = texts["word_units"] if kind == "word" else [chr(p) for p in arrays["char_units"]]
+            units = (texts["word_units"] if kind == "word"
+                     else [chr(p) for p in stored_ints(arrays["char_units"], "char_units").tolist()])
             low, high = (1, cfg.ngram_max) if kind == "word" else cfg.char_ngrams or (1, 1)
             blocks.append(_CodedBlock(kind, units, keys, columns, low, high))
         idf = stored_floats(arrays["idf"], "idf") if "idf" in arrays else None
