@@ -6,6 +6,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -140,3 +144,111 @@ def test_reading_counts_rows_and_hashes_the_file(tmp_path: Path) -> None:
     assert (read.rows, read.header_count, read.found, read.dim) == (3, 9, 1, 2)
     assert read.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() and matrix[2].tolist() == [1, 2]
     check_vector_file(path, 2)  # reads the first lines only, and they are fine
+
+
+def many_rows(count: int = 3000) -> list[str]:
+    """A file well past the first read's buffer, the corpus's words first (as in a frequency-sorted file)."""
+    words = [*COMMON, *(f"zzz{i}" for i in range(count - len(COMMON)))]
+    return [f"{count} 8", *(f"{word} " + " ".join(f"{(i % 97) / 100:.2f}" for _ in range(8))
+                           for i, word in enumerate(words))]
+
+
+@contextmanager
+def named_pipe(path: Path, data: bytes) -> Iterator[Path]:
+    """A FIFO at `path` whose writer hands `data` to the first reader and an empty stream to any later one: what
+    a reader took from a pipe is gone, as with `--vectors <(zcat big.vec.gz)`."""
+    os.mkfifo(path)
+    done = threading.Event()
+
+    def serve() -> None:
+        first = True
+        while not done.is_set():
+            try:
+                with path.open("wb") as pipe:  # waits for a reader
+                    if first and not done.is_set():
+                        pipe.write(data)
+            except BrokenPipeError:  # the reader closed before it took everything
+                pass
+            first = False
+
+    writer = threading.Thread(target=serve, daemon=True)
+    writer.start()
+    try:
+        yield path
+    finally:
+        done.set()
+        while writer.is_alive():  # a reader that opens and leaves lets a writer waiting in open() go on
+            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+            writer.join(0.05)
+
+
+def test_vectors_from_a_pipe_are_read_once_and_whole(corpus: Path, tmp_path: Path) -> None:
+    """The up-front check used to read the pipe's first chunk: training then got the rest (failing mid-row, or
+    silently without the first rows) and recorded the SHA-256 of part of the file."""
+    data = "".join(line + "\n" for line in many_rows()).encode()
+    out = tmp_path / "m"
+    with named_pipe(tmp_path / "pipe", data) as pipe:
+        result = run(["-q", "train", corpus, "--arch", "gru", "--vectors", pipe, "--out", out, *TINY])
+    assert result.exit_code == 0, result.stderr
+    record = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["training"]["vectors"]
+    assert (record["file"], record["rows"], record["sha256"]) == ("pipe", 3000, hashlib.sha256(data).hexdigest())
+    assert record["found"] > 5
+
+
+def test_compare_reads_the_vectors_once_for_every_neural_architecture(corpus: Path, tmp_path: Path) -> None:
+    """A pipe can be read once, and a big file takes minutes (and a SHA-256) to read: the architectures of one
+    comparison share one read."""
+    data = "".join(line + "\n" for line in many_rows()).encode()
+    kept = tmp_path / "kept"
+    with named_pipe(tmp_path / "pipe", data) as pipe:
+        result = run(["-q", "compare", corpus, "--arch", "gru,nb,conv1d", "--vectors", pipe, "--keep", kept,
+                      "-f", "jsonl", *TINY])
+    assert result.exit_code == 0, result.stderr
+    for arch in ("gru", "conv1d"):
+        record = json.loads((kept / arch / "manifest.json").read_text(encoding="utf-8"))["training"]["vectors"]
+        assert (record["rows"], record["sha256"]) == (3000, hashlib.sha256(data).hexdigest()), arch
+
+
+def test_the_check_reads_nothing_from_a_pipe(tmp_path: Path) -> None:
+    """`<(...)` in bash is /dev/fd/N: opened again, it is the same pipe, without what was read before."""
+    data = "".join(line + "\n" for line in many_rows(20)).encode()
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, data)  # fits in the pipe's buffer
+        os.close(write_end)
+        path = f"/dev/fd/{read_end}"
+        check_vector_file(path, 8)
+        _, read = read_word_vectors(path, ["<pad>", "<unk>", "the", "film"], 8)
+    finally:
+        os.close(read_end)
+    assert (read.rows, read.found, read.sha256) == (20, 1, hashlib.sha256(data).hexdigest())
+
+
+@pytest.mark.parametrize(("data", "fragment"), [
+    (b"", "pipe: the file is empty"), (b"\n \n", "pipe: holds only blank lines"),
+    (b"5 8\n", "pipe: holds only its header line"), (b"good 1 2\n", "pipe:1: expected a word and 8 numbers")])
+def test_a_pipe_without_vectors_fails_when_training_reads_it(corpus: Path, tmp_path: Path, data: bytes,
+                                                             fragment: str) -> None:
+    with named_pipe(tmp_path / "pipe", data) as pipe:
+        result = run(["-q", "train", corpus, "--arch", "gru", "--vectors", pipe, "--out", tmp_path / "m", *TINY])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert fragment in result.stderr and not (tmp_path / "m").exists()
+
+
+def test_a_missing_or_unreadable_pipe_is_refused_before_the_corpus_is_read(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "pipe").chmod(0)
+    if os.access(tmp_path / "pipe", os.R_OK):
+        pytest.skip("root may read anything")
+    result = run(["-q", "train", tmp_path / "absent.csv", "--arch", "gru", "--vectors", tmp_path / "pipe", *TINY])
+    assert result.exit_code == 1 and "cannot read word vectors" in result.stderr, result.stderr
+    assert "absent.csv" not in result.stderr
+
+
+def test_a_bad_row_fails_every_neural_architecture_of_a_comparison_alike(corpus: Path, tmp_path: Path) -> None:
+    """The one read's error is every architecture's: a pipe read again would have said "empty" instead."""
+    data = "".join(line + "\n" for line in [*many_rows()[:3], "good 1 2 3"]).encode()
+    with named_pipe(tmp_path / "pipe", data) as pipe:
+        result = run(["-q", "compare", corpus, "--arch", "gru,conv1d", "--vectors", pipe, *TINY])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert f"error: gru and conv1d failed (finished: none): {pipe}:4: expected a word and 8 numbers" in result.stderr

@@ -15,7 +15,7 @@ from sentikit.errors import DataError, Interrupted, UsageError
 from sentikit.features.sequences import SequenceConfig, build_vocabulary, encode, pad_batch
 from sentikit.models.config import NeuralConfig
 from sentikit.models.numpy_forward import forward_numpy
-from sentikit.models.vectors import load_word_vectors
+from sentikit.models.vectors import read_word_vectors
 from sentikit.splits import stratified_split
 from sentikit.training.neural import NeuralResult, TrainConfig, train_neural
 from sentikit.training.run import check_finite
@@ -250,32 +250,32 @@ def write_vectors(path: Path, lines: list[str]) -> Path:
 
 
 @pytest.mark.parametrize("name", ["vectors.vec", "vectors.vec.gz"])
-def test_load_word_vectors(tmp_path: Path, name: str) -> None:
+def test_read_word_vectors(tmp_path: Path, name: str) -> None:
     path = write_vectors(
         tmp_path / name, ["3 4", "good 1 2 3 4 ", "bad -1 0 0.5 2", "unused 0 0 0 0", "good 9 9 9 9"]
     )
     vocab = ["<pad>", "<unk>", "good", "bad", "film"]
-    matrix, found = load_word_vectors(path, vocab, 4)
-    assert matrix.shape == (5, 4) and matrix.dtype == np.float32 and found == 2
+    matrix, read = read_word_vectors(path, vocab, 4)
+    assert matrix.shape == (5, 4) and matrix.dtype == np.float32 and read.found == 2
     assert matrix[2].tolist() == [1, 2, 3, 4]  # first occurrence wins
     assert matrix[3].tolist() == [-1, 0, 0.5, 2]
     assert not matrix[0].any()  # PAD stays zero
-    assert matrix[4].any() and np.array_equal(load_word_vectors(path, vocab, 4)[0], matrix)  # seeded init
+    assert matrix[4].any() and np.array_equal(read_word_vectors(path, vocab, 4)[0], matrix)  # seeded init
 
 
-def test_load_word_vectors_without_header(tmp_path: Path) -> None:
+def test_read_word_vectors_without_header(tmp_path: Path) -> None:
     path = write_vectors(tmp_path / "v.vec", ["good 1 2", "bad 3 4"])
-    matrix, found = load_word_vectors(path, ["<pad>", "<unk>", "bad"], 2)
-    assert found == 1 and matrix[2].tolist() == [3, 4]
+    matrix, read = read_word_vectors(path, ["<pad>", "<unk>", "bad"], 2)
+    assert read.found == 1 and matrix[2].tolist() == [3, 4]
 
 
 @pytest.mark.parametrize("name", ["v.vec", "v.vec.gz"])
 @pytest.mark.parametrize("header", [["2 2"], []])
-def test_load_word_vectors_skips_a_byte_order_mark(tmp_path: Path, name: str, header: list[str]) -> None:
+def test_read_word_vectors_skips_a_byte_order_mark(tmp_path: Path, name: str, header: list[str]) -> None:
     # Windows editors start UTF-8 files with a BOM; it belongs to neither the header nor the first word.
     path = write_vectors(tmp_path / name, ["\ufeff" + "\n".join([*header, "good 1 2"]), "bad 3 4"])
-    matrix, found = load_word_vectors(path, ["<pad>", "<unk>", "good", "bad"], 2)
-    assert found == 2 and matrix[2].tolist() == [1, 2] and matrix[3].tolist() == [3, 4]
+    matrix, read = read_word_vectors(path, ["<pad>", "<unk>", "good", "bad"], 2)
+    assert read.found == 2 and matrix[2].tolist() == [1, 2] and matrix[3].tolist() == [3, 4]
 
 
 @pytest.mark.parametrize(
@@ -292,22 +292,22 @@ def test_load_word_vectors_skips_a_byte_order_mark(tmp_path: Path, name: str, he
 def test_malformed_word_vectors_name_file_and_line(tmp_path: Path, lines: list[str], message: str) -> None:
     path = write_vectors(tmp_path / "v.vec", lines)
     with pytest.raises(DataError, match=re.escape(message)):
-        load_word_vectors(path, ["<pad>", "<unk>", "good", "bad"], 3)
+        read_word_vectors(path, ["<pad>", "<unk>", "good", "bad"], 3)
 
 
 def test_word_vector_file_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no such word-vector file"):
-        load_word_vectors(tmp_path / "missing.vec", ["<pad>"], 3)
+        read_word_vectors(tmp_path / "missing.vec", ["<pad>"], 3)
     bad = tmp_path / "latin1.vec"
     bad.write_bytes(b"good 1 2 3\nb\xe9d 1 2 3\n")
     with pytest.raises(DataError, match=re.escape("latin1.vec:2: not valid UTF-8")):
-        load_word_vectors(bad, ["<pad>", "<unk>", "good"], 3)
+        read_word_vectors(bad, ["<pad>", "<unk>", "good"], 3)
 
 
 def test_pretrained_vectors_initialise_the_embedding(tmp_path: Path) -> None:
     vocab = build_vocabulary(TRAIN[0], SEQ)
     path = write_vectors(tmp_path / "v.vec", [f"{w} " + " ".join(["0.5"] * 16) for w in ("good", "bad")])
-    matrix, found = load_word_vectors(path, vocab, 16)
-    assert found == 2
+    matrix, read = read_word_vectors(path, vocab, 16)
+    assert read.found == 2
     result = train(pretrained=matrix, epochs=1, lr=1e-12, weight_decay=0.0)
     np.testing.assert_allclose(result.weights["embedding.weight"], matrix, atol=1e-6)

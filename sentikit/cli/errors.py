@@ -15,6 +15,7 @@ from typing import Any
 import typer.core
 
 from sentikit.errors import EXIT_DATA, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, SentikitError
+from sentikit.memory import OUT_OF_MEMORY, is_out_of_memory
 
 try:  # typer >= 0.20 vendors click; older typer uses click itself
     from typer._click import exceptions as click_exceptions
@@ -22,7 +23,6 @@ except ImportError:  # pragma: no cover
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
 
-OUT_OF_MEMORY = "out of memory (try a smaller --max-features, --max-len, --batch-size, --embed-dim or --hidden-size)"
 _BREAKS = {ord(ch): " " for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -56,17 +56,6 @@ class _BrokenPipe(Exception):
 
 def _is_broken_pipe(exc: BaseException) -> bool:
     return isinstance(exc, BrokenPipeError) or (isinstance(exc, OSError) and exc.errno == errno.EPIPE)
-
-
-def _is_torch_out_of_memory(exc: Exception) -> bool:
-    """torch's allocation failures, which are RuntimeErrors rather than MemoryError: on a GPU its
-    OutOfMemoryError, on the CPU a plain RuntimeError from its allocator, known only by its message. Looked up
-    without importing torch: only a process that has imported it can raise them."""
-    torch = sys.modules.get("torch")
-    gpu_error = getattr(getattr(torch, "cuda", None), "OutOfMemoryError", None)
-    if isinstance(gpu_error, type) and isinstance(exc, gpu_error):
-        return True
-    return isinstance(exc, RuntimeError) and "DefaultCPUAllocator: can't allocate memory" in str(exc)
 
 
 def _silence_stdout() -> None:
@@ -135,7 +124,7 @@ def run_safely(command: typer.core.TyperGroup, args: list[str] | None, prog_name
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        if _is_torch_out_of_memory(exc):
+        if is_out_of_memory(exc):
             _say(OUT_OF_MEMORY)
             return EXIT_DATA
         _say(f"internal error: {type(exc).__name__}: {exc} (run again as `sentikit --debug ...` for the traceback, "

@@ -64,8 +64,8 @@ class TrainingProgress:
                  f"grad norm {event['grad_norm']:.3f} · {event['train_seconds']:.1f} s")
         elif kind == "failed":
             self._close_bar()
-            going_on = f"; going on with {', '.join(event['remaining'])}" if event.get("remaining") else ""
-            warn(f"{event['arch']} failed: {event['error']}{going_on}")
+            if event.get("remaining"):  # else the comparison ends now, with an error line that says it
+                warn(f"{event['arch']} failed: {event['error']}; going on with {', '.join(event['remaining'])}")
         elif kind == "compared":
             info(f"{event['arch']}: dev accuracy {event['accuracy']:.4f}, macro-F1 {event['macro_f1']:.4f}, "
                  f"{event['train_seconds']} s")

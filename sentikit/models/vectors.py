@@ -3,15 +3,19 @@
 Owns turning such a file into an embedding matrix aligned with a sentikit vocabulary. Files can hold
 millions of rows, so they are streamed line by line and only rows whose word is in the vocabulary are
 parsed into floats; every row's field count is still checked so a truncated or wrong-dimension file fails
-with its file:line instead of silently yielding a half-filled matrix. `check_vector_file` reads only the
-first lines, so that a wrong file is refused before any corpus is read.
+with its file:line instead of silently yielding a half-filled matrix. Both readers go through `_Rows`, one
+pass over the file. `check_vector_file` reads only the first lines, so that a wrong file is refused before
+any corpus is read (and nothing from a pipe, which can be read only once).
 """
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,12 +46,13 @@ class VectorsRead:
 
 
 class _Hashing(io.RawIOBase):
-    """A raw reader that hashes every byte read through it: the SHA-256 of the file comes with the one pass
-    that reads it (a vector file can be gigabytes)."""
+    """A raw reader that hashes (and counts) every byte read through it: the SHA-256 of the file comes with the
+    one pass that reads it (a vector file can be gigabytes, or a pipe that can be read only once)."""
 
     def __init__(self, raw: IO[bytes]) -> None:
         self._raw = raw
         self.digest = hashlib.sha256()
+        self.size = 0
 
     def readable(self) -> bool:
         return True
@@ -56,6 +61,7 @@ class _Hashing(io.RawIOBase):
         n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
         if n:
             self.digest.update(memoryview(buffer)[:n])
+            self.size += n
         return n or 0
 
 
@@ -112,31 +118,75 @@ def _read_errors(path: Path, err: BaseException) -> DataError:
     return DataError(f"cannot read word vectors {path}: {strerror or err}")
 
 
+class _Rows:
+    """One pass over a vector file: iterating yields (word, its numbers as text, "file:line") for every vector
+    row, each checked to hold `dim` numbers (parsing them is the caller's choice: most rows are not wanted).
+    The header is checked against `dim` on the way; a file without a single vector fails at the end. After the
+    pass, `header_count`, `rows` and `sha256` (of the bytes read, as stored) describe what was read."""
+
+    def __init__(self, path: Path, dim: int) -> None:
+        self.path, self.dim = path, dim
+        self.header_count: int | None = None
+        self.rows = 0
+        self._hashing: _Hashing | None = None
+
+    @property
+    def sha256(self) -> str:
+        return (self._hashing.digest if self._hashing else hashlib.sha256()).hexdigest()
+
+    def __iter__(self) -> Iterator[tuple[str, str, str]]:
+        path = self.path
+        try:
+            with path.open("rb", buffering=0) as raw:
+                self._hashing = _Hashing(raw)
+                buffered = io.BufferedReader(self._hashing, 1 << 20)
+                stream: IO[bytes] = gzip.GzipFile(fileobj=buffered) if path.suffix == ".gz" else buffered
+                for line_no, line in _decoded(stream, path):
+                    where = f"{path}:{line_no}"
+                    if line_no == 1 and (header := _header(line)):
+                        if header[1] != self.dim:
+                            raise DataError(f"{where}: file has {header[1]}-dimensional vectors, expected {self.dim}")
+                        self.header_count = header[0]
+                        continue
+                    word, rest = _split_row(line, where, self.dim)
+                    self.rows += 1
+                    yield word, rest, where
+        except (OSError, EOFError) as err:
+            raise _read_errors(path, err) from None
+        if not self.rows:
+            raise self._no_vectors()
+
+    def _no_vectors(self) -> DataError:
+        if self.header_count is not None:
+            return DataError(f"{self.path}: holds only its header line, no word vectors",
+                             hint="was the file cut short while it was copied or downloaded?")
+        blank = self._hashing is not None and self._hashing.size > 0
+        return DataError(f"{self.path}: holds only blank lines, no word vectors" if blank else
+                         f"{self.path}: the file is empty")
+
+
 def check_vector_file(path: str | Path, dim: int) -> None:
     """Fail now if `path` cannot give `dim`-dimensional vectors: missing, a folder, unreadable, not UTF-8 (or
     not gzip, for .gz), a header or a first vector of another dimension, a malformed first vector, or no
     vector at all. Reads only up to the first vector, so it costs nothing on a file of millions of rows; the
-    rest is checked as `read_word_vectors` goes."""
+    rest is checked as `read_word_vectors` goes.
+
+    A pipe, /dev/stdin or another file that is not a regular one (`--vectors <(zcat big.vec.gz)`) is only
+    checked to exist and be readable: what this read would be gone when training reads it."""
     path = Path(path)
     try:
-        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as stream:
-            header = None
-            for line_no, line in _decoded(stream, path):
-                where = f"{path}:{line_no}"
-                if line_no == 1 and (header := _header(line)):
-                    if header[1] != dim:
-                        raise DataError(f"{where}: file has {header[1]}-dimensional vectors, expected {dim}")
-                    continue
-                word, rest = _split_row(line, where, dim)
-                _values(rest, word, where)
-                return
-    except (OSError, EOFError) as err:
+        mode = path.stat().st_mode
+    except OSError as err:
         raise _read_errors(path, err) from None
-    if header:
-        raise DataError(f"{path}: holds only its header line, no word vectors",
-                        hint="was the file cut short while it was copied or downloaded?")
-    raise DataError(f"{path}: holds only blank lines, no word vectors" if path.stat().st_size else
-                    f"{path}: the file is empty")
+    if stat.S_ISDIR(mode):
+        raise _read_errors(path, IsADirectoryError())
+    if not stat.S_ISREG(mode):
+        if not os.access(path, os.R_OK):
+            raise _read_errors(path, PermissionError(errno.EACCES, os.strerror(errno.EACCES)))
+        return
+    for word, rest, where in _Rows(path, dim):
+        _values(rest, word, where)
+        return  # leaving the loop closes the file
 
 
 def read_word_vectors(
@@ -152,28 +202,13 @@ def read_word_vectors(
     index = {word: i for i, word in enumerate(vocab)}
     matrix = np.zeros((len(vocab), dim), dtype=np.float32)
     found = np.zeros(len(vocab), dtype=bool)
-    header_count, rows = None, 0
-    try:
-        with path.open("rb", buffering=0) as raw:
-            hashing = _Hashing(raw)
-            buffered = io.BufferedReader(hashing, 1 << 20)
-            stream: IO[bytes] = gzip.GzipFile(fileobj=buffered) if path.suffix == ".gz" else buffered
-            for line_no, line in _decoded(stream, path):
-                where = f"{path}:{line_no}"
-                if line_no == 1 and (header := _header(line)):
-                    if header[1] != dim:
-                        raise DataError(f"{where}: file has {header[1]}-dimensional vectors, expected {dim}")
-                    header_count = header[0]
-                    continue
-                word, rest = _split_row(line, where, dim)
-                rows += 1
-                row = index.get(word)
-                if row is None or found[row]:
-                    continue
-                matrix[row] = _values(rest, word, where)
-                found[row] = True
-    except (OSError, EOFError) as err:
-        raise _read_errors(path, err) from None
+    rows = _Rows(path, dim)
+    for word, rest, where in rows:
+        row = index.get(word)
+        if row is None or found[row]:
+            continue
+        matrix[row] = _values(rest, word, where)
+        found[row] = True
 
     found[_PAD_ID] = False
     scale = float(matrix[found].std()) if found.any() else 0.1
@@ -182,13 +217,5 @@ def read_word_vectors(
     rng = np.random.default_rng(seed)
     matrix[missing] = rng.normal(0.0, scale or 0.1, size=(int(missing.sum()), dim)).astype(np.float32)
     matrix[_PAD_ID] = 0.0
-    return matrix, VectorsRead(name=path.name, sha256=hashing.digest.hexdigest(), dim=dim, rows=rows,
-                               header_count=header_count, covered=found)
-
-
-def load_word_vectors(
-    path: str | Path, vocab: list[str], dim: int, *, seed: int = 13
-) -> tuple[np.ndarray, int]:
-    """`read_word_vectors` with just the number of vocabulary entries the file covered."""
-    matrix, read = read_word_vectors(path, vocab, dim, seed=seed)
-    return matrix, read.found
+    return matrix, VectorsRead(name=path.name, sha256=rows.sha256, dim=dim, rows=rows.rows,
+                               header_count=rows.header_count, covered=found)

@@ -4,10 +4,10 @@ The corpus is read, split and preprocessed once; each architecture is then fitte
 temporary one, to measure the artifact), loaded back and timed on the dev texts end to end (warm, repeated for
 PREDICT_TIMING_SECONDS).
 
-An architecture that fails (a bad word-vector row, a diverging run, a full disk) does not end the comparison:
-the others are still worth their hours, so it is reported and skipped, and `ComparisonFailed` at the end names
-it and carries the rows of the rest. Ctrl-C ends the whole comparison (`ComparisonInterrupted`); anything else
-(a bug, out of memory) propagates at once, after the rows so far went to `on_row`.
+An architecture that fails (a bad word-vector row, a diverging run, a full disk, out of memory) does not end
+the comparison: the others are still worth their hours, so it is reported and skipped, and `ComparisonFailed`
+at the end names it and carries the rows of the rest. Ctrl-C ends the whole comparison
+(`ComparisonInterrupted`); anything else (a bug) propagates at once, after the rows so far went to `on_row`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from sentikit.corpus import CorpusOptions
-from sentikit.errors import ComparisonFailed, ComparisonInterrupted, Interrupted, SentikitError, UsageError
+from sentikit.errors import (
+    ComparisonFailed,
+    ComparisonInterrupted,
+    DataError,
+    Interrupted,
+    SentikitError,
+    UsageError,
+)
+from sentikit.memory import OUT_OF_MEMORY, is_out_of_memory
 from sentikit.text.config import PreprocessConfig
 from sentikit.training.pipeline import (
     EventHandler,
@@ -62,8 +70,11 @@ def _finished(rows: list[dict[str, Any]]) -> str:
     return ", ".join(row["arch"] for row in rows) or "none"
 
 
-def _stopped(arch: str, rows: list[dict[str, Any]]) -> ComparisonInterrupted:
-    return ComparisonInterrupted(f"interrupted while training {arch} (finished: {_finished(rows)})", rows)
+def _stopped(arch: str, rows: list[dict[str, Any]], failures: dict[str, SentikitError]) -> ComparisonInterrupted:
+    """"interrupted while training gru (finished: nb; failed: logreg)": under -q, the failures' warnings were not
+    shown, and this line is all that is said."""
+    failed = f"; failed: {', '.join(failures)}" if failures else ""
+    return ComparisonInterrupted(f"interrupted while training {arch} (finished: {_finished(rows)}{failed})", rows)
 
 
 def _failed(rows: list[dict[str, Any]], failures: dict[str, SentikitError]) -> ComparisonFailed:
@@ -81,8 +92,18 @@ def _failed(rows: list[dict[str, Any]], failures: dict[str, SentikitError]) -> C
     return ComparisonFailed(f"{who} failed (finished: {_finished(rows)}): {why}", rows, failures)
 
 
+def _failure(error: Exception) -> SentikitError | None:
+    """What is kept of an architecture's failure, or None for a bug. Not its traceback: its frames would keep
+    that architecture's network, optimizer state and batches alive while the next one trains (after running
+    out of memory, they are what made it run out)."""
+    if isinstance(error, SentikitError):
+        error.__cause__ = error.__context__ = None
+        return error.with_traceback(None)
+    return DataError(OUT_OF_MEMORY) if is_out_of_memory(error) else None
+
+
 def _fit_and_measure(arch: str, prepared: Prepared, settings: TrainSettings, rows: list[dict[str, Any]],
-                     out: Path, force: bool) -> dict[str, Any]:
+                     failures: dict[str, SentikitError], out: Path, force: bool) -> dict[str, Any]:
     """Fit one architecture, save it at `out`, and measure it: its result row."""
     from sentikit.artifacts import save_model
     from sentikit.model import load_model
@@ -92,10 +113,10 @@ def _fit_and_measure(arch: str, prepared: Prepared, settings: TrainSettings, row
     try:
         fitted = get_trainer(arch)(prepared.inputs)
     except Interrupted as exc:  # Ctrl-C before a neural net's first epoch ended: nothing to keep
-        raise _stopped(arch, rows) from exc
+        raise _stopped(arch, rows, failures) from exc
     seconds = time.perf_counter() - started
     if fitted.interrupted:  # Ctrl-C ends the whole comparison, not just this architecture
-        raise _stopped(arch, rows)
+        raise _stopped(arch, rows, failures)
     path = save_model(out, build_manifest(prepared, arch_settings, fitted, seconds), fitted.arrays, fitted.texts,
                       force=force)
     speed = predict_docs_per_s(load_model(path), prepared.dev_texts)
@@ -141,12 +162,15 @@ def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None =
             notify({"event": "stage", "stage": f"training {arch}"})
             out = (keep / arch) if keep else Path(scratch) / arch
             try:
-                row = _fit_and_measure(arch, prepared, settings, rows, out, force)
+                row = _fit_and_measure(arch, prepared, settings, rows, failures, out, force)
             except Interrupted:
                 raise
-            except SentikitError as error:  # this architecture's problem: the others may well succeed
-                failures[arch] = error
-                notify({"event": "failed", "arch": arch, "error": str(error), "remaining": list(archs[n + 1:])})
+            except Exception as error:  # this architecture's problem: the others may well succeed
+                failure = _failure(error)
+                if failure is None:  # a bug
+                    raise
+                failures[arch] = failure
+                notify({"event": "failed", "arch": arch, "error": str(failure), "remaining": list(archs[n + 1:])})
                 continue
             rows.append(row)
             if on_row is not None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sentikit.errors import DataError
 from sentikit.models.config import ARCH_NAMES as NEURAL_ARCHS
 from sentikit.training.metrics import classification_report
 
@@ -34,6 +35,10 @@ class TrainInputs:
     seed: int
     overrides: dict[str, Any] = field(default_factory=dict)
     on_event: Callable[[dict[str, Any]], None] = lambda event: None
+    # The --vectors file as read for this run (see `_pretrained`): compare's neural architectures share the
+    # vocabulary, and so one read of a file that can be gigabytes, or a pipe that can be read only once.
+    vectors_read: dict[tuple[str, int, tuple[str, ...]], tuple[np.ndarray, VectorsRead] | DataError] = field(
+        default_factory=dict, repr=False)
 
 
 @dataclass
@@ -125,15 +130,8 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
         train_cfg = _override(TrainConfig(seed=inputs.seed), inputs.overrides)
         pretrained, vectors = None, None
         if inputs.overrides.get("vectors"):
-            from sentikit.models.vectors import read_word_vectors
-
             vocab = build_vocabulary(inputs.train_docs, seq_cfg)
-            with _vector_hint(model_cfg.embed_dim):
-                pretrained, read = read_word_vectors(inputs.overrides["vectors"], vocab, model_cfg.embed_dim)
-            vectors = _vectors_record(read)
-            inputs.on_event({"event": "stage", "stage": f"word vectors: {vectors['found']}/{vectors['vocabulary']} "
-                                                        "vocabulary words found"})
-            _warn_about_vectors(vectors, read.header_count)
+            pretrained, vectors = _pretrained(inputs, vocab, model_cfg.embed_dim)
         result = train_neural(inputs.train_docs, list(inputs.train_y), inputs.dev_docs, list(inputs.dev_y),
                               inputs.labels, model_cfg, seq_cfg, train_cfg, on_event=inputs.on_event,
                               pretrained=pretrained)
@@ -161,14 +159,43 @@ LOW_COVERAGE = 0.05  # below this share of the vocabulary, the vector file is mo
 @contextmanager
 def _vector_hint(embed_dim: int) -> Iterator[None]:
     """The reader says what is wrong with the --vectors file; what it should be depends on the settings."""
-    from sentikit.errors import DataError
-
     try:
         yield
     except DataError as exc:
         exc.hint = exc.hint or (f"--vectors takes a word2vec/fastText .vec text file (optionally .gz) of "
                                 f"{embed_dim}-dimensional vectors, as --embed-dim says")
         raise
+
+
+def _pretrained(inputs: TrainInputs, vocab: list[str], embed_dim: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """The embedding matrix from --vectors for `vocab` and its manifest record, read once per run: a later
+    architecture with the same vocabulary and dimension gets the same matrix (train_neural copies it into its
+    embedding), or the same error, without reading the file again. The warnings about the file are said on
+    the first read only."""
+    from sentikit.models.vectors import read_word_vectors
+
+    path = str(inputs.overrides["vectors"])
+    key = (path, embed_dim, tuple(vocab))
+    first = key not in inputs.vectors_read
+    if first:
+        inputs.vectors_read.clear()  # another vocabulary's matrix is of no more use
+        try:
+            with _vector_hint(embed_dim):
+                matrix, read = read_word_vectors(path, vocab, embed_dim)
+        except DataError as error:
+            inputs.vectors_read[key] = error
+            raise
+        inputs.vectors_read[key] = matrix, read
+    cached = inputs.vectors_read[key]
+    if isinstance(cached, DataError):
+        raise cached
+    matrix, read = cached
+    record = _vectors_record(read)
+    inputs.on_event({"event": "stage", "stage": f"word vectors: {record['found']}/{record['vocabulary']} "
+                                                "vocabulary words found"})
+    if first:
+        _warn_about_vectors(record, read.header_count)
+    return matrix, record
 
 
 def _vectors_record(read: VectorsRead) -> dict[str, Any]:

@@ -157,7 +157,8 @@ def test_compare_names_every_failure_and_keeps_what_finished(fmt: str, models: P
                                                   "broke (as it does); nbsvm: nbsvm broke (as it does)")
     # Each failure is also said when it happens, and what comes next.
     assert "warning: logreg failed: logreg broke (as it does); going on with nb, nbsvm" in lines
-    assert "warning: nbsvm failed: nbsvm broke (as it does)" in lines
+    # ... but not the last one's: the error line says it, and nothing is left to go on with.
+    assert not [line for line in lines if line.startswith("warning: nbsvm failed")]
     if fmt == "json":
         assert [row["arch"] for row in json.loads(result.stdout)] == ["nb"]
     elif fmt == "csv":
@@ -165,6 +166,40 @@ def test_compare_names_every_failure_and_keeps_what_finished(fmt: str, models: P
     else:
         assert [json.loads(line)["arch"] for line in result.stdout.splitlines()] == ["nb"]
     assert snapshot(kept / "logreg") == before and (kept / "nb" / "manifest.json").is_file()
+
+
+@pytest.mark.usefixtures("interrupt_in_epoch_1")
+def test_ctrl_c_in_compare_names_what_failed_before(corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under -q the failure's warning is not shown: the interruption line is the only place that names it."""
+    from sentikit.errors import DataError
+    from sentikit.training import compare, pipeline
+
+    def get_trainer(arch: str) -> Callable[[Any], Any]:
+        return _failing_trainer(DataError("broke"))(arch) if arch == "logreg" else pipeline.get_trainer(arch)
+
+    monkeypatch.setattr(compare, "get_trainer", get_trainer)
+    result = cli("-q", "compare", corpus, "--arch", "nb,logreg,gru", "-f", "jsonl", *TINY_NEURAL)
+    assert_error(result, 130, "interrupted while training gru (finished: nb; failed: logreg)")
+    assert [json.loads(line)["arch"] for line in result.stdout.splitlines()] == ["nb"]
+
+
+@pytest.mark.parametrize("error", [lambda: MemoryError(), lambda: RuntimeError(CPU_ALLOCATION_FAILURE),
+                                   _gpu_out_of_memory], ids=["MemoryError", "cpu-allocator", "gpu"])
+def test_compare_goes_on_past_an_architecture_out_of_memory(error: Callable[[], Exception], corpus: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A network too large for memory says nothing about the smaller ones after it."""
+    from sentikit.training import compare, pipeline
+
+    def get_trainer(arch: str) -> Callable[[Any], Any]:
+        return _failing_trainer(error())(arch) if arch == "logreg" else pipeline.get_trainer(arch)
+
+    monkeypatch.setattr(compare, "get_trainer", get_trainer)
+    result = cli("compare", corpus, "--arch", "nb,logreg,nbsvm", "-f", "jsonl")
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1 and lines[-1].startswith("error: logreg failed (finished: nb, nbsvm): out of "
+                                                          "memory (try a smaller "), result.stderr
+    assert [line for line in lines if line.startswith("warning: logreg failed: out of memory")]
+    assert [json.loads(line)["arch"] for line in result.stdout.splitlines()] == ["nb", "nbsvm"]
 
 
 def test_compare_stops_at_a_bug_but_still_writes_the_finished_rows(corpus: Path, monkeypatch: pytest.MonkeyPatch
