@@ -8,10 +8,12 @@ import hashlib
 import json
 import os
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -97,6 +99,45 @@ def test_a_missing_vector_file_is_an_error_even_for_a_linear_architecture(corpus
     assert result.exit_code == 1 and not (tmp_path / "m").exists()
     assert result.stderr.splitlines()[-1].startswith("error: ") and "no such word-vector file" in result.stderr
     assert "logreg does not use it" in result.stderr  # the warning comes first and explains
+
+
+@pytest.mark.parametrize("damage", ["not gzip", "corrupt", "truncated"])
+def test_a_damaged_gz_vector_file_is_one_clear_error(corpus: Path, tmp_path: Path, damage: str) -> None:
+    """Worded as the corpus reader words it; a zlib error used to surface as an internal error."""
+    rng = np.random.default_rng(2)  # varied numbers: a deflate stream with room for a refusable bit flip
+    text = "".join(f"w{i} " + " ".join(f"{v:.3f}" for v in rng.uniform(-1, 1, 8)) + "\n" for i in range(3000))
+    data = gzip.compress(text.encode(), mtime=0)
+    if damage == "not gzip":
+        data = b"plain text, not gzip\n"
+    elif damage == "truncated":
+        data = data[: len(data) // 2]
+    else:  # flip bits in the middle of the deflate stream until zlib itself refuses it
+        for i in range(len(data) // 2, len(data) - 8):
+            broken = bytearray(data)
+            broken[i] ^= 0xFF
+            try:
+                gzip.decompress(bytes(broken))
+            except zlib.error:
+                data = bytes(broken)
+                break
+            except Exception:  # a CRC or length error: not the case under test
+                continue
+        else:
+            pytest.fail("no bit flip made zlib refuse the stream")
+    (tmp_path / "v.vec.gz").write_bytes(data)
+    result = run(["-q", "train", corpus, "--arch", "gru", "--vectors", tmp_path / "v.vec.gz", "--out",
+                  tmp_path / "m", *TINY])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert "v.vec.gz: cannot decompress (" in result.stderr and "internal error" not in result.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_more_vectors_than_announced_are_not_called_cut_short(corpus: Path, tmp_path: Path) -> None:
+    vectors = vec(tmp_path / "more.vec", ["1 8", row("the"), row("good"), row("bad")])
+    result = run(["train", corpus, "--arch", "gru", "--vectors", vectors, "--out", tmp_path / "m", *TINY])
+    assert result.exit_code == 0, result.stderr
+    assert ("warning: more.vec: its first line announces 1 vectors, but it holds 3 (rows were added after the "
+            "header was written?)") in result.stderr.splitlines()
 
 
 def test_a_cut_short_or_foreign_vector_file_is_warned_about(corpus: Path, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import hashlib
 import io
 import os
 import stat
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,8 +113,9 @@ def _read_errors(path: Path, err: BaseException) -> DataError:
         return DataError(f"{path}: no such word-vector file")
     if isinstance(err, IsADirectoryError):
         return DataError(f"{path} is a folder, not a word-vector file")
-    if isinstance(err, EOFError):
-        return DataError(f"{path}: truncated gzip file")
+    if isinstance(err, (EOFError, gzip.BadGzipFile, zlib.error)):  # as the corpus reader words it
+        return DataError(f"{path}: cannot decompress ({err or 'truncated gzip file'})",
+                         hint="the gzip file is truncated or corrupt; check the download")
     strerror = getattr(err, "strerror", None)
     return DataError(f"cannot read word vectors {path}: {strerror or err}")
 
@@ -151,7 +153,7 @@ class _Rows:
                     word, rest = _split_row(line, where, self.dim)
                     self.rows += 1
                     yield word, rest, where
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:
             raise _read_errors(path, err) from None
         if not self.rows:
             raise self._no_vectors()

@@ -165,6 +165,8 @@ def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None =
                 row = _fit_and_measure(arch, prepared, settings, rows, failures, out, force)
             except Interrupted:
                 raise
+            except KeyboardInterrupt as exc:  # Ctrl-C outside a neural loop (a linear fit, a save): same message
+                raise _stopped(arch, rows, failures) from exc
             except Exception as error:  # this architecture's problem: the others may well succeed
                 failure = _failure(error)
                 if failure is None:  # a bug

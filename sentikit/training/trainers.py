@@ -210,8 +210,10 @@ def _warn_about_vectors(record: dict[str, Any], header_count: int | None) -> Non
     """A vector file that trains, but cannot be what the user meant: cut short, or for other words."""
     name, rows, found, words = record["file"], record["rows"], record["found"], record["vocabulary"]
     if header_count is not None and header_count != rows:
-        log.warning("%s: its first line announces %s vectors, but it holds %s (cut short while copied or "
-                    "downloaded?)", name, f"{header_count:,}", f"{rows:,}")
+        cause = ("cut short while copied or downloaded?" if rows < header_count
+                 else "rows were added after the header was written?")
+        log.warning("%s: its first line announces %s vectors, but it holds %s (%s)", name, f"{header_count:,}",
+                    f"{rows:,}", cause)
     if words and found < LOW_COVERAGE * words:
         log.warning("%s: vectors for %s of the %s vocabulary words (%s), so the embedding starts almost entirely "
                     "random: is the file for another language, or for other tokens (--morph lemma or stem, "

@@ -83,7 +83,7 @@ def test_non_finite_word_vectors_are_refused_when_read(value: str, model_copy: P
     assert result.stdout == "" and snapshot(model_copy) == before
 
 
-def _failing_trainer(error: Exception) -> Callable[[str], Callable[[Any], Any]]:
+def _failing_trainer(error: BaseException) -> Callable[[str], Callable[[Any], Any]]:
     def raise_error(inputs: Any) -> Any:
         raise error
 
@@ -166,6 +166,19 @@ def test_compare_names_every_failure_and_keeps_what_finished(fmt: str, models: P
     else:
         assert [json.loads(line)["arch"] for line in result.stdout.splitlines()] == ["nb"]
     assert snapshot(kept / "logreg") == before and (kept / "nb" / "manifest.json").is_file()
+
+
+def test_ctrl_c_during_a_linear_fit_in_compare_names_the_architecture(corpus: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from sentikit.training import compare, pipeline
+
+    def get_trainer(arch: str) -> Callable[[Any], Any]:
+        return _failing_trainer(KeyboardInterrupt())(arch) if arch == "logreg" else pipeline.get_trainer(arch)
+
+    monkeypatch.setattr(compare, "get_trainer", get_trainer)
+    result = cli("-q", "compare", corpus, "--arch", "nb,logreg,nbsvm", "-f", "jsonl")
+    assert_error(result, 130, "interrupted while training logreg (finished: nb)")
+    assert [json.loads(line)["arch"] for line in result.stdout.splitlines()] == ["nb"]
 
 
 @pytest.mark.usefixtures("interrupt_in_epoch_1")
