@@ -42,7 +42,7 @@ PREPROCESS_FORMATS = ("txt", "jsonl", "csv")
 
   sentikit preprocess data/reviews_ru.csv --lemmatize --remove-stopwords
 
-  cat reviews.txt | sentikit preprocess - --lang en --stem --format jsonl
+  cat reviews.txt | sentikit preprocess - --stem --remove-stopwords --lang en --format jsonl
 
   sentikit preprocess reviews.csv --tokens char3 --format csv > tokens.csv
 """)

@@ -120,7 +120,9 @@ PREPROCESS_OPTIONS = OptionGroup(
     build=_build_prep,
     params=[
         _param("lang", Annotated[str, typer.Option(help=_choice_help(
-            "Language; auto handles each word by its script.", LANGS), rich_help_panel=PREP)], _PREP.lang),
+            "Stopword lists for --remove-stopwords (auto: Russian and English). Only those: each word's "
+            "script (Cyrillic/Latin) picks its lemmatizer or stemmer whatever this says.", LANGS),
+            rich_help_panel=PREP)], _PREP.lang),
         _param("morph", Annotated[str, typer.Option(help=_choice_help(
             "Word forms: auto lemmatizes Russian words only; none keeps forms as written.", MORPHS),
             rich_help_panel=PREP)], _PREP.morph),
