@@ -35,12 +35,14 @@ MODEL_ENV = "SENTIKIT_MODEL"
 log = logging.getLogger("sentikit")
 
 
-def resolve_model_path(model: str | Path | None) -> Path:
-    """The model folder a command uses: --model, else $SENTIKIT_MODEL, else the last model trained in this
-    folder (models/.latest). A ModelError, with what the command's user can do, when there is none."""
+def resolve_model_path(model: str | Path | None, *, option: str = "--model", usage: str | None = None) -> Path:
+    """The model folder a command uses: `model` (given as `option`), else $SENTIKIT_MODEL, else the last model
+    trained in this folder (models/.latest). A ModelError, with what the command's user can do, when there is
+    none: `usage` says how this command takes a model (default "OPTION DIR"; `show` takes it as an argument)."""
+    usage = usage or f"{option} DIR"
     if model is not None:
         if not str(model).strip():  # an unset shell variable in `--model "$M"`: never fall back silently
-            raise UsageError(f"an empty path {str(model)!r} was given for --model", hint="pass a model folder")
+            raise UsageError(f"an empty path {str(model)!r} was given for {option}", hint="pass a model folder")
         path = Path(model)
     elif os.environ.get(MODEL_ENV):
         path = Path(os.environ[MODEL_ENV])
@@ -49,11 +51,11 @@ def resolve_model_path(model: str | Path | None) -> Path:
 
         latest = latest_model()
         if latest is None:
-            raise ModelError("no model given", hint="pass --model DIR, set SENTIKIT_MODEL, or train one with "
+            raise ModelError("no model given", hint=f"pass {usage}, set SENTIKIT_MODEL, or train one with "
                              "`sentikit train DATA`")
         path = latest
     if not path.exists():  # load_model would say so too, but it cannot name the commands' ways to a model
-        raise missing_model_error(path, hint="train one with `sentikit train` or pass --model")
+        raise missing_model_error(path, hint=f"train one with `sentikit train` or pass {usage}")
     return path
 
 

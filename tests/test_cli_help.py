@@ -71,3 +71,21 @@ def test_numeric_ranges_in_help_are_the_ranges_checked(tmp_path: Path, command: 
     assert refused.exit_code == 2 and option.lstrip("-").replace("-", "_") in refused.stderr.replace("-", "_")
     accepted = CliRunner().invoke(app, [command, missing, option, inside, *extra])
     assert accepted.exit_code == 1 and "no such file" in accepted.stderr
+
+
+@pytest.mark.parametrize("command", ["preprocess", "vectorize", "train"])
+def test_lang_help_says_it_chooses_stopword_lists_only(command: str) -> None:
+    """--lang picks the stopword lists; the lemmatizer or stemmer follows each word's script regardless."""
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    text = " ".join(result.stdout.split())
+    assert "Stopword lists for --remove-stopwords" in text
+    assert "auto handles each word by its script" not in text
+    assert "--lang en --stem" not in text  # the example suggesting --lang changes stemming is gone
+
+
+@pytest.mark.parametrize("command", ["vectorize", "train"])
+def test_char_ngrams_help_states_the_true_range(command: str) -> None:
+    from sentikit.features.vectorize import MAX_CHAR_NGRAM
+
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert f"within 1-{MAX_CHAR_NGRAM}" in " ".join(result.stdout.split())

@@ -165,3 +165,47 @@ def test_show_format_errors(corpus: Path, tmp_path: Path, args: list[str], fragm
     assert result.exit_code == 2 and result.stdout == ""
     assert fragment in one_error_line(result)
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_term_spelled_document_keeps_the_row_labels(tmp_path: Path, fmt: str) -> None:
+    """The row-label column is "document": a term of that spelling is shown as term_document, with a warning,
+    instead of replacing the labels (jsonl) or giving two columns of one name (csv)."""
+    text = tmp_path / "docs.txt"
+    text.write_text("this document is good\nbad document\n", encoding="utf-8")
+    result = invoke("vectorize", text, "--ngram-max", "1", "--scheme", "binary", "--show", "2", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    rows = ([json.loads(line) for line in result.stdout.splitlines()] if fmt == "jsonl"
+            else list(csv.DictReader(result.stdout.splitlines())))
+    assert [list(row) for row in rows] == [["document", "term_document", "bad"]] * 2
+    assert [row["document"] for row in rows] == ["doc 1", "doc 2"]
+    assert [int(row["bad"]) for row in rows] == [0, 1]
+    assert "'document' as 'term_document'" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["5-2", "2-9", "0-3", "x"])
+def test_char_ngram_errors_name_the_option_and_its_true_range(corpus: Path, value: str) -> None:
+    from sentikit.features.vectorize import MAX_CHAR_NGRAM
+
+    result = invoke("vectorize", corpus, "--char-ngrams", value, "--show", "1")
+    assert result.exit_code == 2
+    assert one_error_line(result) == (f"error: invalid --char-ngrams {value!r} "
+                                      f"(write a range such as 2-5, within 1-{MAX_CHAR_NGRAM})")
+
+
+def test_the_largest_char_ngram_range_is_accepted(corpus: Path) -> None:
+    from sentikit.features.vectorize import MAX_CHAR_NGRAM
+
+    result = invoke("vectorize", corpus, "--char-ngrams", f"1-{MAX_CHAR_NGRAM}", "--show", "1")
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize("content", ["\n\n", "text\n\"\"\n \n"])
+def test_only_blank_documents_name_the_input(tmp_path: Path, content: str) -> None:
+    path = tmp_path / ("blank.txt" if content.startswith("\n") else "blank.csv")
+    path.write_text(content, encoding="utf-8")
+    result = invoke("vectorize", path, "--show", "2")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (f"error: {path}: no documents, only blank lines or empty texts "
+                                              "(pass a file with one document per record)")
+    assert "Traceback" not in result.output

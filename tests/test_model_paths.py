@@ -94,3 +94,25 @@ def test_latest_pointer_names_the_last_model_trained(tmp_path: Path) -> None:
     assert invoke("-q", "train", tmp_path / "reviews.csv", "--arch", "nb").exit_code == 0
     result = invoke("show", "--format", "json")
     assert result.exit_code == 0 and json.loads(result.stdout)["arch"] == "nb"
+
+
+@pytest.mark.parametrize(("args", "how"), [
+    (["show", "nope"], "pass the model folder (`sentikit show MODEL`)"),
+    (["predict", "--model", "nope", "hi"], "pass --model DIR"),
+    (["evaluate", "--model", "nope", "data.csv"], "pass --model DIR"),
+])
+def test_a_missing_model_hint_says_how_the_command_takes_one(args: list[str], how: str) -> None:
+    """`show` takes its model as an argument: its hint must not send the user to a --model it lacks."""
+    Path("data.csv").write_text(CSV, encoding="utf-8")
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert one_error_line(result) == ("error: no model at nope: no such folder "
+                                      f"(train one with `sentikit train` or {how})")
+
+
+@pytest.mark.parametrize(("args", "how"), [(["show"], "pass the model folder (`sentikit show MODEL`)"),
+                                           (["predict", "hi"], "pass --model DIR")])
+def test_no_model_hint_says_how_the_command_takes_one(args: list[str], how: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 1
+    assert one_error_line(result).startswith(f"error: no model given ({how}, set SENTIKIT_MODEL")

@@ -47,7 +47,7 @@ def show(
     fmt = format or ("table" if sys.stdout.isatty() else "json")
     if fmt not in ("table", "json"):
         raise UsageError(f"invalid --format {fmt!r}", hint="choose one of: table, json")
-    path = resolve_model_path(model)
+    path = resolve_model_path(model, option="MODEL", usage="the model folder (`sentikit show MODEL`)")
     # Rebuilt the way predict does (numpy only, no torch): a card for a model that predict would reject
     # would tell the user it is fine.
     manifest = load_model(path).manifest

@@ -8,6 +8,7 @@ import typer
 from sentikit.cli.app import app
 from sentikit.cli.input_columns import InputColumns
 from sentikit.cli.options import (
+    CHAR_NGRAMS_RANGE,
     CORPUS_OPTIONS,
     MAX_FEATURES_HELP,
     PREPROCESS_OPTIONS,
@@ -41,7 +42,7 @@ PREPROCESS_FORMATS = ("txt", "jsonl", "csv")
 
   sentikit preprocess data/reviews_ru.csv --lemmatize --remove-stopwords
 
-  cat reviews.txt | sentikit preprocess - --lang en --stem --format jsonl
+  cat reviews.txt | sentikit preprocess - --stem --remove-stopwords --lang en --format jsonl
 
   sentikit preprocess reviews.csv --tokens char3 --format csv > tokens.csv
 """)
@@ -116,7 +117,8 @@ def vectorize(
         help=with_default("binary (1/0 bag of words), count, tf or tfidf.", _FEATURES.encoding))] = None,
     ngram_max: Annotated[int | None, typer.Option(help=with_default("Word n-grams from 1 to this (1-3).",
                                                                     _FEATURES.ngram_max), min=1, max=3)] = None,
-    char_ngrams: Annotated[str | None, typer.Option(help="Also character n-grams, e.g. 2-5.")] = None,
+    char_ngrams: Annotated[str | None, typer.Option(
+        help=f"Also character n-grams, e.g. 2-5 (within {CHAR_NGRAMS_RANGE}), or none.")] = None,
     min_df: Annotated[int | None, typer.Option(help="Drop terms in fewer documents than this.", min=1)] = None,
     max_df: Annotated[float | None, typer.Option(help=with_range(
         "Drop terms in more than this share of documents.", above=0.0, at_most=1.0))] = None,
@@ -150,21 +152,28 @@ def vectorize(
     features = FeatureConfig(**{k: v for k, v in chosen.items() if v is not None})
     result = vectorize_corpus(require_input(input), corpus, prep, features, out=out, show=show, force=force)
     if result.table is not None:
-        _show_table(result.table, fmt, title=f"{features.encoding}: documents × most frequent terms")
+        _show_table(result.table, fmt, title=f"{features.encoding}: documents × most frequent terms",
+                    source=source_name(input))
     info(f"{result.n_documents} documents × {result.n_features} terms" + (f"; written to {out}" if out else ""))
 
 
-def _show_table(table: "BagOfWordsTable", fmt: str, title: str) -> None:
-    n_terms = len(table.terms)
+def _show_table(table: "BagOfWordsTable", fmt: str, title: str, source: str) -> None:
+    from sentikit.features.workflow import LABEL_COLUMN
+
+    # A term spelled "document" would replace the row labels in a JSON row and give a csv two columns of the
+    # same name: it is written as term_document instead.
+    names = list(InputColumns([LABEL_COLUMN], source, prefix="term_", what="term column(s)")
+                 .rename({term: term for term in table.terms}))
+    n_terms = len(names)
     if fmt == "table":
         # A terminal table squeezes columns that do not fit until every cell is blank: show those that fit.
         width = stdout_console().width
-        rows = list(table.rows(min(n_terms, max(1, width // 4))))  # no term column is narrower than 4
-        n_terms = columns_that_fit(rows, ["document", *table.terms], width) - 1
-        if n_terms < len(table.terms):
-            info(f"showing {n_terms} of {len(table.terms)} terms, as many as fit {width} columns "
+        rows = list(table.rows(min(n_terms, max(1, width // 4)), names))  # no term column is narrower than 4
+        n_terms = columns_that_fit(rows, [LABEL_COLUMN, *names], width) - 1
+        if n_terms < len(names):
+            info(f"showing {n_terms} of {len(names)} terms, as many as fit {width} columns "
                  "(--format jsonl or csv gives them all)")
-    writer = RowWriter(fmt, ["document", *table.terms[:n_terms]], title=title)
-    for row in table.rows(n_terms):
+    writer = RowWriter(fmt, [LABEL_COLUMN, *names[:n_terms]], title=title)
+    for row in table.rows(n_terms, names):
         writer.write(row)
     writer.close()

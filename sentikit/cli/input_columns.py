@@ -15,12 +15,18 @@ class InputColumns:
     instead, or `input_NAME_2`, `input_NAME_3`... when that name is taken too, by another column or an earlier
     choice. Each input name is decided the first time it is seen and kept for the rest of the stream, so the
     rows of a JSONL input whose fields vary all use the same names; each rename is reported once on stderr.
+
+    `prefix` and `what` serve other named columns that may clash with a command's own: `vectorize --show`
+    writes its terms as `term_NAME` where a term is spelled like the row-label column ("document").
     """
 
     PREFIX = "input_"
 
-    def __init__(self, reserved: Iterable[str], source: str) -> None:
+    def __init__(self, reserved: Iterable[str], source: str, *, prefix: str = PREFIX,
+                 what: str = "input column(s)") -> None:
         self.source = source
+        self.prefix = prefix
+        self.what = what
         self._reserved = set(reserved)
         self._names: dict[str, str] = {}  # input name -> output name
         self._taken = set(self._reserved)  # output names in use
@@ -40,13 +46,13 @@ class InputColumns:
             if name in self._taken:
                 # Not the name of another column of this row, nor of an input column seen before (even one
                 # that was itself renamed): a reader should never find one column under another's name.
-                name, n = f"{self.PREFIX}{key}", 2
+                name, n = f"{self.prefix}{key}", 2
                 while name in self._taken or name in columns or name in self._names:
-                    name, n = f"{self.PREFIX}{key}_{n}", n + 1
+                    name, n = f"{self.prefix}{key}_{n}", n + 1
                 renamed.append((key, name))
             self._names[key] = name
             self._taken.add(name)
         if renamed:
             pairs = ", ".join(f"{old!r} as {new!r}" for old, new in renamed)
-            warn(f"{self.source}: input column(s) renamed, as the output has its own field(s) of the same name: "
+            warn(f"{self.source}: {self.what} renamed, as the output has its own field(s) of the same name: "
                  f"{pairs}")

@@ -19,6 +19,7 @@ import typer
 from sentikit.corpus import INPUT_FORMATS, CorpusOptions
 from sentikit.corpus_columns import parse_delimiter
 from sentikit.errors import UsageError
+from sentikit.features.vectorize import MAX_CHAR_NGRAM
 from sentikit.text.config import LANGS, MORPHS, TOKEN_UNITS, PreprocessConfig
 
 PREP = "Preprocessing"
@@ -119,7 +120,9 @@ PREPROCESS_OPTIONS = OptionGroup(
     build=_build_prep,
     params=[
         _param("lang", Annotated[str, typer.Option(help=_choice_help(
-            "Language; auto handles each word by its script.", LANGS), rich_help_panel=PREP)], _PREP.lang),
+            "Stopword lists for --remove-stopwords (auto: Russian and English). Only those: each word's "
+            "script (Cyrillic/Latin) picks its lemmatizer or stemmer whatever this says.", LANGS),
+            rich_help_panel=PREP)], _PREP.lang),
         _param("morph", Annotated[str, typer.Option(help=_choice_help(
             "Word forms: auto lemmatizes Russian words only; none keeps forms as written.", MORPHS),
             rich_help_panel=PREP)], _PREP.morph),
@@ -234,7 +237,12 @@ NN = "Neural models (conv1d, rnn, lstm, gru, bi*)"
 FIT = "Training"
 
 
+CHAR_NGRAMS_RANGE = f"1-{MAX_CHAR_NGRAM}"  # FeatureConfig's limits, said the way the option is written
+
+
 def parse_range(text: str | None, what: str) -> tuple[int, int] | None:
+    """A --char-ngrams value: "2-5", "3" (3-3), or none/off/0. Checked here against FeatureConfig's limits so
+    that the error names the option, not the config field."""
     if text is None:
         return None
     if text.strip().lower() in ("none", "off", "0"):
@@ -243,9 +251,10 @@ def parse_range(text: str | None, what: str) -> tuple[int, int] | None:
         low, _, high = text.partition("-")
         pair = (int(low), int(high or low))
     except ValueError as exc:
-        raise UsageError(f"invalid {what} {text!r}", hint="write a range such as 2-5") from exc
-    if not 1 <= pair[0] <= pair[1] <= 10:
-        raise UsageError(f"invalid {what} {text!r}", hint="write a range such as 2-5, within 1-10")
+        raise UsageError(f"invalid {what} {text!r}", hint=f"write a range such as 2-5, within {CHAR_NGRAMS_RANGE}") \
+            from exc
+    if not 1 <= pair[0] <= pair[1] <= MAX_CHAR_NGRAM:
+        raise UsageError(f"invalid {what} {text!r}", hint=f"write a range such as 2-5, within {CHAR_NGRAMS_RANGE}")
     return pair
 
 
@@ -302,7 +311,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("class_weight", str, "none or balanced (weights classes by inverse frequency).", FIT),
         _opt("feature_encoding", str, "Feature encoding: binary, count, tf or tfidf.", LIN, "--encoding-scheme"),
         _opt("ngram_max", int, "Word n-grams 1..N (1-3).", LIN, min=1, max=3),
-        _opt("char_ngrams", str, "Character n-grams, e.g. 2-5, or none.", LIN),
+        _opt("char_ngrams", str, f"Character n-grams, e.g. 2-5 (within {CHAR_NGRAMS_RANGE}), or none.", LIN),
         _opt("min_df", int, "Minimum document frequency of a term.", LIN, min=1),
         _opt("max_df", float, with_range("Maximum document frequency (share) of a term.", above=0.0, at_most=1.0),
              LIN),

@@ -16,7 +16,7 @@ import numpy as np
 
 from sentikit.corpus import CorpusOptions, ReadStats, read_corpus, report_skipped, source_name
 from sentikit.durable import umask
-from sentikit.errors import OutputError
+from sentikit.errors import DataError, OutputError
 from sentikit.features.lean import bag_of_words_table, display_term
 from sentikit.features.vectorize import FeatureConfig, fit_vectorizer
 from sentikit.text.config import PreprocessConfig
@@ -24,6 +24,7 @@ from sentikit.text.pipeline import Preprocessor
 
 OUTPUT_FILES = ("matrix.npz", "vocabulary.json")
 DECIMALS = 4  # of the --show values, as the table prints every float: rounded once, the same in every format
+LABEL_COLUMN = "document"  # the --show column of row labels ("doc 1"...), before the term columns
 
 
 @dataclass
@@ -35,14 +36,15 @@ class BagOfWordsTable:
     values: np.ndarray  # (documents, terms)
     integer: bool  # binary and count values are whole numbers
 
-    def rows(self, n_terms: int | None = None) -> Iterator[dict[str, Any]]:
-        """One dict per document: "document" then the first `n_terms` terms (all by default)."""
-        terms = self.terms[:n_terms]
+    def rows(self, n_terms: int | None = None, names: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        """One dict per document: LABEL_COLUMN then the first `n_terms` terms (all by default), under `names`
+        (the terms' output names, for one spelled like LABEL_COLUMN) or the terms themselves."""
+        terms = (names if names is not None else self.terms)[:n_terms]
         block = self.values[:, : len(terms)]
         # Converted a block at a time: a Python call per cell is what made large tables slow.
         cells = block.astype(np.int64) if self.integer else np.round(block.astype(np.float64), DECIMALS)
         for document, row in zip(self.documents, cells.tolist(), strict=True):
-            yield {"document": document, **dict(zip(terms, row, strict=True))}
+            yield {LABEL_COLUMN: document, **dict(zip(terms, row, strict=True))}
 
 
 @dataclass
@@ -99,6 +101,9 @@ def vectorize_corpus(source: str, corpus: CorpusOptions, prep: PreprocessConfig,
     stats = ReadStats()
     records = list(read_corpus(source, corpus, stats=stats))
     report_skipped(source_name(source), stats)
+    if not records:  # every row was skipped (the warning above says why): name the input, as docs/errors.md does
+        raise DataError(f"{source_name(source)}: no documents, only blank lines or empty texts",
+                        hint="pass a file with one document per record")
     docs = Preprocessor(prep).fit().transform([r.text for r in records])
     fitted = fit_vectorizer(docs, cfg)
     result = VectorizeResult(n_documents=len(docs), n_features=fitted.n_features)
