@@ -28,6 +28,16 @@ _REPLACE = (("’", "'"), ("ʼ", "'"), ("‘", "'"), ("`", "'"), ("‐", "-"), (
 # Combining marks that NFC could not merge into a letter: Russian stress marks (замо́к), the dot of
 # "İ".lower(). They would split a word in two.
 _COMBINING = re.compile("[\u0300-\u036f]+")
+# Invisible characters that would split a word in two ("хоро\u00adшо" → "хоро", "шо"). Soft hyphens (copied
+# from typeset pages), zero-width spaces, word joiners and a BOM inside the text are deleted wherever they are.
+# Zero-width (non-)joiners only between letters: inside an emoji sequence (👨‍👩‍👧) the joiner is what keeps
+# the family one token.
+_RARE = re.compile("[\u00ad\u00b4\u200b-\u200d\u2032\u2060\ufeff\uff07]")
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]+")
+_JOINER = re.compile("(?<=[^\\W_])[\u200c\u200d]+(?=[^\\W_])")
+# Acute accent, prime and fullwidth apostrophe typed for an apostrophe ("don´t"), only between letters so that
+# 5′ and a lone ´ are left alone: without this "don´t" becomes "don", "t" and loses its negation.
+_ODD_APOSTROPHE = re.compile("(?<=[^\\W_])[\u00b4\u2032\uff07](?=[^\\W_])")
 
 
 def normalize_text(text: str, config: PreprocessConfig) -> str:
@@ -62,4 +72,8 @@ def normalize_text(text: str, config: PreprocessConfig) -> str:
         encoded = text.encode("utf-8", "surrogatepass")
         if b"\xcc" in encoded or b"\xcd" in encoded:
             text = _COMBINING.sub("", text)
+        if _RARE.search(text):  # one scan; most texts have none of these
+            text = _INVISIBLE.sub("", text)
+            text = _JOINER.sub("", text)
+            text = _ODD_APOSTROPHE.sub("'", text)
     return text

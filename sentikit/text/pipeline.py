@@ -11,6 +11,7 @@ regex `findall` plus one dict lookup per token, run by `map` in C.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -24,7 +25,7 @@ from sentikit.configs import require_keys
 from sentikit.corpus import CorpusOptions, ReadStats, Record, read_corpus, report_skipped, source_name
 from sentikit.errors import NotFittedError
 from sentikit.text.config import PreprocessConfig
-from sentikit.text.morphology import Morphology, resolve_en_lemmatizer
+from sentikit.text.morphology import Morphology, is_cyrillic, resolve_en_lemmatizer
 from sentikit.text.normalize import normalize_text
 from sentikit.text.stopwords import is_negation, load_stopwords
 from sentikit.text.tokenize import char_units, is_word, word_tokens
@@ -33,6 +34,8 @@ from sentikit.text.tokenize import char_units, is_word, word_tokens
 RESOLVED_EN_LEMMATIZERS: tuple[str, ...] = ("none", "simplemma", "wordnet")
 _DROP = ""  # cache value for a token that is removed (stopword)
 _CACHE_LIMIT = 2_000_000  # distinct forms kept; beyond that (adversarial input) the cache restarts
+
+log = logging.getLogger("sentikit")
 
 
 def detect_language(text: str) -> str:
@@ -143,6 +146,11 @@ class Preprocessor:
             stopwords.update(w.lower().replace("ё", "е") for w in cfg.extra_stopwords)
             if cfg.keep_negations:
                 stopwords = {w for w in stopwords if not is_negation(w)}
+        elif not cfg.keep_negations:
+            # Negations are only ever removed together with the stopwords; without removal the setting would
+            # quietly do nothing. A warning, not an error: a model saved with it must still load and predict.
+            log.warning("dropping negations has no effect without stopword removal (--remove-stopwords or "
+                        "--stopwords FILE; remove_stopwords=True): negations are kept")
         self.stopwords_: frozenset[str] = frozenset(stopwords)
         self.stopword_sources_: dict[str, str] = sources
         self.en_lemmatizer_: str = resolve_en_lemmatizer(cfg.en_lemmatizer) if cfg.morph == "lemma" else "none"
@@ -209,7 +217,12 @@ class Preprocessor:
         if is_negation(key):
             return token  # lemmatizers would turn "don't" into "do"
         result = self._morph(token)
-        if result != token and result in self.stopwords_:
+        # An inflected Russian function word missing from the list (a rarer pronoun form) goes with its listed
+        # lemma. Only pymorphy3 lemmas: a stem or an English lemma that equals a stopword is as often an
+        # ordinary word (тема→"тем", cans→"can", downs→"down"), and the English lists already hold the
+        # inflected function words (is, was, does, has...).
+        if (result != token and result in self.stopwords_ and self.config.morph in ("lemma", "auto")
+                and is_cyrillic(token)):
             return _DROP
         return result
 

@@ -22,10 +22,17 @@ NEGATIONS: dict[str, frozenset[str]] = {
     "ru": frozenset({"не", "нет", "ни", "ничего", "никогда", "никак", "никто", "ничто", "нигде", "нельзя", "без",
                      "ниче", "неа"}),
 }
+# What is left of an n't form whose apostrophe was typed as a space or an unusual character ("didn t"). The
+# English lists (NLTK's, ours) hold these stubs, so without counting them as negations stopword removal would
+# take the negation away.
+EN_NEGATION_STUBS: frozenset[str] = frozenset({
+    "ain", "aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "mightn", "mustn", "needn",
+    "shan", "shouldn", "wasn", "weren", "won", "wouldn"})
 
 
 def is_negation(word: str) -> bool:
-    return word in NEGATIONS["en"] or word in NEGATIONS["ru"] or word.endswith("n't")
+    return (word in NEGATIONS["en"] or word in NEGATIONS["ru"] or word.endswith("n't")
+            or word in EN_NEGATION_STUBS)
 
 
 def nltk_data_dirs() -> list[Path]:
