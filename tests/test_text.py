@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -244,6 +245,22 @@ def test_two_jobs_give_the_same_output_in_the_same_order(chunk: int) -> None:
     two = list(pre.iter_transform(iter(texts), jobs=2, chunk=chunk))
     assert two == one
     assert one == pre.transform(texts)
+
+
+@pytest.mark.parametrize(("jobs", "chunk"), [(1, 512), (2, 512), (2, 3)])
+def test_texts_read_before_an_input_error_are_processed_first(jobs: int, chunk: int) -> None:
+    """A bad line deep in a file (a decoding error) ends the run; the lines before it still come out, with
+    one job or several."""
+    def texts() -> Iterator[str]:
+        for i in range(10):
+            yield f"text {i}"
+        raise ValueError("bad line 11")
+
+    out: list[list[str]] = []
+    with pytest.raises(ValueError, match="bad line 11"):
+        for tokens in make().iter_transform(texts(), jobs=jobs, chunk=chunk):
+            out.append(tokens)
+    assert out == [["text", str(i)] for i in range(10)]
 
 
 def test_preprocess_corpus_streams_records_with_their_tokens(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
-from itertools import islice
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
@@ -264,15 +263,18 @@ class Preprocessor:
             return
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         state = (self.config, self.get_state())
+        failed: list[Exception] = []  # what reading the input raised, kept until the texts before it are out
         with ctx.Pool(jobs, initializer=_init_worker, initargs=state) as pool:
             # Pool.imap would read the whole input ahead; a bounded window of chunks keeps memory flat.
             window: deque[AsyncResult[list[list[str]]]] = deque()
-            for batch in _chunks(texts, chunk):
+            for batch in _chunks_until_error(texts, chunk, failed):
                 window.append(pool.apply_async(_work_chunk, (batch,)))
                 if len(window) >= 4 * jobs:
                     yield from window.popleft().get()
             while window:
                 yield from window.popleft().get()
+        if failed:  # as with one job: every text read before a bad line (a decoding error) is processed first
+            raise failed[0]
 
 
 _worker: Preprocessor | None = None
@@ -291,9 +293,23 @@ def _work_chunk(texts: list[str]) -> list[list[str]]:
     return [_worker.process(t) for t in texts]
 
 
-def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:
+def _chunks_until_error(items: Iterable[str], size: int, failed: list[Exception]) -> Iterator[list[str]]:
+    """Lists of up to `size` items; when reading raises, the items before it still come as a last list and
+    the exception goes into `failed` for the caller to raise once they are done."""
     iterator = iter(items)
-    while batch := list(islice(iterator, size)):
+    batch: list[str] = []
+    while True:
+        try:
+            batch.append(next(iterator))
+        except StopIteration:
+            break
+        except Exception as exc:  # re-raised by the caller, after the texts read before it
+            failed.append(exc)
+            break
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 
