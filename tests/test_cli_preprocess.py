@@ -307,10 +307,10 @@ def test_stopwords_command(lang: str, present: list[str], negations: list[str]) 
 def test_stopwords_from_nltk_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "corpora" / "stopwords"
     folder.mkdir(parents=True)
-    (folder / "russian").write_text("и\nне\nхорошо\n", encoding="utf-8")
+    (folder / "russian").write_text("и\nне\nхорошо\nэтот\n", encoding="utf-8")
     monkeypatch.setenv("NLTK_DATA", str(tmp_path))
     result = invoke("stopwords", "--lang", "ru")
-    assert (result.exit_code, result.stdout) == (0, "и\nхорошо\n")
+    assert (result.exit_code, result.stdout) == (0, "и\nэтот\n")  # не: a negation; хорошо: a polarity word
     assert "NLTK stopwords corpus (russian)" in result.stderr
 
 

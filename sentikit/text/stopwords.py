@@ -29,6 +29,12 @@ EN_NEGATION_STUBS: frozenset[str] = frozenset({
     "ain", "aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn", "mightn", "mustn", "needn",
     "shan", "shouldn", "wasn", "weren", "won", "wouldn"})
 
+# Words with a polarity of their own that general-purpose lists include: NLTK's Russian list has хорошо and
+# лучше, which a sentiment model must see. Taken out of every list sentikit loads (a user's own --stopwords file
+# is the user's choice and is applied as written).
+POLARITY_WORDS: frozenset[str] = frozenset({"хорошо", "лучше", "плохо", "хуже", "good", "better", "best", "bad",
+                                            "worse", "worst"})
+
 
 def is_negation(word: str) -> bool:
     return (word in NEGATIONS["en"] or word in NEGATIONS["ru"] or word.endswith("n't")
@@ -83,7 +89,7 @@ def load_stopwords(lang: str, source: str = "auto", *,
                             hint=f"run `python -m nltk.downloader stopwords`, or {builtin_hint}")
     if words is None:
         words = _read_builtin(lang)
-    return sorted({w.lower().replace("ё", "е") for w in words}), origin
+    return sorted({w.lower().replace("ё", "е") for w in words} - POLARITY_WORDS), origin
 
 
 def read_stopword_file(path: str | Path) -> list[str]:
