@@ -89,3 +89,47 @@ def test_drop_negations_without_stopword_removal_warns(caplog: pytest.LogCapture
         tokens_of("не понравилось", morph="none", keep_negations=False, remove_stopwords=True)
         tokens_of("не понравилось", morph="none")
     assert not caplog.records
+
+
+@pytest.mark.parametrize(
+    ("text", "config", "expected"),
+    [
+        ("рост 5\u203210\u2033", {"morph": "none"}, ["рост", "5", "10"]),  # a prime between digits is no apostrophe
+        ("1\u200d2", {"morph": "none"}, ["1", "2"]),  # nor is a joiner between digits removed
+        ("отли\u00b4чный това\u00b4р", {"morph": "none"}, ["отличный", "товар"]),  # a stress mark typed as ´
+        ("пишите @iv\u200ban_petrov", {"morph": "none"}, ["пишите", "<user>"]),  # invisible chars go first
+        ("цена 1\u00ad000", {"morph": "none", "number_placeholder": True}, ["цена", "<num>"]),
+    ],
+)
+def test_invisible_characters_go_before_placeholders_and_only_between_letters(text: str, config: dict,
+                                                                             expected: list[str]) -> None:
+    assert tokens_of(text, **config) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "config", "old", "new"),
+    [
+        ("хоро\u00adшо", {}, ["хоро", "что"], ["хорошо"]),
+        ("I didn t like cans", {**BUILTIN, "morph": "stem"}, ["like"], ["didn", "like", "can"]),
+        ("Темы", {**BUILTIN, "morph": "stem"}, [], ["тем"]),
+    ],
+)
+def test_a_model_saved_before_rule_versions_replays_the_old_rules(text: str, config: dict, old: list[str],
+                                                                  new: list[str]) -> None:
+    """Prediction must tokenize as training did: a manifest without "rules" gets version 1, as it was."""
+    fitted = Preprocessor(PreprocessConfig(**config)).fit()  # type: ignore[arg-type]
+    state = fitted.get_state()
+    assert state["rules"] == 2 and fitted.process(text) == new
+    assert Preprocessor.from_state(fitted.config, state).process(text) == new
+    # What such a model stored: no "rules", and a list from before the n't stubs counted as negations.
+    legacy = {key: value for key, value in state.items() if key != "rules"}
+    if legacy["stopwords"]:
+        legacy["stopwords"] = sorted({*legacy["stopwords"], "didn"})
+    assert Preprocessor.from_state(fitted.config, legacy).process(text) == old
+
+
+@pytest.mark.parametrize("rules", [0, 3, "2", True])
+def test_unknown_rule_versions_are_refused(rules: object) -> None:
+    state = {**Preprocessor().fit().get_state(), "rules": rules}
+    with pytest.raises(ValueError, match="rules"):
+        Preprocessor.from_state(PreprocessConfig(), state)

@@ -28,20 +28,39 @@ _REPLACE = (("’", "'"), ("ʼ", "'"), ("‘", "'"), ("`", "'"), ("‐", "-"), (
 # Combining marks that NFC could not merge into a letter: Russian stress marks (замо́к), the dot of
 # "İ".lower(). They would split a word in two.
 _COMBINING = re.compile("[\u0300-\u036f]+")
+# Versions of the normalisation and stopword rules. A fitted preprocessor records the version it applies, and a
+# model saved before versions existed (no "rules" in its state) replays version 1 exactly: prediction must
+# tokenize as training did. Version 2 removes invisible characters inside words and reads apostrophe look-alikes
+# (below), counts n't stubs as negations, and drops a word for its reduced form only for Russian lemmas
+# (`Preprocessor._token`).
+TEXT_RULES = 2
+TEXT_RULE_VERSIONS: tuple[int, ...] = (1, 2)
 # Invisible characters that would split a word in two ("хоро\u00adшо" → "хоро", "шо"). Soft hyphens (copied
 # from typeset pages), zero-width spaces, word joiners and a BOM inside the text are deleted wherever they are.
 # Zero-width (non-)joiners only between letters: inside an emoji sequence (👨‍👩‍👧) the joiner is what keeps
-# the family one token.
+# the family one token. Letters, not digits: "5′10″" is a height, not a word.
 _RARE = re.compile("[\u00ad\u00b4\u200b-\u200d\u2032\u2060\ufeff\uff07]")
 _INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]+")
-_JOINER = re.compile("(?<=[^\\W_])[\u200c\u200d]+(?=[^\\W_])")
-# Acute accent, prime and fullwidth apostrophe typed for an apostrophe ("don´t"), only between letters so that
-# 5′ and a lone ´ are left alone: without this "don´t" becomes "don", "t" and loses its negation.
-_ODD_APOSTROPHE = re.compile("(?<=[^\\W_])[\u00b4\u2032\uff07](?=[^\\W_])")
+_JOINER = re.compile("(?<=[^\\W\\d_])[\u200c\u200d]+(?=[^\\W\\d_])")
+# A spacing acute between Cyrillic letters is a stress mark typed by hand (отли´чный), deleted like the combining
+# one; elsewhere between letters the acute, prime and fullwidth apostrophe stand for an apostrophe ("don´t"),
+# without which "don´t" becomes "don", "t" and loses its negation.
+_CYRILLIC_ACUTE = re.compile("(?<=[а-яёА-ЯЁ])\u00b4(?=[а-яёА-ЯЁ])")
+_ODD_APOSTROPHE = re.compile("(?<=[^\\W\\d_])[\u00b4\u2032\uff07](?=[^\\W\\d_])")
 
 
-def normalize_text(text: str, config: PreprocessConfig) -> str:
-    """Apply the document-level normalisation that `config` asks for."""
+def _invisible_and_apostrophes(text: str) -> str:
+    if not _RARE.search(text):  # one scan; most texts have none of these
+        return text
+    text = _INVISIBLE.sub("", text)
+    text = _JOINER.sub("", text)
+    if "\u00b4" in text:
+        text = _CYRILLIC_ACUTE.sub("", text)
+    return _ODD_APOSTROPHE.sub("'", text)
+
+
+def normalize_text(text: str, config: PreprocessConfig, rules: int = TEXT_RULES) -> str:
+    """Apply the document-level normalisation that `config` asks for, by the `rules` version (TEXT_RULES)."""
     ascii_only = text.isascii()
     if not ascii_only:
         text = unicodedata.normalize("NFC", text)
@@ -51,6 +70,8 @@ def normalize_text(text: str, config: PreprocessConfig) -> str:
         if "&" in text:
             text = html.unescape(text)  # may bring back non-ASCII characters (&rsquo; &eacute;)
             ascii_only = text.isascii()
+    if rules >= 2 and not ascii_only:  # before the placeholders: "@iv\u200ban" is one mention, "1\u00ad000" one number
+        text = _invisible_and_apostrophes(text)
     if config.url_placeholder and ("http" in text or "www" in text or "HTTP" in text or "WWW" in text):
         text = _URL.sub(f" {URL_TOKEN} ", text)
     if config.mention_placeholder and "@" in text:
@@ -72,8 +93,4 @@ def normalize_text(text: str, config: PreprocessConfig) -> str:
         encoded = text.encode("utf-8", "surrogatepass")
         if b"\xcc" in encoded or b"\xcd" in encoded:
             text = _COMBINING.sub("", text)
-        if _RARE.search(text):  # one scan; most texts have none of these
-            text = _INVISIBLE.sub("", text)
-            text = _JOINER.sub("", text)
-            text = _ODD_APOSTROPHE.sub("'", text)
     return text

@@ -25,7 +25,7 @@ from sentikit.corpus import CorpusOptions, ReadStats, Record, read_corpus, repor
 from sentikit.errors import NotFittedError
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.morphology import Morphology, is_cyrillic, resolve_en_lemmatizer
-from sentikit.text.normalize import normalize_text
+from sentikit.text.normalize import TEXT_RULE_VERSIONS, TEXT_RULES, normalize_text
 from sentikit.text.stopwords import is_negation, load_stopwords
 from sentikit.text.tokenize import char_units, is_word, word_tokens
 
@@ -153,11 +153,12 @@ class Preprocessor:
         self.stopwords_: frozenset[str] = frozenset(stopwords)
         self.stopword_sources_: dict[str, str] = sources
         self.en_lemmatizer_: str = resolve_en_lemmatizer(cfg.en_lemmatizer) if cfg.morph == "lemma" else "none"
+        self.rules_: int = TEXT_RULES
         self._reset()
         return self
 
     def _forget_fit(self) -> None:
-        for name in ("stopwords_", "stopword_sources_", "en_lemmatizer_", "_morph", "_cache"):
+        for name in ("stopwords_", "stopword_sources_", "en_lemmatizer_", "rules_", "_morph", "_cache"):
             self.__dict__.pop(name, None)
 
     def _reset(self) -> None:
@@ -170,7 +171,7 @@ class Preprocessor:
         """Learned state to store in an artifact (JSON-safe)."""
         self._check_fitted()
         return {"stopwords": sorted(self.stopwords_), "stopword_sources": self.stopword_sources_,
-                "en_lemmatizer": self.en_lemmatizer_}
+                "en_lemmatizer": self.en_lemmatizer_, "rules": self.rules_}
 
     @classmethod
     def from_state(cls, config: PreprocessConfig, state: dict[str, Any]) -> Preprocessor:
@@ -191,7 +192,12 @@ class Preprocessor:
         if lemmatizer not in RESOLVED_EN_LEMMATIZERS:
             raise ValueError(f"the preprocessing state's en_lemmatizer {lemmatizer!r} is not one of "
                              f"{', '.join(RESOLVED_EN_LEMMATIZERS)}")
+        rules = state.get("rules", 1)  # saved before rule versions existed: version 1, replayed as it was
+        if rules not in TEXT_RULE_VERSIONS or isinstance(rules, bool):
+            raise ValueError(f"the preprocessing state's rules {rules!r} is not one of "
+                             f"{', '.join(map(str, TEXT_RULE_VERSIONS))} (made by a newer sentikit?)")
         pre = cls(config)
+        pre.rules_ = rules
         pre.stopwords_ = frozenset(stopwords)
         pre.stopword_sources_ = dict(sources)
         pre.en_lemmatizer_ = lemmatizer
@@ -213,15 +219,15 @@ class Preprocessor:
         key = token if self.config.lowercase else token.lower()  # the lists are lowercase
         if key in self.stopwords_:
             return _DROP
-        if is_negation(key):
+        if is_negation(key, stubs=self.rules_ >= 2):
             return token  # lemmatizers would turn "don't" into "do"
         result = self._morph(token)
         # An inflected Russian function word missing from the list (a rarer pronoun form) goes with its listed
         # lemma. Only pymorphy3 lemmas: a stem or an English lemma that equals a stopword is as often an
         # ordinary word (тема→"тем", cans→"can", downs→"down"), and the English lists already hold the
         # inflected function words (is, was, does, has...).
-        if (result != token and result in self.stopwords_ and self.config.morph in ("lemma", "auto")
-                and is_cyrillic(token)):
+        if result != token and result in self.stopwords_ and (
+                self.rules_ < 2 or (self.config.morph in ("lemma", "auto") and is_cyrillic(token))):
             return _DROP
         return result
 
@@ -231,7 +237,7 @@ class Preprocessor:
         cache = self._cache
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        tokens = word_tokens(normalize_text(text, self.config))
+        tokens = word_tokens(normalize_text(text, self.config, self.rules_))
         # Hot path: every form seen before, so map/filter run the whole loop in C (dropped stopwords are "").
         try:
             words = list(filter(None, map(cache.__getitem__, tokens)))

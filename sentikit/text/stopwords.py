@@ -36,9 +36,11 @@ POLARITY_WORDS: frozenset[str] = frozenset({"хорошо", "лучше", "пл�
                                             "worse", "worst"})
 
 
-def is_negation(word: str) -> bool:
+def is_negation(word: str, *, stubs: bool = True) -> bool:
+    """Whether stopword removal must keep `word`; `stubs=False` is text rules version 1, before n't stubs
+    counted (see `sentikit.text.normalize.TEXT_RULES`)."""
     return (word in NEGATIONS["en"] or word in NEGATIONS["ru"] or word.endswith("n't")
-            or word in EN_NEGATION_STUBS)
+            or (stubs and word in EN_NEGATION_STUBS))
 
 
 def nltk_data_dirs() -> list[Path]:
