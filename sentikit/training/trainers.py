@@ -35,10 +35,11 @@ class TrainInputs:
     seed: int
     overrides: dict[str, Any] = field(default_factory=dict)
     on_event: Callable[[dict[str, Any]], None] = lambda event: None
-    # The --vectors file as read for this run (see `_pretrained`): compare's neural architectures share the
-    # vocabulary, and so one read of a file that can be gigabytes, or a pipe that can be read only once.
-    vectors_read: dict[tuple[str, int, tuple[str, ...]], tuple[np.ndarray, VectorsRead] | DataError] = field(
-        default_factory=dict, repr=False)
+    # The --vectors file as last read in this run, by (path, dim, vocabulary) (see `_pretrained`): compare's
+    # neural architectures share the vocabulary, and so one read of a file that can be gigabytes, or a pipe
+    # that can be read only once.
+    vectors_read: tuple[tuple[str, int, tuple[str, ...]], tuple[np.ndarray, VectorsRead] | DataError] | None = field(
+        default=None, repr=False)
 
 
 @dataclass
@@ -176,17 +177,16 @@ def _pretrained(inputs: TrainInputs, vocab: list[str], embed_dim: int) -> tuple[
 
     path = str(inputs.overrides["vectors"])
     key = (path, embed_dim, tuple(vocab))
-    first = key not in inputs.vectors_read
-    if first:
-        inputs.vectors_read.clear()  # another vocabulary's matrix is of no more use
+    first = inputs.vectors_read is None or inputs.vectors_read[0] != key
+    if first:  # (another vocabulary's matrix is of no more use: it is replaced)
         try:
             with _vector_hint(embed_dim):
-                matrix, read = read_word_vectors(path, vocab, embed_dim)
+                inputs.vectors_read = key, read_word_vectors(path, vocab, embed_dim)
         except DataError as error:
-            inputs.vectors_read[key] = error
+            inputs.vectors_read = key, error
             raise
-        inputs.vectors_read[key] = matrix, read
-    cached = inputs.vectors_read[key]
+    assert inputs.vectors_read is not None
+    cached = inputs.vectors_read[1]
     if isinstance(cached, DataError):
         raise cached
     matrix, read = cached
