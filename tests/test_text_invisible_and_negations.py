@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from sentikit.text import PreprocessConfig, Preprocessor
+from sentikit.text.normalize import TEXT_RULES
 from sentikit.text.stopwords import is_negation
 
 
@@ -119,7 +120,7 @@ def test_a_model_saved_before_rule_versions_replays_the_old_rules(text: str, con
     """Prediction must tokenize as training did: a manifest without "rules" gets version 1, as it was."""
     fitted = Preprocessor(PreprocessConfig(**config)).fit()  # type: ignore[arg-type]
     state = fitted.get_state()
-    assert state["rules"] == 2 and fitted.process(text) == new
+    assert state["rules"] == TEXT_RULES and fitted.process(text) == new
     assert Preprocessor.from_state(fitted.config, state).process(text) == new
     # What such a model stored: no "rules", and a list from before the n't stubs counted as negations.
     legacy = {key: value for key, value in state.items() if key != "rules"}
@@ -128,7 +129,7 @@ def test_a_model_saved_before_rule_versions_replays_the_old_rules(text: str, con
     assert Preprocessor.from_state(fitted.config, legacy).process(text) == old
 
 
-@pytest.mark.parametrize("rules", [0, 3, "2", True])
+@pytest.mark.parametrize("rules", [0, TEXT_RULES + 1, "2", True])
 def test_unknown_rule_versions_are_refused(rules: object) -> None:
     state = {**Preprocessor().fit().get_state(), "rules": rules}
     with pytest.raises(ValueError, match="rules"):

@@ -1,4 +1,5 @@
-"""Text normalisation: Unicode NFC, HTML tags and entities, placeholders, lowercase, ё→е.
+"""Text normalisation: Unicode NFC, HTML tags and entities, placeholders, lowercase, ё→е; the same for the
+words of a stopword list.
 
 Runs once per document, before tokenization; everything here is a handful of compiled regular expressions so
 it stays cheap on large corpora.
@@ -11,6 +12,7 @@ import re
 import unicodedata
 
 from sentikit.text.config import PreprocessConfig
+from sentikit.text.homoglyphs import fold_mixed_script
 
 URL_TOKEN = "<url>"
 USER_TOKEN = "<user>"
@@ -32,9 +34,10 @@ _COMBINING = re.compile("[\u0300-\u036f]+")
 # model saved before versions existed (no "rules" in its state) replays version 1 exactly: prediction must
 # tokenize as training did. Version 2 removes invisible characters inside words and reads apostrophe look-alikes
 # (below), counts n't stubs as negations, and drops a word for its reduced form only for Russian lemmas
-# (`Preprocessor._token`).
-TEXT_RULES = 2
-TEXT_RULE_VERSIONS: tuple[int, ...] = (1, 2)
+# (`Preprocessor._token`). Version 3 respells words that mix Latin, Cyrillic and Greek look-alikes in one script
+# (`sentikit.text.homoglyphs`) and normalises the words of a --stopwords file like the text.
+TEXT_RULES = 3
+TEXT_RULE_VERSIONS: tuple[int, ...] = (1, 2, 3)
 # Invisible characters that would split a word in two ("хоро\u00adшо" → "хоро", "шо"). Soft hyphens (copied
 # from typeset pages), zero-width spaces, word joiners and a BOM inside the text are deleted wherever they are.
 # Zero-width (non-)joiners only between letters: inside an emoji sequence (👨‍👩‍👧) the joiner is what keeps
@@ -94,3 +97,14 @@ def normalize_text(text: str, config: PreprocessConfig, rules: int = TEXT_RULES)
         if b"\xcc" in encoded or b"\xcd" in encoded:
             text = _COMBINING.sub("", text)
     return text
+
+
+def normalize_word(word: str) -> str:
+    """A word of a user's stopword list in the form the text's tokens take (rules version 3): lowercase, ё→е,
+    invisible characters and stress marks removed, apostrophe look-alikes read as "'", one script. Without it
+    a list typed with a stress mark («то́же») or a soft hyphen would never match."""
+    text = _invisible_and_apostrophes(unicodedata.normalize("NFC", word)).lower().replace("ё", "е")
+    for odd, plain in _REPLACE:
+        if odd in text:
+            text = text.replace(odd, plain)
+    return fold_mixed_script(_COMBINING.sub("", text))

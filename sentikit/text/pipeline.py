@@ -24,8 +24,9 @@ from sentikit.configs import require_keys
 from sentikit.corpus import CorpusOptions, ReadStats, Record, read_corpus, report_skipped, source_name
 from sentikit.errors import NotFittedError
 from sentikit.text.config import PreprocessConfig
+from sentikit.text.homoglyphs import fold_mixed_script
 from sentikit.text.morphology import Morphology, is_cyrillic, resolve_en_lemmatizer
-from sentikit.text.normalize import TEXT_RULE_VERSIONS, TEXT_RULES, normalize_text
+from sentikit.text.normalize import TEXT_RULE_VERSIONS, TEXT_RULES, normalize_text, normalize_word
 from sentikit.text.stopwords import is_negation, load_stopwords
 from sentikit.text.tokenize import char_units, is_word, word_tokens
 
@@ -142,7 +143,7 @@ class Preprocessor:
                 words, origin = load_stopwords(lang, cfg.stopword_source)
                 stopwords.update(words)
                 sources[lang] = origin
-            stopwords.update(w.lower().replace("ё", "е") for w in cfg.extra_stopwords)
+            stopwords.update(normalize_word(w) for w in cfg.extra_stopwords)
             if cfg.keep_negations:
                 stopwords = {w for w in stopwords if not is_negation(w)}
         elif not cfg.keep_negations:
@@ -216,6 +217,8 @@ class Preprocessor:
         """Process one distinct token form (cached by the caller)."""
         if not is_word(token):
             return token  # emoticons, emoji and placeholders pass through
+        if self.rules_ >= 3:
+            token = fold_mixed_script(token)
         key = token if self.config.lowercase else token.lower()  # the lists are lowercase
         if key in self.stopwords_:
             return _DROP
