@@ -35,6 +35,7 @@ _LATIN_TABLE = str.maketrans(_TO_LATIN)
 
 
 _JOINERS = re.compile("([-'])")
+_SCRIPTS = (re.compile("[a-zA-Z]"), re.compile("[\u0400-\u04ff]"), re.compile("[\u0370-\u03ff]"))
 
 
 def _script(ch: str) -> str:
@@ -54,6 +55,9 @@ def fold_mixed_script(word: str) -> str:
     letters in the word; a tie, or a letter without a look-alike on both sides, leaves the word as it is. Each
     part of a hyphenated word is taken on its own: «wi-fi-роутер» is two languages, not a look-alike."""
     if word.isascii():  # almost every English word: one script
+        return word
+    # Most other words are all Cyrillic: two C-level searches settle them before any per-letter loop.
+    if sum(1 for script in _SCRIPTS if script.search(word)) < 2:
         return word
     if "-" in word or "'" in word:
         return "".join(_fold_part(part) for part in _JOINERS.split(word))
