@@ -105,6 +105,22 @@ def test_a_failed_write_keeps_the_previous_files(corpus: Path, tmp_path: Path,
     assert digests(out) == before
 
 
+@pytest.mark.parametrize("below", ["model/features", "model/a/b", "link/features"])
+def test_never_writes_below_a_model_folder(corpus: Path, tmp_path: Path, below: str) -> None:
+    """A later `train --force` of the model would delete whatever vectorize wrote inside it, so --out is refused
+    there as train's and compare --keep's are (also through a symlink to the model folder)."""
+    model = tmp_path / "model"
+    trained = invoke("-q", "train", corpus, "--arch", "nb", "--out", model)
+    assert trained.exit_code == 0, trained.stderr
+    (tmp_path / "link").symlink_to(model)
+    before = digests(model)
+    result = invoke("-q", "vectorize", corpus, "--out", tmp_path / below, "--force")
+    assert result.exit_code == 1 and result.stdout == ""
+    line = one_error_line(result)
+    assert f"is inside the model folder {model}" in line and "choose a path outside it" in line
+    assert digests(model) == before
+
+
 # -- --show ------------------------------------------------------------------------------------------------------
 
 

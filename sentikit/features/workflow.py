@@ -55,13 +55,19 @@ class VectorizeResult:
 
 
 def check_output(out: Path, *, force: bool) -> None:
-    """Fail before any work if `out` is a model folder (never written into, even with `force`) or already holds
-    a matrix or vocabulary (replaced only with `force`)."""
-    from sentikit.artifacts import MANIFEST_FILE
+    """Fail before any work if `out` is a model folder or inside one (never written into, even with `force`)
+    or already holds a matrix or vocabulary (replaced only with `force`)."""
+    from sentikit.artifacts import MANIFEST_FILE, check_outside_models
 
     if (out / MANIFEST_FILE).exists():
         raise OutputError(f"{out}: is a model folder ({MANIFEST_FILE}); vectorize never writes into one",
                           hint="choose another --out")
+    # Where the files would really land, symlinks followed: a link to a folder inside a model is inside it too.
+    try:
+        real = out.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: mkdir reports it below
+        real = Path(os.path.abspath(out))
+    check_outside_models(real)
     existing = [name for name in OUTPUT_FILES if os.path.lexists(out / name)]
     if existing and not force:
         one = len(existing) == 1
