@@ -126,7 +126,8 @@ def vectorize(
     out_folder: Annotated[str | None, typer.Option("--out", "-o", metavar="PATH",
                                                    help="Folder for matrix.npz + vocabulary.json (not in a "
                                                         "model folder).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace matrix.npz and vocabulary.json in --out.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace matrix.npz and vocabulary.json in --out (both "
+                                                        "or, on an error, neither).")] = False,
     show: Annotated[int, typer.Option(help="Print the bag-of-words table: the first N documents × the N terms "
                                            "found in the most documents.", min=0)] = 0,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
