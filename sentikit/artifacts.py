@@ -210,14 +210,20 @@ def save_model(
     return target
 
 
-def _check_target(target: Path, *, force: bool) -> bool:
-    """Return whether `target` exists and may be replaced; refuse to touch anything that is not ours."""
+def check_outside_models(target: Path) -> None:
+    """Refuse an output path inside a model folder: a later `--force` save of that model replaces the whole
+    folder, and whatever was written into it would go with it. `target` must be absolute."""
     for ancestor in target.parents:
         if is_model_folder(ancestor):
             raise OutputError(
                 f"{target} is inside the model folder {ancestor}, which a save there would replace; "
                 "choose a path outside it"
             )
+
+
+def _check_target(target: Path, *, force: bool) -> bool:
+    """Return whether `target` exists and may be replaced; refuse to touch anything that is not ours."""
+    check_outside_models(target)
     if not target.exists():
         return False
     if not target.is_dir():

@@ -105,6 +105,97 @@ def test_a_failed_write_keeps_the_previous_files(corpus: Path, tmp_path: Path,
     assert digests(out) == before
 
 
+@pytest.mark.parametrize("below", ["model/features", "model/a/b", "link/features"])
+def test_never_writes_below_a_model_folder(corpus: Path, tmp_path: Path, below: str) -> None:
+    """A later `train --force` of the model would delete whatever vectorize wrote inside it, so --out is refused
+    there as train's and compare --keep's are (also through a symlink to the model folder)."""
+    model = tmp_path / "model"
+    trained = invoke("-q", "train", corpus, "--arch", "nb", "--out", model)
+    assert trained.exit_code == 0, trained.stderr
+    (tmp_path / "link").symlink_to(model)
+    before = digests(model)
+    result = invoke("-q", "vectorize", corpus, "--out", tmp_path / below, "--force")
+    assert result.exit_code == 1 and result.stdout == ""
+    line = one_error_line(result)
+    assert f"is inside the model folder {model}" in line and "choose a path outside it" in line
+    assert digests(model) == before
+
+
+def test_a_failed_replace_of_the_vocabulary_keeps_the_previous_matrix(corpus: Path, tmp_path: Path) -> None:
+    """matrix.npz is renamed into place first: when vocabulary.json then cannot be replaced (here a folder of
+    that name), the previous matrix is put back rather than left new next to the old vocabulary."""
+    out = tmp_path / "features"
+    assert invoke("-q", "vectorize", corpus, "--out", out).exit_code == 0
+    (out / "vocabulary.json").unlink()
+    (out / "vocabulary.json" / "mine").mkdir(parents=True)
+    matrix = hashlib.sha256((out / "matrix.npz").read_bytes()).hexdigest()
+    result = invoke("-q", "vectorize", corpus, "--out", out, "--force", "--ngram-max", "1")
+    assert result.exit_code == 1
+    assert "Is a directory" in one_error_line(result)
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)  # no temporary or backup file left
+    assert hashlib.sha256((out / "matrix.npz").read_bytes()).hexdigest() == matrix
+    assert [p.name for p in (out / "vocabulary.json").iterdir()] == ["mine"]
+
+
+@pytest.mark.parametrize("links", [True, False])
+@pytest.mark.parametrize("earlier", [True, False])
+def test_a_failed_second_rename_leaves_the_folder_as_it_was(corpus: Path, tmp_path: Path, earlier: bool,
+                                                            links: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second rename fails (e.g. an immutable vocabulary.json): a matrix written by this run is removed
+    again when there was none before, and the previous one restored when there was (kept by a hard link, or
+    by a copy on a filesystem without them)."""
+    import sentikit.features.workflow as workflow
+
+    if not links:
+        def no_links(*args: object, **kwargs: object) -> None:
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+
+        monkeypatch.setattr(workflow.os, "link", no_links)
+
+    out = tmp_path / "features"
+    if earlier:
+        assert invoke("-q", "vectorize", corpus, "--out", out).exit_code == 0
+    else:
+        out.mkdir()
+    before = digests(out)
+    real_replace = os.replace
+
+    def refuse_vocabulary(src: str, dst: str | Path) -> None:
+        if Path(dst).name == "vocabulary.json":
+            raise OSError(errno.EPERM, os.strerror(errno.EPERM))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(workflow.os, "replace", refuse_vocabulary)
+    result = invoke("-q", "vectorize", corpus, "--out", out, "--force", "--ngram-max", "1")
+    assert result.exit_code == 1
+    assert "Operation not permitted" in one_error_line(result)
+    assert digests(out) == before
+
+
+def test_a_failed_restore_names_the_kept_backup(corpus: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """If even putting the previous matrix back fails, the error says where it was kept."""
+    import sentikit.features.workflow as workflow
+
+    out = tmp_path / "features"
+    assert invoke("-q", "vectorize", corpus, "--out", out).exit_code == 0
+    old_matrix = digests(out)["matrix.npz"]
+    real_replace = os.replace
+
+    def refuse(src: str, dst: str | Path) -> None:
+        if Path(dst).name == "vocabulary.json" or str(src).endswith(".old"):
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(workflow.os, "replace", refuse)
+    result = invoke("-q", "vectorize", corpus, "--out", out, "--force", "--ngram-max", "1")
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    kept = [p for p in out.iterdir() if p.name.endswith(".old")]
+    assert len(kept) == 1 and digests(out)[kept[0].name] == old_matrix
+    assert "Input/output error" in line and kept[0].name in line and "matrix.npz" in line
+
+
 # -- --show ------------------------------------------------------------------------------------------------------
 
 

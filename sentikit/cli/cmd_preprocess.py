@@ -124,8 +124,10 @@ def vectorize(
         "Drop terms in more than this share of documents.", above=0.0, at_most=1.0))] = None,
     max_features: Annotated[int | None, typer.Option(help=MAX_FEATURES_HELP, min=1)] = None,
     out_folder: Annotated[str | None, typer.Option("--out", "-o", metavar="PATH",
-                                                   help="Folder for matrix.npz + vocabulary.json.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace matrix.npz and vocabulary.json in --out.")] = False,
+                                                   help="Folder for matrix.npz + vocabulary.json (not in a "
+                                                        "model folder).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace matrix.npz and vocabulary.json in --out (both "
+                                                        "or, on an error, neither).")] = False,
     show: Annotated[int, typer.Option(help="Print the bag-of-words table: the first N documents × the N terms "
                                            "found in the most documents.", min=0)] = 0,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(

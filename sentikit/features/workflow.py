@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -55,13 +57,19 @@ class VectorizeResult:
 
 
 def check_output(out: Path, *, force: bool) -> None:
-    """Fail before any work if `out` is a model folder (never written into, even with `force`) or already holds
-    a matrix or vocabulary (replaced only with `force`)."""
-    from sentikit.artifacts import MANIFEST_FILE
+    """Fail before any work if `out` is a model folder or inside one (never written into, even with `force`)
+    or already holds a matrix or vocabulary (replaced only with `force`)."""
+    from sentikit.artifacts import MANIFEST_FILE, check_outside_models
 
     if (out / MANIFEST_FILE).exists():
         raise OutputError(f"{out}: is a model folder ({MANIFEST_FILE}); vectorize never writes into one",
                           hint="choose another --out")
+    # Where the files would really land, symlinks followed: a link to a folder inside a model is inside it too.
+    try:
+        real = out.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: mkdir reports it below
+        real = Path(os.path.abspath(out))
+    check_outside_models(real)
     existing = [name for name in OUTPUT_FILES if os.path.lexists(out / name)]
     if existing and not force:
         one = len(existing) == 1
@@ -71,22 +79,69 @@ def check_output(out: Path, *, force: bool) -> None:
 
 def _write_atomically(folder: Path, writers: dict[str, Callable[[str], object]]) -> None:
     """Write every file to a temporary name in the same folder, then rename them all: a failure never leaves
-    half a file, nor a new matrix next to an old vocabulary."""
-    temps: list[str] = []
+    half a file, nor a new matrix next to an old vocabulary. The files replaced before the last rename are
+    kept under a second name (a hard link, so the common path copies nothing) until every rename succeeded: a
+    failed later rename puts them back."""
+    temps: dict[str, str] = {}
+    backups: dict[str, str] = {}
+    renamed: list[str] = []
     try:
         for name in writers:
             # Same suffix as the target: scipy's save_npz appends ".npz" to names without it.
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=Path(name).suffix, dir=folder)
             os.close(fd)
-            temps.append(tmp)
+            temps[name] = tmp
             os.chmod(tmp, 0o644 & ~umask())
             writers[name](tmp)
-        for name, tmp in zip(writers, temps, strict=True):
+        for name in list(writers)[:-1]:  # the last one's failed rename leaves it as it was
+            if os.path.lexists(folder / name):
+                backups[name] = _keep(folder / name, temps[name] + ".old")
+        for name, tmp in temps.items():
             os.replace(tmp, folder / name)
-    except BaseException:
-        for tmp in temps:
+            renamed.append(name)
+    except BaseException as exc:
+        for tmp in temps.values():
             Path(tmp).unlink(missing_ok=True)
+        _put_back(folder, renamed, backups, exc)
         raise
+    finally:
+        for backup in backups.values():
+            with contextlib.suppress(OSError):  # a stray hidden file is no reason to fail a finished write
+                Path(backup).unlink(missing_ok=True)
+
+
+def _keep(path: Path, backup: str) -> str:
+    """A second name for `path` (a symlink stays a symlink), to put it back from."""
+    try:
+        os.link(path, backup, follow_symlinks=False)
+    except (OSError, NotImplementedError):  # a filesystem without hard links: a copy keeps the data as well
+        try:
+            shutil.copy2(path, backup, follow_symlinks=False)
+        except BaseException:
+            Path(backup).unlink(missing_ok=True)  # a partial copy
+            raise
+    return backup
+
+
+def _put_back(folder: Path, renamed: list[str], backups: dict[str, str], exc: BaseException) -> None:
+    """Undo the renames done before `exc`: the previous file back from its backup, or the new one removed
+    where there was none. If that fails too, the backup is kept (not deleted) and the error names it."""
+    for name in reversed(renamed):
+        try:
+            if name in backups:
+                os.replace(backups[name], folder / name)
+                del backups[name]
+            else:
+                (folder / name).unlink()
+        except OSError as undo:
+            why = exc.strerror if isinstance(exc, OSError) else type(exc).__name__
+            if name in backups:
+                raise OutputError(f"{folder}: cannot write ({why}), and the previous {name} could not be put "
+                                  f"back ({undo.strerror}): it is kept as {Path(backups.pop(name)).name}",
+                                  hint=f"rename it back to {name}") from exc
+            raise OutputError(f"{folder}: cannot write ({why}), and the new {name} could not be removed "
+                              f"({undo.strerror}); it does not match the other file there",
+                              hint="delete it, or rerun with --force once the cause is fixed") from exc
 
 
 def vectorize_corpus(source: str, corpus: CorpusOptions, prep: PreprocessConfig, cfg: FeatureConfig, *,
