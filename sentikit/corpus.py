@@ -162,6 +162,18 @@ def _is_header(fields: list[str], delimiter: str) -> bool:
     return not spaced and all(_COLUMN_NAME.fullmatch(f.strip().lower()) for f in fields)
 
 
+def _sure_header(line: str) -> bool:
+    """Whether `line` is a header beyond doubt, read as one without a word: Excel's `sep=` line, a known text
+    column name alone (a one-column file), or a known text and a known label column among its fields."""
+    if sep_line(line) is not None or line.strip().casefold() in TEXT_COLUMNS:
+        return True
+    for delimiter in ("\t", ",", ";"):
+        names = {f.strip().casefold() for f in header_fields(line.rstrip("\r\n"), delimiter, strict=True)}
+        if names & set(TEXT_COLUMNS) and names & set(LABEL_COLUMNS):
+            return True
+    return False
+
+
 def _is_json_object(line: str) -> bool:
     """Whether `line` is one JSON object; JSON the reader will refuse with a reason (an integer too long, nesting
     too deep) counts as one, so that the reader, not the sniffing, says what is wrong with it."""
@@ -206,15 +218,13 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             drop_utf8_bom(binary, opts.encoding, name)
             # A byte order mark is not text, whatever the encoding (utf-16-le and -be keep it as U+FEFF).
             first = counter.readline().removeprefix("\ufeff")
-            fmt, sniffed, content = _format(name, first, counter, opts)
+            fmt, sniffed, content, guessed = _format(name, first, counter, opts)
             if fmt == "txt" and need_labels and content:
                 raise DataError(f"{name}: read as plain lines (one document per line), which have no labels",
                                 hint="for a CSV, TSV or JSON file pass --input-format csv, tsv, jsonl or json, "
                                      "and --text-col/--label-col")
             if fmt == "tsv" and opts.delimiter is not None:
                 fmt = "csv"  # a .tsv read with a delimiter the user names: CSV's rules (docs/input.md)
-            # Taken for a table by its first line alone: say so (not when a column or the delimiter was named).
-            guessed = sniffed and opts.delimiter is None and opts.text_col is None and opts.label_col is None
             records = _records(fmt, counter, name, opts, need_labels, sniffed, guessed)
             yield from _validated(records, name, fmt, opts, need_labels, stats, counter, keep_empty_text)
         except UnicodeDecodeError as exc:  # what "surrogateescape" cannot carry: bytes below 0x80 (UTF-16)
@@ -239,9 +249,11 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             raw.close()
 
 
-def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) -> tuple[str, bool, bool]:
-    """The format (see `detect_format`), whether it was found from the content, and whether the input has a
-    non-blank line (as far as was read: always when the format was given). The lines read to decide
+def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) -> tuple[str, bool, bool, bool]:
+    """The format (see `detect_format`), whether it was found from the content, whether the input has a
+    non-blank line (as far as was read: always when the format was given), and whether it is a table only by a
+    guess worth a line on stderr: a header without a known label column, which a document could be too ("id,text"
+    and "Review,Rating" are headers, "Review, 5 stars" is not; see `_is_header`). The lines read to decide
     (the first, blank lines before the first non-blank one, and after a lone "[" the next non-blank one) are
     handed back to `counter`, to be read again: nothing more than those is held."""
     peeked = [first]
@@ -261,8 +273,10 @@ def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) ->
         sniffed, content = _extension_format(name) is None, bool(head.strip()) or len(peeked) > MAX_BLANK_LINES
     else:
         fmt, sniffed, content = opts.input_format, False, bool(first)
+    told = opts.delimiter is not None or opts.text_col is not None or opts.label_col is not None
+    guessed = sniffed and fmt in ("csv", "tsv") and not told and not _sure_header(peeked[-1])
     counter.push_back([line for line in peeked if line])
-    return fmt, sniffed, content
+    return fmt, sniffed, content, guessed
 
 
 def _records(fmt: str, counter: LineCounter, name: str, opts: CorpusOptions, need_labels: bool,

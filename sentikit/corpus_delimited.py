@@ -88,7 +88,7 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
                       need_labels: bool, *, guessed: bool = False) -> Iterator[Record]:
     """The records of a CSV (any delimiter) or TSV; blank lines (empty or spaces only), also before the header,
     are skipped. The delimiter is --delimiter, else the one a `sep=` line names, else (CSV) the one the header
-    suggests. `guessed`: the input was taken for a table by its first line alone, which one info line says."""
+    suggests. `guessed`: the input was taken for a table by a guess from its first line, which one line says."""
     first = next((line for line in lines if line.strip()), None)
     sep = sep_line(first) if first is not None and fmt == "csv" else None
     if sep is not None:
@@ -115,7 +115,7 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
             raise DataError(exc.args[0], hint=f"the header was read as one {delimiter_name(delimiter)}-separated "
                                               f"column; {check}") from exc
         raise
-    if guessed and sep is None:
+    if guessed:
         read_as = "TSV" if tsv_rules else "CSV" if delimiter == "," else f"{delimiter_name(delimiter)}-separated CSV"
         log.info("%s: read as %s with the header %s (line %d); pass --input-format txt to read each line as a "
                  "document", name, read_as, listed(header), line)

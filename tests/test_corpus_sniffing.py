@@ -58,21 +58,27 @@ def test_a_header_with_a_long_or_symbolic_name_is_read_as_one(monkeypatch: pytes
     assert [(r.text, r.label, r.extra) for r in read("-", need_labels=True)] == rows
 
 
-def test_a_guessed_table_is_said_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_a_table_guessed_from_a_header_without_a_label_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                       caplog: pytest.LogCaptureFixture) -> None:
-    monkeypatch.setattr(sys, "stdin", FakeStdin(b"text;label\ngood;pos\nbad;neg\n"))
+    monkeypatch.setattr(sys, "stdin", FakeStdin(b"\nid;Review\n1;good\n2;bad\n"))
     with caplog.at_level(logging.INFO, logger="sentikit"):
         read("-")
     assert [r.getMessage() for r in caplog.records] == [
-        "<stdin>: read as semicolon-separated CSV with the header text, label (line 1); pass --input-format txt "
+        "<stdin>: read as semicolon-separated CSV with the header id, Review (line 2); pass --input-format txt "
         "to read each line as a document"]
     caplog.clear()
-    # Not when the extension, a named column or the delimiter says it is a table.
+    # Not when a known text and label column, the extension, a named column or the delimiter says it is a table.
     path = tmp_path / "c.csv"
-    path.write_text("text,label\ngood,pos\n", encoding="utf-8")
+    path.write_text("id,text\n1,good\n", encoding="utf-8")
     txt = tmp_path / "c.txt"
-    txt.write_text("text,label\ngood,pos\n", encoding="utf-8")
+    txt.write_text("id,text\n1,good\n", encoding="utf-8")
+    both = tmp_path / "both.txt"
+    both.write_text("text\tlabel\tDate of the review\ngood\tpos\t2024\n", encoding="utf-8")
+    one = tmp_path / "one.txt"
+    one.write_text("text\ngood\n", encoding="utf-8")
     with caplog.at_level(logging.INFO, logger="sentikit"):
+        read(both)
+        read(one)
         read(path)
         read(txt, CorpusOptions(text_col="text"))
         read(txt, CorpusOptions(delimiter=","))
