@@ -17,7 +17,7 @@ import os
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -33,11 +33,12 @@ from sentikit.corpus_columns import (
 from sentikit.corpus_delimited import delimited_records, header_fields, sep_line
 from sentikit.corpus_json import json_array_objects, json_records, jsonl_objects
 from sentikit.corpus_lines import LineCounter, decode_error, decode_error_line, drop_utf8_bom, open_binary
+from sentikit.datasets import resolve_corpus_path
 from sentikit.errors import DataError, UsageError
 
 __all__ = ["INPUT_FORMATS", "LABEL_COLUMNS", "MISSING_LABELS", "TEXT_COLUMNS", "CorpusOptions", "InputFormat",
-           "LabelledCorpus", "ReadStats", "Record", "corpus_stem", "detect_format", "load_labelled", "read_corpus",
-           "report_skipped", "source_name"]
+           "LabelledCorpus", "ReadStats", "Record", "companion_options", "corpus_stem", "detect_format",
+           "load_labelled", "read_corpus", "report_skipped", "source_name"]
 
 log = logging.getLogger("sentikit")
 
@@ -52,10 +53,11 @@ MAX_BLANK_LINES = 10_000
 _EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 # Suffixes a default model name drops ("reviews.v1.csv" -> "reviews.v1").
 _CORPUS_SUFFIXES = {*_EXTENSIONS, ".txt"}
-# What a column name looks like when sniffing a header: up to three words of letters, digits and the punctuation
-# spreadsheets put in names ("Оценка, 1-5", "#tags", "share %", "verified?"), or pandas' "Unnamed: 0", so a
-# document such as "Review\tloved it!" or "Review, in short: great" (no other colon) is not taken for one.
-_COLUMN_NAME = re.compile(r"(?=.{0,64}\Z)(?:[\w.()/,#?%-]+(?: [\w.()/,#?%-]+){0,2}|unnamed: \d+)?")
+# What a column name looks like when sniffing a header that has a text column but no label column: up to three
+# words of letters, digits and the punctuation spreadsheets put in names ("Оценка, 1-5", "#tags", "share %",
+# "verified?", "price $"), or pandas' "Unnamed: 0", so a document such as "Review\tloved it!" or "Review, in
+# short: great" (no other colon) is not taken for one.
+_COLUMN_NAME = re.compile(r"(?=.{0,64}\Z)(?:[\w.()/,#?%$€₽£+&=-]+(?: [\w.()/,#?%$€₽£+&=-]+){0,2}|unnamed: \d+)?")
 # The start of a JSON array of records in a sniffed input: "[{" and a key, or "[{" ending the line (one-line
 # JSON); "[" alone on its line is one too when a "{" starts the next (indented JSON). A review that starts with a
 # bracket ("[UPDATE] still great", "[{spoiler}] great") is none of these.
@@ -104,9 +106,9 @@ def detect_format(name: str, first: str, options: CorpusOptions | None = None, *
     By content, a line is JSON Lines only if it is a whole JSON object, and starts a JSON array only as
     `_JSON_ARRAY` says, so a review that starts with a brace or a bracket stays a document. The line is a
     CSV/TSV header if it is Excel's `sep=;` line, or if it splits on one delimiter (tab, comma or semicolon)
-    into fields that all look like column names, one of them a known text column, so a plain review that
-    holds a tab or a comma stays a document; or if the user named a column or the delimiter, which plain
-    lines do not have."""
+    into fields that make a header (`_is_header`: a known text column, and a known label column or short column
+    names), so a plain review that holds a tab or a comma stays a document; or if the user named a column or the
+    delimiter, which plain lines do not have."""
     line = first.rstrip("\r\n")
     by_extension = _extension_format(name)
     if by_extension is not None:
@@ -120,8 +122,7 @@ def detect_format(name: str, first: str, options: CorpusOptions | None = None, *
         return "csv"
     split = {d: header_fields(line, d, strict=True) for d in ("\t", ",", ";")}
     for delimiter, fields in split.items():
-        names = [f.strip().lower() for f in fields]
-        if names and all(_COLUMN_NAME.fullmatch(n) for n in names) and set(names) & set(TEXT_COLUMNS):
+        if _is_header(fields, delimiter):
             # A delimiter the user names is read with CSV's quoting rules, a tab too (docs/input.md).
             return "tsv" if delimiter == "\t" and (options is None or options.delimiter is None) else "csv"
     if options is not None and options.delimiter is not None:
@@ -130,6 +131,47 @@ def detect_format(name: str, first: str, options: CorpusOptions | None = None, *
         # A named column makes the input a table whatever its header looks like (Отзыв,Тональность).
         return "tsv" if len(split["\t"]) > max(len(split[","]), len(split[";"]), 1) else "csv"
     return "txt"
+
+
+def companion_options(options: CorpusOptions | None, path: str | Path) -> CorpusOptions | None:
+    """The options to read a second corpus with (train's and compare's --dev): --input-format says what DATA is,
+    so it applies to the second file only when that file's extension does not say its format (.txt, none or an
+    unknown one); a .csv, .tsv, .jsonl or .json file is read by its extension, as --delimiter leaves a JSON file
+    alone. The columns and the encoding are the same for both."""
+    if options is None or options.input_format == "auto" or str(path) == "-":
+        return options
+    if _extension_format(str(resolve_corpus_path(path))) is None:
+        return options
+    return replace(options, input_format="auto")
+
+
+def _is_header(fields: list[str], delimiter: str) -> bool:
+    """Whether a first line split into `fields` on `delimiter` is a table's header, not a document.
+
+    A known text column beside a known label column is a header whatever the other names (a spreadsheet's
+    "Date of the review", "price $", an emoji): a document is not made of exact column names. A known text column
+    without a label column, as files to score have, is a header only if the other fields look like short names
+    (`_COLUMN_NAME`) and no field after the first starts with a space: table writers put none after a comma or
+    a semicolon, and a sentence does ("Review, 5 stars" is a review)."""
+    names = {f.strip().casefold() for f in fields}
+    if not names & set(TEXT_COLUMNS):
+        return False
+    if names & set(LABEL_COLUMNS):
+        return True
+    spaced = delimiter != "\t" and any(f[:1].isspace() for f in fields[1:])
+    return not spaced and all(_COLUMN_NAME.fullmatch(f.strip().lower()) for f in fields)
+
+
+def _sure_header(line: str) -> bool:
+    """Whether `line` is a header beyond doubt, read as one without a word: Excel's `sep=` line, a known text
+    column name alone (a one-column file), or a known text and a known label column among its fields."""
+    if sep_line(line) is not None or line.strip().casefold() in TEXT_COLUMNS:
+        return True
+    for delimiter in ("\t", ",", ";"):
+        names = {f.strip().casefold() for f in header_fields(line.rstrip("\r\n"), delimiter, strict=True)}
+        if names & set(TEXT_COLUMNS) and names & set(LABEL_COLUMNS):
+            return True
+    return False
 
 
 def _is_json_object(line: str) -> bool:
@@ -176,14 +218,14 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             drop_utf8_bom(binary, opts.encoding, name)
             # A byte order mark is not text, whatever the encoding (utf-16-le and -be keep it as U+FEFF).
             first = counter.readline().removeprefix("\ufeff")
-            fmt, sniffed, content = _format(name, first, counter, opts)
+            fmt, sniffed, content, guessed = _format(name, first, counter, opts)
             if fmt == "txt" and need_labels and content:
                 raise DataError(f"{name}: read as plain lines (one document per line), which have no labels",
                                 hint="for a CSV, TSV or JSON file pass --input-format csv, tsv, jsonl or json, "
                                      "and --text-col/--label-col")
             if fmt == "tsv" and opts.delimiter is not None:
                 fmt = "csv"  # a .tsv read with a delimiter the user names: CSV's rules (docs/input.md)
-            records = _records(fmt, counter, name, opts, need_labels, sniffed)
+            records = _records(fmt, counter, name, opts, need_labels, sniffed, guessed)
             yield from _validated(records, name, fmt, opts, need_labels, stats, counter, keep_empty_text)
         except UnicodeDecodeError as exc:  # what "surrogateescape" cannot carry: bytes below 0x80 (UTF-16)
             raise decode_error(name, decode_error_line(exc, counter.line), opts.encoding,
@@ -207,9 +249,11 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             raw.close()
 
 
-def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) -> tuple[str, bool, bool]:
-    """The format (see `detect_format`), whether it was found from the content, and whether the input has a
-    non-blank line (as far as was read: always when the format was given). The lines read to decide
+def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) -> tuple[str, bool, bool, bool]:
+    """The format (see `detect_format`), whether it was found from the content, whether the input has a
+    non-blank line (as far as was read: always when the format was given), and whether it is a table only by a
+    guess worth a line on stderr: a header without a known label column, which a document could be too ("id,text"
+    and "Review,Rating" are headers, "Review, 5 stars" is not; see `_is_header`). The lines read to decide
     (the first, blank lines before the first non-blank one, and after a lone "[" the next non-blank one) are
     handed back to `counter`, to be read again: nothing more than those is held."""
     peeked = [first]
@@ -229,12 +273,14 @@ def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) ->
         sniffed, content = _extension_format(name) is None, bool(head.strip()) or len(peeked) > MAX_BLANK_LINES
     else:
         fmt, sniffed, content = opts.input_format, False, bool(first)
+    told = opts.delimiter is not None or opts.text_col is not None or opts.label_col is not None
+    guessed = sniffed and fmt in ("csv", "tsv") and not told and not _sure_header(peeked[-1])
     counter.push_back([line for line in peeked if line])
-    return fmt, sniffed, content
+    return fmt, sniffed, content, guessed
 
 
 def _records(fmt: str, counter: LineCounter, name: str, opts: CorpusOptions, need_labels: bool,
-             sniffed: bool) -> Iterator[Record]:
+             sniffed: bool, guessed: bool) -> Iterator[Record]:
     if fmt == "txt":
         for line in counter:
             yield Record(text=line.rstrip("\r\n"), line=counter.line)
@@ -244,7 +290,7 @@ def _records(fmt: str, counter: LineCounter, name: str, opts: CorpusOptions, nee
     elif fmt == "json":
         yield from json_records(json_array_objects(counter, name, sniffed), opts, need_labels, name)
     elif fmt in ("csv", "tsv"):
-        yield from delimited_records(fmt, counter, counter, name, opts, need_labels)
+        yield from delimited_records(fmt, counter, counter, name, opts, need_labels, guessed=guessed)
     else:
         raise UsageError(f"unknown input format {fmt!r}", hint=f"choose one of {', '.join(INPUT_FORMATS)}")
 

@@ -122,9 +122,25 @@ def _escape(code: int) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
+# A message names at most so many columns, each cut to so many characters: a header is data, and a 100 KB one
+# (a file read with the wrong delimiter, a binary file) must still give a one-line message.
+_LISTED_COLUMNS = 12
+_NAME_CHARS = 50
+
+
+def shortened(text: str, limit: int = _NAME_CHARS) -> str:
+    """`text` cut to `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def listed(columns: Sequence[str]) -> str:
-    """Column names for a message, comma-separated; a name that holds a comma or surrounding spaces is quoted."""
-    return visible(", ".join(repr(c) if "," in c or c != c.strip() else c for c in columns)) or "none"
+    """Column names for a message, comma-separated; a name that holds a comma or surrounding spaces is quoted.
+    Long names are cut, and past `_LISTED_COLUMNS` names the rest are counted."""
+    shown = [shortened(c) for c in columns[:_LISTED_COLUMNS]]
+    text = ", ".join(repr(c) if "," in c or c != c.strip() else c for c in shown)
+    if len(columns) > _LISTED_COLUMNS:
+        text += f", … ({len(columns) - _LISTED_COLUMNS} more)"
+    return visible(text) or "none"
 
 
 def refuse_duplicate_columns(header: list[str], name: str, line: int) -> None:
@@ -134,7 +150,7 @@ def refuse_duplicate_columns(header: list[str], name: str, line: int) -> None:
     seen: set[str] = set()
     for column in header:
         if column and column in seen:
-            raise DataError(f"{name}: line {line}: the header has two columns named {column!r}",
+            raise DataError(f"{name}: line {line}: the header has two columns named {visible(shortened(column))!r}",
                             hint="rename one of them")
         seen.add(column)
 
@@ -147,7 +163,8 @@ def match_name(columns: Sequence[str], wanted: str, flag: str, name: str) -> str
     for key in (str.strip, lambda s: s.strip().casefold()):
         hits = [c for c in dict.fromkeys(columns) if key(c) == key(wanted)]
         if len(hits) > 1:
-            raise DataError(f"{name}: {flag} {wanted!r} matches several columns: {listed([repr(h) for h in hits])}",
+            raise DataError(f"{name}: {flag} {shortened(wanted)!r} matches several columns: "
+                            f"{listed([repr(shortened(h)) for h in hits])}",
                             hint="pass one of them exactly as written")
         if hits:
             return hits[0]
@@ -157,14 +174,19 @@ def match_name(columns: Sequence[str], wanted: str, flag: str, name: str) -> str
 def find_column(columns: Sequence[str], wanted: str | None, candidates: Sequence[str], flag: str, name: str,
                 avoid: Collection[str | None] = ()) -> str | None:
     """The column the user named (see `match_name`), or the first of `candidates` among `columns` (regardless of
-    case and spacing) that is not in `avoid`, the column already taken for the other role."""
+    case and spacing) that is not in `avoid`, the column already taken for the other role. Among the columns
+    that match one candidate, the closest wins as for a named one: `text` before `text ` before `Text`."""
     if wanted is not None:
         return match_name(columns, wanted, flag, name)
-    by_key: dict[str, str] = {}
+    by_key: dict[str, list[str]] = {}
     for column in columns:
         if column not in avoid:
-            by_key.setdefault(column.strip().casefold(), column)
-    return next((by_key[c] for c in candidates if c in by_key), None)
+            by_key.setdefault(column.strip().casefold(), []).append(column)
+    for candidate in candidates:
+        hits = by_key.get(candidate)
+        if hits:
+            return min(hits, key=lambda c: (c != candidate, c.strip() != candidate))
+    return None
 
 
 def missing_column(what: str, wanted: str | None, columns: Sequence[str], name: str, taken: str | None = None,
@@ -172,12 +194,13 @@ def missing_column(what: str, wanted: str | None, columns: Sequence[str], name: 
     """The error for a column not found; `taken` is the column that has the other role, `scope` says how much of
     the input was looked at when that is not all of it."""
     if wanted is not None:
-        return DataError(f"{name}: no column {wanted!r}{scope} (columns found: {listed(columns)})",
+        return DataError(f"{name}: no column {shortened(wanted)!r}{scope} (columns found: {listed(columns)})",
                          hint=f"pass --{what}-col with one of them")
     # Say so when the column that would have been found is the one the other role took (--text-col label).
     wanted_kind = TEXT_COLUMNS if what == "text" else LABEL_COLUMNS
     taken_here = taken is not None and taken.strip().casefold() in wanted_kind
-    other = f"; {taken!r} is the {'label' if what == 'text' else 'text'} column" if taken_here else ""
+    role = "label" if what == "text" else "text"
+    other = f"; {shortened(taken)!r} is the {role} column" if taken is not None and taken_here else ""
     return DataError(f"{name}: no {what} column found{scope} (columns found: {listed(columns)})",
                      hint=f"pass --{what}-col NAME{other}")
 

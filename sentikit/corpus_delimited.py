@@ -26,6 +26,7 @@ from sentikit.corpus_columns import (
     TEXT_COLUMNS,
     CorpusOptions,
     Record,
+    listed,
     pick_columns,
     refuse_duplicate_columns,
     visible,
@@ -84,14 +85,17 @@ def sniff_delimiter(header: str, options: CorpusOptions | None = None) -> str:
 
 
 def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name: str, options: CorpusOptions,
-                      need_labels: bool) -> Iterator[Record]:
-    """The records of a CSV (any delimiter) or TSV; blank lines, also before the header, are skipped. The
-    delimiter is --delimiter, else the one a `sep=` line names, else (CSV) the one the header suggests."""
+                      need_labels: bool, *, guessed: bool = False) -> Iterator[Record]:
+    """The records of a CSV (any delimiter) or TSV; blank lines (empty or spaces only), also before the header,
+    are skipped. The delimiter is --delimiter, else the one a `sep=` line names, else (CSV) the one the header
+    suggests. `guessed`: the input was taken for a table by a guess from its first line, which one line says."""
     first = next((line for line in lines if line.strip()), None)
     sep = sep_line(first) if first is not None and fmt == "csv" else None
     if sep is not None:
         first = next((line for line in lines if line.strip()), None)
     if first is None:
+        if sep is None and counter.line:  # (an empty input: the caller says so)
+            raise DataError(f"{name}: no documents, only blank lines", hint="pass a file with one document per row")
         return
     delimiter = options.delimiter or sep or ("\t" if fmt == "tsv" else sniff_delimiter(first, options))
     # TSV's own quoting rules for a .tsv, and for a CSV file that turns out to hold tabs (a TSV under another
@@ -100,7 +104,7 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
     everything = chain([first], lines)
     rows = iter(_TsvRows(everything, counter, name)) if tsv_rules else _csv_rows(everything, counter, name,
                                                                                   delimiter)
-    line, header = next(rows)
+    _, line, header = next(rows)
     header = _named(header)
     refuse_duplicate_columns(header, name, line)
     try:
@@ -111,11 +115,17 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
             raise DataError(exc.args[0], hint=f"the header was read as one {delimiter_name(delimiter)}-separated "
                                               f"column; {check}") from exc
         raise
+    if guessed:
+        read_as = "TSV" if tsv_rules else "CSV" if delimiter == "," else f"{delimiter_name(delimiter)}-separated CSV"
+        log.info("%s: read as %s with the header %s (line %d); pass --input-format txt to read each line as a "
+                 "document", name, read_as, listed(header), line)
     t_i = header.index(text_col)
     l_i = header.index(label_col) if label_col else -1
-    for line, row in rows:
+    for start, line, row in rows:
         if len(row) != len(header):
-            raise DataError(f"{name}: line {line}: {len(row)} fields where the header has {len(header)}",
+            # A row over several lines: a quoted field opened on its first line (a stray quote, often).
+            where = f"line {line}" if start == line else f"lines {start}-{line}"
+            raise DataError(f"{name}: {where}: {len(row)} fields where the header has {len(header)}",
                             hint=f"check the quoting and the delimiter; the rows were read as "
                                  f"{delimiter_name(delimiter)}-separated")
         extra = {h: v for i, (h, v) in enumerate(zip(header, row)) if i not in (t_i, l_i)}
@@ -139,11 +149,17 @@ def _named(header: list[str]) -> list[str]:
     return names
 
 
+def _is_blank(row: list[str]) -> bool:
+    """A row read from a line of spaces only: a blank line, skipped like an empty one."""
+    return len(row) == 1 and row[0].isspace()
+
+
 def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
-              delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line where the row ends, fields) for each row of a CSV, blank lines skipped. A quoted field may span at
-    most `MAX_FIELD_LINES` lines (more is an unclosed quote, and reading on would hold the file); one that spans
-    many lines most of which look like rows gets a warning, since a stray quote swallows rows so."""
+              delimiter: str) -> Iterator[tuple[int, int, list[str]]]:
+    """(line where the row starts, line where it ends, fields) for each row of a CSV, blank lines (empty or
+    spaces only) skipped. A quoted field may span at most `MAX_FIELD_LINES` lines (more is an unclosed quote, and
+    reading on would hold the file); one that spans many lines most of which look like rows gets a warning, since
+    a stray quote swallows rows so."""
     start = counter.line + 1  # the line where the row being parsed begins (the header's is already read)
 
     def capped() -> Iterator[str]:
@@ -159,20 +175,25 @@ def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
     width = 0  # the header's field count, once read
     try:
         for row in reader:
-            if row:
+            if row and not _is_blank(row):
                 width = width or len(row)
                 if not warned and counter.line - start >= _SWALLOW_LINES and _swallowed_rows(row, delimiter, width):
                     warned = True
                     log.warning("%s: lines %d-%d were read as one row: a quoted field spans them, and most of its "
                                 "lines look like rows (if they are, a quote on line %d is unbalanced)",
                                 name, start, counter.line, start)
-                yield counter.line, row
+                yield start, counter.line, row
             start = counter.line + 1
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             # The quote opened where the row began; the reader only noticed at the end of the file.
             raise DataError(f"{name}: line {start}: a quoted field starting on this line is never closed",
                             hint="check for an unclosed or stray quote; double a quote inside a field") from exc
+        if counter.line > start:
+            # The row runs over lines: a quoted field opened on its first line, most likely by a stray quote.
+            raise DataError(f"{name}: line {start}: malformed CSV ({visible(str(exc))} on line {counter.line}, "
+                            f"in a row whose quoted field opens on line {start})",
+                            hint=f"check for a stray quote on line {start}; double a quote inside a field") from exc
         raise DataError(f"{name}: line {counter.line}: malformed CSV ({visible(str(exc))})",
                         hint="check for an unclosed or stray quote") from exc
 
@@ -257,7 +278,8 @@ def _spans_lines_with_tabs(fields: list[str]) -> bool:
 
 
 class _TsvRows:
-    """(line where the row ends, fields) for each row of a TSV, blank lines skipped; see the module's docstring.
+    """(line where the row starts, line where it ends, fields) for each row of a TSV, blank lines (empty or spaces
+    only) skipped; see the module's docstring.
     A row whose fields cannot match the header comes out as its literal fields, for the caller to refuse.
 
     Lines read ahead for a quoted field that then turns out not to be one are read again as rows of their own;
@@ -277,7 +299,7 @@ class _TsvRows:
         line = next(self.lines, None)
         return None if line is None else (self.counter.line, line)
 
-    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+    def __iter__(self) -> Iterator[tuple[int, int, list[str]]]:
         again, lines, counter = self.again, self.lines, self.counter
         while True:
             if again:
@@ -288,7 +310,7 @@ class _TsvRows:
                     return
                 start = counter.line
             text = _without_newline(line)
-            if not text:
+            if not text or (text.isspace() and "\t" not in text):  # a line of tabs is a row of empty fields
                 continue
             end = start
             if '"' not in text:  # the common case, and the fast one
@@ -313,7 +335,7 @@ class _TsvRows:
                     fields = [_unquoted(f) for f in text.split("\t")]
             if self.width is None:
                 self.width = len(fields)
-            yield end, fields
+            yield start, end, fields
 
     def _join(self, start: int, line: str, text: str, fields: list[str], parts: list[str],
               width: int) -> tuple[int, list[str]]:

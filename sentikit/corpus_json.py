@@ -40,6 +40,39 @@ def without_surrogates(value: str) -> str:
     return _SURROGATE.sub("\ufffd", value)
 
 
+class JsonInt(int):
+    """A JSON integer that keeps how it was written ("-0"): a label or a carried field is text as written, as a
+    CSV cell is, so the classes of a corpus do not depend on its format."""
+
+    literal: str
+
+    def __new__(cls, literal: str) -> JsonInt:
+        number = super().__new__(cls, literal)  # more than 4300 digits: ValueError, reported as too long
+        number.literal = literal
+        return number
+
+
+class JsonFloat(float):
+    """A JSON number with a fraction or an exponent that keeps how it was written ("1.0e1", "-0.0")."""
+
+    literal: str
+
+    def __new__(cls, literal: str) -> JsonFloat:
+        number = super().__new__(cls, literal)
+        number.literal = literal
+        return number
+
+
+# Every JSON value the reader decodes comes from here, so every number knows its spelling.
+DECODER = json.JSONDecoder(parse_int=JsonInt, parse_float=JsonFloat)
+
+
+def _spelled(value: object) -> str:
+    """A number as the file writes it, anything else (true, [1, 2]) as JSON writes it."""
+    literal = getattr(value, "literal", None)
+    return literal if isinstance(literal, str) else json.dumps(value, ensure_ascii=False)
+
+
 def _missing(value: object) -> bool:
     # null, and NaN (Python's json writes float("nan") as NaN), mean "no value" as an empty CSV cell does.
     return value is None or (isinstance(value, float) and value != value)
@@ -56,8 +89,9 @@ def json_text(value: object, where: str) -> str:
 
 
 def json_label(value: object, where: str) -> str | None:
-    """A label: a string or a whole number (1 and 1.0 are both the class "1"); null (or NaN) is no label, which
-    counts as an empty one. Booleans, fractions, infinities, lists and objects are refused."""
+    """A label: a string or a whole number, as written (the reader then reads "1.0" as the class "1", as it does
+    a CSV cell; "1.0e1" stays "1.0e1"); null (or NaN) is no label, which counts as an empty one. Booleans,
+    fractions, infinities, lists and objects are refused."""
     if _missing(value):
         return None
     if isinstance(value, str):
@@ -74,16 +108,15 @@ def _label_as_written(value: object) -> str:
     as JSON writes it (0.73, true, ["a"])."""
     if isinstance(value, str):
         return value
-    whole = _whole_number(value)
-    return whole if whole is not None else json.dumps(value, ensure_ascii=False)
+    return _spelled(value)
 
 
 def _whole_number(value: object) -> str | None:
-    """The class a JSON whole number names (1 and 1.0: "1"); None for anything else (booleans included)."""
+    """A JSON whole number as written ("1", "1.0", "1e3"); None for anything else (booleans included)."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return _spelled(value) if isinstance(value, JsonInt) else str(value)
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        return _spelled(value) if isinstance(value, JsonFloat) else str(int(value))
     return None
 
 
@@ -93,8 +126,8 @@ def as_text(value: object) -> str:
         return ""
     if isinstance(value, str):
         return value
-    # JSON spelling for the rest: true/false, not Python's True/False (numbers read the same either way).
-    return json.dumps(value, ensure_ascii=False)
+    # Numbers as written; JSON spelling for the rest: true/false, not Python's True/False.
+    return _spelled(value)
 
 
 def _kind(value: object) -> str:
@@ -136,7 +169,7 @@ def jsonl_objects(lines: Iterable[str], counter: LineCounter, name: str, sniffed
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
+            obj = DECODER.decode(line)
         except json.JSONDecodeError as exc:
             raise DataError(f"{name}: line {counter.line}: not valid JSON ({exc.msg})",
                             hint=_hint(_JSONL_HINT, sniffed)) from exc
@@ -154,7 +187,7 @@ def json_array_objects(lines: Iterable[str], name: str, sniffed: bool = False) -
     """The objects of a JSON array of records, each with the line it starts on. An array cannot be read line by
     line, so the whole text is held in memory; the objects are decoded one at a time."""
     text = "".join(lines)
-    decoder = json.JSONDecoder()
+    decoder = DECODER
     hint = _hint(_ARRAY_HINT, sniffed)
     pos = _WHITESPACE.match(text).end()  # type: ignore[union-attr]
     if pos == len(text):
