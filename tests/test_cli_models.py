@@ -364,3 +364,18 @@ def test_the_manifest_records_the_dev_fraction_used_and_no_other(corpus: Path, t
     configs = json.loads((tmp_path / "m" / "manifest.json").read_text(encoding="utf-8"))["configs"]
     assert configs["train"]["dev_fraction"] == recorded
     assert "dev_fraction" not in configs["training"]  # TrainConfig's own, never the one used
+
+
+def test_input_format_names_data_and_a_dev_file_is_read_by_its_extension(corpus: Path, tmp_path: Path) -> None:
+    """--input-format says what DATA is (here a file without an extension); a .jsonl --dev file stays JSON."""
+    data = tmp_path / "reviews_noext"
+    shutil.copy(corpus, data)
+    dev = tmp_path / "dev.jsonl"
+    with corpus.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))[::4]
+    dev.write_text("".join(json.dumps({"text": r["text"], "label": r["label"]}) + "\n" for r in rows),
+                   encoding="utf-8")
+    result = run(["train", str(data), "--input-format", "csv", "--dev", str(dev), "--arch", "nb",
+                  "--out", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads((tmp_path / "m" / "manifest.json").read_text())["training"]["data"]["dev_rows"] == len(rows)

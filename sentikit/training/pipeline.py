@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from sentikit.configs import checked_seed, finite_number
-from sentikit.corpus import CorpusOptions, LabelledCorpus, corpus_stem, load_labelled
+from sentikit.corpus import CorpusOptions, LabelledCorpus, companion_options, corpus_stem, load_labelled
 from sentikit.errors import DataError, ModelError, OutputError, UsageError
 from sentikit.splits import stratified_split
 from sentikit.text.config import PreprocessConfig
@@ -120,7 +120,7 @@ def prepare(data: str, *, settings: TrainSettings, prep: PreprocessConfig | None
         raise UsageError("DATA and --dev cannot both be - (stdin can be read only once)",
                          hint="save one of them to a file")
     corpus = load_labelled(data, corpus_options)
-    dev_corpus = load_labelled(dev, corpus_options) if dev else None
+    dev_corpus = load_labelled(dev, companion_options(corpus_options, dev)) if dev else None
     labels = sorted(set(corpus.labels))
     if len(labels) < 2:
         raise DataError(f"{corpus.source}: only one label ({labels[0]!r}); a classifier needs at least two")
