@@ -169,7 +169,7 @@ CORPUS_OPTIONS = OptionGroup(
             help="Text column (default: text, review, content, ...); case and surrounding spaces may differ. "
                  "Naming a column also makes stdin or a .txt file read as CSV/TSV.", rich_help_panel=READ)], None),
         _param("label_col", Annotated[str | None, typer.Option(
-            help="Label column (default: label, sentiment, class, ...; never the text column).",
+            help="Label column (default: gold_label, label, sentiment, class, ...; never the text column).",
             rich_help_panel=READ)], None),
         _param("delimiter", Annotated[str, typer.Option(
             help=literal_help("Delimiter of CSV input: auto, ',', ';', tab or '|' (auto: Excel's sep= line, else "
