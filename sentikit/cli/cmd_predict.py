@@ -51,7 +51,7 @@ def predict(
 ) -> None:
     """Label texts with a trained model, with the probability of every label."""
     from sentikit.model import load_model
-    from sentikit.predict import corpus_rows, predict_rows, resolve_model_path, stdin_rows
+    from sentikit.predict import argument_texts, corpus_rows, predict_rows, resolve_model_path, stdin_rows
 
     fmt = resolve_format(format, OUTPUT_FORMATS)
     if texts and input is not None:
@@ -65,6 +65,7 @@ def predict(
         _refuse_corpus_options(corpus)
     if not texts and input is None and sys.stdin.isatty():
         raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
+    texts = argument_texts(texts, corpus) if texts else None  # refused before any is classified
     loaded = load_model(resolve_model_path(model))
     source = require_input(input) if input is not None else None
     labels = loaded.labels
