@@ -21,6 +21,7 @@ from sentikit.configs import require_saved_settings
 from sentikit.corpus import is_blank_text
 from sentikit.errors import ModelError
 from sentikit.text.config import PreprocessConfig
+from sentikit.text.normalize import TEXT_RULES
 from sentikit.text.pipeline import Preprocessor, checked_texts
 
 # kind -> "module:Class" of the predictor that serves it; imported only when such a model is loaded.
@@ -28,6 +29,15 @@ PREDICTORS: dict[str, str] = {
     "linear": "sentikit.models.linear:LinearPredictor",
     "neural": "sentikit.models.neural_predictor:NeuralPredictor",
 }
+# The keys each kind's `predictor` section may hold (what `sentikit.models.linear.export` and the neural trainer
+# write) and those of `preprocess_state` (`Preprocessor.get_state`). A key beyond them is most likely a setting
+# of a newer sentikit, one that changes predictions (a calibration, say): ignoring it would answer differently
+# from the sentikit that saved the model without a word, so it is refused, as the configs below them refuse theirs.
+PREDICTOR_KEYS: dict[str, frozenset[str]] = {
+    "linear": frozenset({"kind", "arch", "link", "n_classes", "features", "linear", "n_features", "n_word_features"}),
+    "neural": frozenset({"model", "sequence"}),
+}
+PREPROCESS_STATE_KEYS = frozenset({"stopwords", "stopword_sources", "en_lemmatizer", "rules"})
 
 
 class Predictor(Protocol):
@@ -135,6 +145,7 @@ def load_model(path: str | Path) -> SentimentModel:
     """Load a model folder written by `sentikit train`; raises ModelError for anything wrong with it."""
     folder = load_folder(path)
     manifest = folder.manifest
+    _refuse_newer(path, manifest)
     try:
         predictor = _predictor_class(manifest["kind"]).from_export(folder.arrays, folder.texts,
                                                                    manifest["predictor"])
@@ -154,6 +165,40 @@ def load_model(path: str | Path) -> SentimentModel:
     except Exception as exc:  # a SentikitError from a config's validation, for instance
         raise ModelError(f"{path}: cannot rebuild the model ({exc})", hint="retrain the model") from exc
     return SentimentModel(preprocessor, predictor, labels, manifest, Path(path))
+
+
+def _refuse_newer(path: str | Path, manifest: dict[str, Any]) -> None:
+    """A ModelError, whose advice is to upgrade sentikit, for a manifest that a newer sentikit wrote with the
+    same format version: text rules this one cannot replay, or settings it does not know. Anything else wrong
+    with these sections is left to the checks that follow (and their advice, to retrain)."""
+    state, predictor = manifest.get("preprocess_state"), manifest.get("predictor")
+    newer = _newer_version(manifest)
+    rules = state.get("rules") if isinstance(state, dict) else None
+    if type(rules) is int and rules > TEXT_RULES:
+        made_by = f", sentikit {newer}" if newer else ""
+        raise ModelError(f"model at {path} was made by a newer sentikit (text rules {rules}{made_by}); "
+                         "upgrade sentikit")
+    known = PREDICTOR_KEYS.get(str(manifest.get("kind")))  # an unknown kind is refused with its own words
+    for section, data, keys in (("predictor", predictor, known), ("preprocess_state", state, PREPROCESS_STATE_KEYS)):
+        unknown = sorted(map(str, set(data) - keys)) if isinstance(data, dict) and keys is not None else []
+        if unknown:
+            # Without a newer version on record it may as well be a hand edit: then retraining is the way out.
+            hint = (f"it was made by sentikit {newer}: upgrade sentikit" if newer
+                    else "made by a newer sentikit? upgrade sentikit; if not, retrain the model")
+            raise ModelError(f"{path}: unknown {section} setting(s) in the manifest: {', '.join(unknown)}",
+                             hint=hint)
+
+
+def _newer_version(manifest: dict[str, Any]) -> str | None:
+    """The sentikit version the manifest records, when it is a plain release (1.2.3) newer than this one."""
+    from sentikit import __version__
+
+    def parsed(version: Any) -> tuple[int, ...] | None:
+        parts = version.split(".") if isinstance(version, str) else []
+        return tuple(map(int, parts)) if parts and all(p.isascii() and p.isdigit() for p in parts) else None
+
+    theirs, ours = parsed(manifest.get("sentikit_version")), parsed(__version__)
+    return str(manifest["sentikit_version"]) if theirs and ours and theirs > ours else None
 
 
 def _checked_labels(labels: Any, n_classes: int) -> list[str]:

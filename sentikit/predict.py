@@ -3,6 +3,8 @@ the evaluation report on a labelled corpus."""
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import logging
 import os
@@ -23,6 +25,7 @@ from sentikit.corpus import (
     ReadStats,
     Record,
     detect_format,
+    is_blank_text,
     read_corpus,
     report_skipped,
     source_name,
@@ -80,6 +83,38 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable
             else:
                 yield {"text": text, "label": labels[int(row.argmax())],
                        "probabilities": {lab: round(float(p), 6) for lab, p in zip(labels, row)}}
+
+
+def argument_texts(texts: Iterable[str], options: CorpusOptions | None = None) -> list[str]:
+    """Texts given as command-line arguments, read like stdin lines: in `options.encoding` and, with
+    `options.strict`, refusing an empty one (as `--strict` refuses an empty line). A DataError for an argument
+    that is not valid text, before any is classified, rather than a row of replacement characters.
+
+    Python has decoded the arguments with the locale's encoding already, keeping bytes it could not decode as
+    lone surrogates (PEP 383); `os.fsencode` gives the bytes back. At the default encoding the locale's decoding
+    stands (a cp1251 locale's arguments are right as they are); another --encoding decodes the bytes anew.
+    """
+    opts = options or CorpusOptions()
+    try:  # the corpus reader's check: also refuses codecs that are not text encodings (hex, rot13, ...)
+        io.TextIOWrapper(io.BytesIO(), encoding=opts.encoding)
+    except LookupError as exc:
+        raise UsageError(f"unknown encoding {opts.encoding!r}", hint="try utf-8, cp1251 or latin-1") from exc
+    # Windows hands arguments over as text, never as bytes in some encoding: there is nothing to decode.
+    redecode = os.name != "nt" and codecs.lookup(opts.encoding).name != codecs.lookup("utf-8").name
+    decoded = []
+    for n, text in enumerate(texts, 1):
+        try:
+            text = os.fsencode(text).decode(opts.encoding) if redecode else text
+            text.encode("utf-8")  # a lone surrogate: a byte the locale's encoding could not decode
+        except UnicodeError as exc:
+            encoding = opts.encoding if redecode else sys.getfilesystemencoding()
+            bad = exc.object[exc.start] if isinstance(exc.object, bytes) else ord(exc.object[exc.start]) - 0xDC00
+            raise DataError(f"argument {n} is not valid {encoding} (byte 0x{bad:02x})",
+                            hint="pass --encoding cp1251 or --encoding latin-1 if that is its encoding") from exc
+        if opts.strict and is_blank_text(text):
+            raise DataError(f"argument {n}: empty text", hint="drop --strict to give it a row with no label")
+        decoded.append(text)
+    return decoded
 
 
 def stdin_rows(model: SentimentModel, options: CorpusOptions | None = None) -> Iterator[dict[str, Any]]:

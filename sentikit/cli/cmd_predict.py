@@ -1,7 +1,10 @@
 """`sentikit predict` and `sentikit evaluate`."""
 
+import os
+import stat
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -15,9 +18,11 @@ from sentikit.cli.output import (
     info,
     render_table,
     resolve_format,
+    shown,
     warn,
     write_json,
 )
+from sentikit.cli.stream_table import Column, StreamingTable
 from sentikit.corpus import CorpusOptions, source_name
 from sentikit.errors import UsageError
 
@@ -51,7 +56,7 @@ def predict(
 ) -> None:
     """Label texts with a trained model, with the probability of every label."""
     from sentikit.model import load_model
-    from sentikit.predict import corpus_rows, predict_rows, resolve_model_path, stdin_rows
+    from sentikit.predict import argument_texts, corpus_rows, predict_rows, resolve_model_path, stdin_rows
 
     fmt = resolve_format(format, OUTPUT_FORMATS)
     if texts and input is not None:
@@ -65,6 +70,7 @@ def predict(
         _refuse_corpus_options(corpus)
     if not texts and input is None and sys.stdin.isatty():
         raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
+    texts = argument_texts(texts, corpus) if texts else None  # refused before any is classified
     loaded = load_model(resolve_model_path(model))
     source = require_input(input) if input is not None else None
     labels = loaded.labels
@@ -89,7 +95,10 @@ def predict(
             gold = {} if record.label is None else {GOLD: record.label}  # None: no label column
             yield {**shaped(row), **columns.rename(record.extra), **gold}
 
-    writer = RowWriter(fmt)
+    writer: RowWriter | StreamingTable = RowWriter(fmt)
+    # The boxed table waits for the last row: behind tail -f, forever.
+    if fmt == "table" and not texts and _is_stream(input):
+        writer = _streaming_table(labels, gold=source is not None)
     try:
         for row in output_rows():
             writer.write(row)
@@ -98,6 +107,31 @@ def predict(
 
 
 GOLD = "gold_label"  # where predict --input writes the label column of its input
+
+
+def _is_stream(input: str | None) -> bool:
+    """Whether the texts come from a stream (stdin that is not a redirected file, a pipe or FIFO named by
+    --input), whose end may be far off; arguments and regular files are read to the end at once."""
+    if input not in (None, "-"):
+        path = Path(input)
+        return path.exists() and not path.is_file()
+    try:
+        return not stat.S_ISREG(os.fstat(sys.stdin.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test runner's stdin): a stream
+        return True
+
+
+def _streaming_table(labels: list[str], gold: bool) -> StreamingTable:
+    """Rows drawn as they are answered, with widths known before the first: a label column as wide as the
+    model's widest label (and so the gold label's, cut when longer), "0.1234" probabilities, the text last."""
+    from rich.cells import cell_len
+
+    label_width = max(cell_len(shown(name)) for name in ["label", *labels])
+    columns = [Column("label", label_width)]
+    columns += [Column(GOLD, max(label_width, len(GOLD)))] if gold else []
+    columns += [Column(name, max(cell_len(shown(name)), len("0.0000")), numeric=True)
+                for name in (f"p_{label}" for label in labels)]
+    return StreamingTable(columns, "text")
 
 
 def _refuse_corpus_options(corpus: CorpusOptions) -> None:

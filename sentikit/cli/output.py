@@ -157,7 +157,7 @@ class RowWriter:
         for name in fields:
             self._left_out.setdefault(name)
         if not self._left_out_reported:
-            warn(f"row {self._written} has field(s) that the first row did not have: {_names(self._left_out)}; "
+            warn(f"row {self._written} has field(s) that the first row did not have: {field_names(self._left_out)}; "
                  f"the {self.fmt} columns come from the first row, so they are left out (--format jsonl keeps "
                  "every field)")
             self._left_out_reported = len(self._left_out)
@@ -169,11 +169,11 @@ class RowWriter:
             render_table(self._rows, columns, self.title)
         if len(self._left_out) > self._left_out_reported:
             later = list(self._left_out)[self._left_out_reported:]
-            warn(f"later rows had more field(s), also left out of the {self.fmt} output: {_names(later)}")
+            warn(f"later rows had more field(s), also left out of the {self.fmt} output: {field_names(later)}")
             self._left_out_reported = len(self._left_out)
 
 
-def _names(fields: Iterable[str], limit: int = 10) -> str:
+def field_names(fields: Iterable[str], limit: int = 10) -> str:
     """Field names for a one-line message, with how many more there are."""
     fields = list(fields)
     shown = ", ".join(repr(name) for name in fields[:limit])
@@ -192,7 +192,7 @@ def shown(text: str) -> str:
     return one_line(text).replace("\t", " ")
 
 
-def _shown_cell(value: Any) -> str:
+def shown_cell(value: Any) -> str:
     return shown(_cell(value))
 
 
@@ -206,8 +206,8 @@ def _natural_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> tupl
     """Per column, in terminal cells: its widest value (at least 1), and that or its header if wider."""
     from rich.cells import cell_len
 
-    values = [max([1, *(cell_len(_shown_cell(row.get(col))) for row in rows)]) for col in cols]
-    return values, [max(value, cell_len(_shown_cell(col))) for value, col in zip(values, cols, strict=True)]
+    values = [max([1, *(cell_len(shown_cell(row.get(col))) for row in rows)]) for col in cols]
+    return values, [max(value, cell_len(shown_cell(col))) for value, col in zip(values, cols, strict=True)]
 
 
 def _word_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> tuple[list[int], list[int]]:
@@ -217,8 +217,8 @@ def _word_widths(rows: Sequence[dict[str, Any]], cols: Sequence[str]) -> tuple[l
     def widest(text: str) -> int:
         return max([0, *(cell_len(word) for word in _WORD.findall(text))])
 
-    values = [max([1, *(widest(_shown_cell(row.get(col))) for row in rows)]) for col in cols]
-    return values, [max(value, widest(_shown_cell(col))) for value, col in zip(values, cols, strict=True)]
+    values = [max([1, *(widest(shown_cell(row.get(col))) for row in rows)]) for col in cols]
+    return values, [max(value, widest(shown_cell(col))) for value, col in zip(values, cols, strict=True)]
 
 
 def _fill(least: list[int], most: list[int], room: int) -> list[int]:
@@ -318,11 +318,11 @@ def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None =
     table = Table(title=Text(shown(title)) if title else None, show_lines=False)
     drawn = cols if widths is None else cols[: len(widths)]
     for n, col in enumerate(drawn):
-        table.add_column(Text(_shown_cell(col), no_wrap=False, overflow="fold"),
+        table.add_column(Text(shown_cell(col), no_wrap=False, overflow="fold"),
                          justify="right" if numeric[col] else "left", overflow="fold", no_wrap=numeric[col],
                          width=None if widths is None else widths[n])
     for row in rows:
-        table.add_row(*[Text(_shown_cell(row.get(c))) for c in drawn])
+        table.add_row(*[Text(shown_cell(row.get(c))) for c in drawn])
     console.print(table)
 
 
