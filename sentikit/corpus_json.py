@@ -120,14 +120,32 @@ def _whole_number(value: object) -> str | None:
     return None
 
 
+class JsonField(str):
+    """A carried field of a JSON record that is not a string: its text, as a CSV cell or a table shows it (numbers
+    as written, true/false, lists and objects as compact JSON, null as ""), and `value`, the JSON value itself,
+    which JSON Lines output writes back as it was (7 stays a number, null stays null)."""
+
+    value: Any
+
+    def __new__(cls, text: str, value: Any = None) -> JsonField:
+        field = super().__new__(cls, text)
+        field.value = value
+        return field
+
+
 def as_text(value: object) -> str:
-    """Any other field, carried along as text (objects and lists as compact JSON)."""
-    if _missing(value):
-        return ""
+    """Any other field, carried along as text (a `JsonField` unless it is a JSON string)."""
     if isinstance(value, str):
         return value
+    if _missing(value):
+        return JsonField("", None)  # NaN too: JSON has no NaN, and null is what it meant
     # Numbers as written; JSON spelling for the rest: true/false, not Python's True/False.
-    return _spelled(value)
+    return JsonField(_spelled(value), value)
+
+
+def json_ready(value: Any) -> Any:
+    """`value` for JSON output: a carried JSON field as the JSON value it was, anything else unchanged."""
+    return value.value if isinstance(value, JsonField) else value
 
 
 def _kind(value: object) -> str:

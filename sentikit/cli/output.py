@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sentikit.cli.errors import one_line
+from sentikit.corpus_json import json_ready
 from sentikit.errors import UsageError
 
 OUTPUT_FORMATS = ("table", "jsonl", "tsv", "csv")
@@ -121,7 +122,7 @@ class RowWriter:
         if self.fmt == "lines":
             out.write(str(row["text"]) + "\n")
         elif self.fmt == "jsonl":
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json.dumps({key: json_ready(value) for key, value in row.items()}, ensure_ascii=False) + "\n")
         else:
             if self.columns is None:
                 self.columns = list(row)
