@@ -97,8 +97,11 @@ def test_scoring_a_scored_file_again_gives_the_second_models_figures(first: str,
     for row, old, new in zip(rows, before, now, strict=True):
         for label in ("negative", "neutral", "positive"):
             assert probability(row, label, second) == pytest.approx(new["probabilities"][label], abs=1e-4)  # type: ignore[index]
-            kept = (json.loads(row["input_probabilities"])[label] if first == "jsonl"  # type: ignore[arg-type]
-                    else float(row[f"input_p_{label}"]))  # type: ignore[arg-type]
+            if first == "jsonl":  # an object again in JSON Lines, its JSON text in a CSV/TSV cell
+                carried = row["input_probabilities"]
+                kept = (carried if second == "jsonl" else json.loads(carried))[label]  # type: ignore[arg-type,index]
+            else:
+                kept = float(row[f"input_p_{label}"])  # type: ignore[arg-type]
             assert kept == pytest.approx(old["probabilities"][label], abs=1e-4)  # type: ignore[index]
 
 
@@ -250,7 +253,10 @@ def test_carried_json_values_keep_their_json_spelling(fmt: str, nb_model: Path, 
     result = cli("-q", "predict", "-m", nb_model, "-i", corpus, "-f", fmt)
     assert result.exit_code == 0, result.stderr
     row = output_rows(result.stdout, fmt)[0]
-    assert (row["flag"], row["off"], row["n"], row["tags"]) == ("true", "false", "4.5", '["a"]')
+    if fmt == "jsonl":  # JSON Lines writes the JSON values back; a CSV cell holds their JSON spelling
+        assert (row["flag"], row["off"], row["n"], row["tags"]) == (True, False, 4.5, ["a"])
+    else:
+        assert (row["flag"], row["off"], row["n"], row["tags"]) == ("true", "false", "4.5", '["a"]')
 
 
 def test_a_null_first_label_keeps_the_gold_label_column(nb_model: Path, tmp_path: Path) -> None:
