@@ -61,8 +61,11 @@ def warn(message: str) -> None:
 
 
 class _StderrHandler(logging.Handler):
+    """The library's log records on stderr: warnings as "warning: …", information (what the reader guessed) as a
+    plain line, like the command's own progress lines."""
+
     def emit(self, record: logging.LogRecord) -> None:
-        warn(record.getMessage())
+        (warn if record.levelno >= logging.WARNING else info)(record.getMessage())
 
 
 def setup_logging() -> None:
