@@ -344,3 +344,10 @@ def test_importing_the_cli_does_not_import_heavy_libraries() -> None:
             "print(','.join(m for m in ('torch', 'sklearn', 'nltk') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_what_the_reader_guessed_is_said_as_information_not_as_a_warning() -> None:
+    result = invoke("preprocess", "-", input="id,text\n1,good stuff\n")
+    assert result.exit_code == 0 and result.stdout == "good stuff\n"
+    assert result.stderr.startswith("<stdin>: read as CSV with the header id, text (line 1)")
+    assert "warning" not in result.stderr
