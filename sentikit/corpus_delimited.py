@@ -149,9 +149,10 @@ def _named(header: list[str]) -> list[str]:
     return names
 
 
-def _is_blank(row: list[str]) -> bool:
-    """A row read from a line of spaces only: a blank line, skipped like an empty one."""
-    return len(row) == 1 and row[0].isspace()
+def _is_blank(row: list[str], line: str) -> bool:
+    """Whether `row`, parsed from `line` alone, is a line of spaces: a blank line, skipped like an empty one. A
+    quoted field of spaces (`"   "`) is a row with an empty text, which keeps its place in the output."""
+    return len(row) == 1 and row[0].isspace() and '"' not in line
 
 
 def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
@@ -162,8 +163,11 @@ def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
     a stray quote swallows rows so."""
     start = counter.line + 1  # the line where the row being parsed begins (the header's is already read)
 
+    last = [""]  # the line read last: the whole of a row that did not span lines
+
     def capped() -> Iterator[str]:
         for line in lines:
+            last[0] = line
             if counter.line - start >= MAX_FIELD_LINES:
                 raise DataError(f"{name}: line {start}: a quoted field starting on this line does not close within "
                                 f"{MAX_FIELD_LINES} lines",
@@ -175,7 +179,7 @@ def _csv_rows(lines: Iterator[str], counter: LineCounter, name: str,
     width = 0  # the header's field count, once read
     try:
         for row in reader:
-            if row and not _is_blank(row):
+            if row and not (start == counter.line and _is_blank(row, last[0])):
                 width = width or len(row)
                 if not warned and counter.line - start >= _SWALLOW_LINES and _swallowed_rows(row, delimiter, width):
                     warned = True

@@ -13,6 +13,7 @@ first records that have such a key, looking at most `LOOK_AHEAD` records ahead.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -144,8 +145,19 @@ def as_text(value: object) -> str:
 
 
 def json_ready(value: Any) -> Any:
-    """`value` for JSON output: a carried JSON field as the JSON value it was, anything else unchanged."""
-    return value.value if isinstance(value, JsonField) else value
+    """`value` for JSON output: a carried JSON field as the JSON value it was, anything else unchanged. A number
+    too large for a float (1e400) is written as the string of its spelling: JSON has no Infinity."""
+    return _finite(value.value) if isinstance(value, JsonField) else value
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return _spelled(value)
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    return value
 
 
 def _kind(value: object) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sentikit.corpus import CorpusOptions, companion_options, detect_format
+from sentikit.corpus import CorpusOptions, companion_options, detect_format, read_corpus
 from tests.test_corpus import FakeStdin, expect_error, read
 
 # -- which first line is a header -----------------------------------------------------------------------------------
@@ -97,6 +97,14 @@ def test_a_line_of_spaces_is_a_blank_line(tmp_path: Path, name: str, blank: str)
     path.write_text(f"text{sep}label\n{blank}\ngood{sep}pos\n{blank}\nbad{sep}neg\n{blank}\n", encoding="utf-8")
     assert [(r.text, r.label, r.line) for r in read(path, need_labels=True)] == [("good", "pos", 3),
                                                                                   ("bad", "neg", 5)]
+
+
+def test_a_quoted_field_of_spaces_is_a_row_not_a_blank_line(tmp_path: Path) -> None:
+    """Output row N is input row N: a text written as "   " (or a quoted line break) keeps its place."""
+    path = tmp_path / "one_column.csv"
+    path.write_text('text\nхорошо\n"   "\n"\n"\nплохо\n   \n', encoding="utf-8")
+    records = read_corpus(path, keep_empty_text=True)
+    assert [r.text for r in records] == ["хорошо", "   ", "\n", "плохо"]
 
 
 @pytest.mark.parametrize("name", ["b.csv", "b.tsv"])

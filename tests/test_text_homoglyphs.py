@@ -17,13 +17,16 @@ from sentikit.text.stopwords import read_stopword_file
         ("хорошo", "хорошо"),  # Latin o at the end of a Russian word
         ("xyйлo", "хуйло"),  # more Latin letters than Cyrillic, but й has no Latin look-alike
         ("gооd", "good"),  # Cyrillic о in an English word
-        ("μолчaниe", "молчание"),  # Greek, Latin and Cyrillic in one word
+        ("нe", "не"),  # the negation with a Latin e: a small н has no Latin look-alike
+        ("Μолчaниe", "Молчание"),  # Greek, Latin and Cyrillic in one word (a capital Greek M)
         ("Вceгда", "Всегда"),  # case is kept: folding comes before or without lowercasing
         ("cок", "сок"),  # every letter has a look-alike: the script with more letters wins
         ("хорошo-хорошo", "хорошо-хорошо"),
         # Left alone: one script, code-mixing (letters without look-alikes on both sides), a tie.
         ("хорошо", "хорошо"), ("good", "good"), ("café", "café"), ("λόγος", "λόγος"),
         ("shitовые", "shitовые"), ("wi-fi-роутер", "wi-fi-роутер"), ("гiмн", "гiмн"), ("oк", "oк"),
+        ("iphoneом", "iphoneом"), ("emailом", "emailом"), ("mp3шка", "mp3шка"), ("3dмакс", "3dмакс"),
+        ("μолчaниe", "μолчaниe"),  # a small μ looks like no Cyrillic letter
     ],
 )
 def test_mixed_script_words_are_spelled_in_one_script(word: str, expected: str) -> None:
@@ -43,7 +46,7 @@ def test_models_saved_with_earlier_rules_do_not_fold() -> None:
     assert Preprocessor.from_state(fitted.config, {**state, "rules": 2}).process("хорошo") == ["хорошo"]
 
 
-@pytest.mark.parametrize("written", ["фи\u0301льмы", "фи\u00adльмы", "ФИЛЬМЫ", "фильmы"])
+@pytest.mark.parametrize("written", ["о\u0301тзывы", "от\u00adзывы", "ОТЗЫВЫ", "oтзывы"])
 def test_stopword_file_words_are_normalised_like_the_text(tmp_path: Path, written: str) -> None:
     """A stress mark, a soft hyphen, capitals or a Latin look-alike in the file's word still match the text."""
     path = tmp_path / "stop.txt"
@@ -51,4 +54,4 @@ def test_stopword_file_words_are_normalised_like_the_text(tmp_path: Path, writte
     config = PreprocessConfig(morph="none", remove_stopwords=True, stopword_source="builtin",
                               extra_stopwords=tuple(read_stopword_file(path)))
     # --stopwords FILE adds the file's words to the built-in lists ("мне" is in them).
-    assert Preprocessor(config).fit().process("мне понравились фильмы") == ["понравились"]
+    assert Preprocessor(config).fit().process("мне понравились отзывы") == ["понравились"]

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 
-# Look-alike pairs, lowercase and uppercase. The lowercase forms of pairs that look alike only in capitals
-# (M/М, T/Т, H/Н, B/В) are there because the text is lowercased before tokens are read.
-_LATIN_CYRILLIC = "aа cс eе oо pр xх yу kк mм tт hн bв AА BВ CС EЕ HН KК MМ OО PР TТ XХ YУ"
-_GREEK_CYRILLIC = "αа βв εе ηн κк μм οо ρр τт υу χх ΑА ΒВ ΕЕ ΗН ΚК ΜМ ΟО ΡР ΤТ ΥУ ΧХ"
-_GREEK_LATIN = "αa βb εe ιi κk μm οo ρp τt υy χx ζz ΑA ΒB ΕE ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX ΖZ"
+# Look-alike pairs. Lowercase ones only where the small letters look alike (a/а, o/о, p/р, x/х, y/у, k/к...): the
+# text is lowercased before tokens are read, so a lowercase м or н can only have been typed as such, and «нe»
+# (Latin e) is "не", not "he"; "emailом" and "mp3шка" are code-mixing, since м has no small Latin look-alike.
+# Capitals (M/М, T/Т, H/Н, B/В) count only as capitals, which tokens keep with lowercasing turned off.
+_LATIN_CYRILLIC = "aа cс eе oо pр xх yу kк AА BВ CС EЕ HН KК MМ OО PР TТ XХ YУ"
+_GREEK_CYRILLIC = "αа κк οо ρр χх ΑА ΒВ ΕЕ ΗН ΚК ΜМ ΟО ΡР ΤТ ΥУ ΧХ"
+_GREEK_LATIN = "αa ιi κk νv οo ρp χx ΑA ΒB ΕE ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX ΖZ"
 _UKRAINIAN_LATIN = "іi ІI јj ЈJ"  # Cyrillic letters used in Ukrainian/Serbian that equal Latin ones
 
 
