@@ -1,6 +1,6 @@
 """`sentikit predict` as a table on texts that arrive over time (`tail -f reviews.log | sentikit predict`): each row
 is drawn as it is answered, aligned under a header line, instead of one boxed table once stdin closes (never,
-behind `tail -f`). Arguments and regular files keep the boxed table."""
+behind `tail -f`). Arguments, regular files and a stdout that is not a terminal keep the boxed table."""
 
 from __future__ import annotations
 
@@ -35,6 +35,12 @@ def model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(train(str(data), out=folder / "m", settings=TrainSettings(arch="nb")).path)
 
 
+@pytest.fixture()
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """stdout taken for a terminal: CliRunner's is a buffer (the real thing: test_a_row_is_drawn_before_stdin_ends)."""
+    monkeypatch.setattr("sentikit.cli.cmd_predict._stdout_is_terminal", lambda: True)
+
+
 def _invoke(*args: str, input: str | None = None, columns: int = 60) -> tuple[int, str, str]:
     env = {"COLUMNS": str(columns), "NO_COLOR": "1", "SENTIKIT_MODEL": ""}
     result = CliRunner().invoke(app, ["predict", *args], input=input, env=env)
@@ -66,6 +72,7 @@ def test_a_row_is_drawn_before_stdin_ends(model: Path) -> None:
         os.close(main)
 
 
+@pytest.mark.usefixtures("terminal")
 def test_rows_are_aligned_under_the_header_and_cut_to_the_width(model: Path) -> None:
     long = "ужасные наушники " * 10
     code, out, err = _invoke("--model", str(model), "--format", "table", input=f"great films\n\n{long}\n")
@@ -80,6 +87,7 @@ def test_rows_are_aligned_under_the_header_and_cut_to_the_width(model: Path) -> 
     assert float(lines[1][lines[0].index("p_neg"):].split()[0]) > 0
 
 
+@pytest.mark.usefixtures("terminal")
 def test_columns_that_do_not_fit_are_left_out_with_a_note(model: Path) -> None:
     code, out, err = _invoke("--model", str(model), "--format", "table", input="great films\n", columns=24)
     assert code == 0
@@ -87,6 +95,7 @@ def test_columns_that_do_not_fit_are_left_out_with_a_note(model: Path) -> None:
     assert "showing 2 of 4 columns, as many as fit 24" in err
 
 
+@pytest.mark.usefixtures("terminal")
 def test_a_corpus_on_stdin_streams_with_its_gold_label(model: Path) -> None:
     code, out, err = _invoke("--model", str(model), "--format", "table", "--input", "-",
                              input="id,text,label\n7,great films,pos\n")
@@ -96,6 +105,7 @@ def test_a_corpus_on_stdin_streams_with_its_gold_label(model: Path) -> None:
     assert "field(s) 'id' not shown" in err
 
 
+@pytest.mark.usefixtures("terminal")
 def test_arguments_and_regular_files_keep_the_boxed_table(model: Path, tmp_path: Path) -> None:
     corpus = tmp_path / "in.txt"
     corpus.write_text("great films\n", encoding="utf-8")
@@ -103,6 +113,16 @@ def test_arguments_and_regular_files_keep_the_boxed_table(model: Path, tmp_path:
         code, out, err = _invoke("--model", str(model), "--format", "table", *args)
         assert code == 0, err
         assert out.startswith("┏"), out
+
+
+def test_a_table_written_to_a_file_is_the_boxed_one(model: Path) -> None:
+    """stdout not a terminal (`… | sentikit predict --format table > out.txt`): every word of the text is kept,
+    wrapped in the boxed table, rather than cut at a terminal width that no one reads the file at."""
+    long = "great films " * 12
+    code, out, err = _invoke("--model", str(model), "--format", "table", input=f"{long}\n")
+    assert code == 0, err
+    assert out.startswith("┏"), out
+    assert "…" not in out and out.count("great") == 12 and out.count("films") == 12
 
 
 def test_piped_formats_are_unchanged(model: Path) -> None:
