@@ -23,6 +23,7 @@ from sentikit.cli.stream_table import fitted
 ROWS = [("Отличные наушники, звук чистый", "pos"), ("хорошие отличные вещи", "pos"), ("great films", "pos"),
         ("ужасные наушники", "neg"), ("плохие вещи, звук грязный", "neg"), ("awful films", "neg")]
 HEADER = ["label", "p_neg", "p_pos", "text"]
+LONG_LABEL = "очень_положительный_отзыв_с_длинным_названием_класса"
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +124,39 @@ def test_a_table_written_to_a_file_is_the_boxed_one(model: Path) -> None:
     assert code == 0, err
     assert out.startswith("┏"), out
     assert "…" not in out and out.count("great") == 12 and out.count("films") == 12
+
+
+@pytest.mark.usefixtures("terminal")
+def test_a_corpus_on_stdin_without_labels_has_no_gold_label_column(model: Path) -> None:
+    code, out, err = _invoke("--model", str(model), "--format", "table", "--input", "-",
+                             input="id,text\n1,great films\n")
+    assert code == 0, err
+    assert out.splitlines()[0].split() == HEADER
+    assert out.splitlines()[1].endswith("great films")
+
+
+@pytest.fixture(scope="module")
+def long_label_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sentikit.training.pipeline import TrainSettings, train
+
+    folder = tmp_path_factory.mktemp("long_label")
+    data = folder / "reviews.csv"
+    rows = [(text, LONG_LABEL if label == "pos" else label) for text, label in ROWS]
+    data.write_text("text,label\n" + "".join(f'"{t}",{y}\n' for t, y in rows) * 3, encoding="utf-8")
+    return Path(train(str(data), out=folder / "m", settings=TrainSettings(arch="nb")).path)
+
+
+@pytest.mark.usefixtures("terminal")
+def test_a_long_label_is_cut_to_leave_the_text_room(long_label_model: Path) -> None:
+    """The boxed table wraps a long label; the streaming one cuts it, at a third of the width."""
+    code, out, err = _invoke("--model", str(long_label_model), "--format", "table", input="great films\n",
+                             columns=40)
+    assert code == 0, err
+    header, row = out.splitlines()
+    assert header.split() == ["label", "text"]  # the probability columns leave the text too little room
+    assert header.index("text") == 40 // 3 + 2
+    assert row.endswith("  great films") and row.split()[0] in ("neg", LONG_LABEL[:12] + "…")
+    assert cell_len(header) <= 40 and cell_len(row) <= 40
 
 
 def test_piped_formats_are_unchanged(model: Path) -> None:
