@@ -96,8 +96,9 @@ def predict(
             yield {**shaped(row), **columns.rename(record.extra), **gold}
 
     writer: RowWriter | StreamingTable = RowWriter(fmt)
-    # The boxed table waits for the last row: behind tail -f, forever.
-    if fmt == "table" and not texts and _is_stream(input):
+    # The boxed table waits for the last row: behind tail -f, forever. Rows are drawn as they come only for a
+    # person at a terminal: in a file, the text would be cut at a width no one reads it at.
+    if fmt == "table" and not texts and _is_stream(input) and _stdout_is_terminal():
         writer = _streaming_table(labels, gold=source is not None)
     try:
         for row in output_rows():
@@ -121,9 +122,14 @@ def _is_stream(input: str | None) -> bool:
         return True
 
 
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _streaming_table(labels: list[str], gold: bool) -> StreamingTable:
     """Rows drawn as they are answered, with widths known before the first: a label column as wide as the
-    model's widest label (and so the gold label's, cut when longer), "0.1234" probabilities, the text last."""
+    model's widest label (and so the gold label's, cut when longer), "0.1234" probabilities, the text last.
+    `gold`: the input may have a label column; the first row tells whether it has."""
     from rich.cells import cell_len
 
     label_width = max(cell_len(shown(name)) for name in ["label", *labels])

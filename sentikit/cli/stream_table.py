@@ -3,14 +3,14 @@
 The boxed Rich table (`output.render_table`) sizes its columns from every row, so it can only be drawn once the
 input ends: behind `tail -f`, never. This table fixes its column widths before the first row instead, from
 what the caller knows in advance (a label column as wide as the model's widest label, probabilities as
-"0.1234"), and puts the one column of unknown width, the text, last, cut to the terminal's width. Every row is
-written and flushed as soon as it is answered.
+"0.1234") and from the first row (which of those columns the rows have), and puts the one column of unknown
+width, the text, last, cut to the terminal's width. Every row is written and flushed as soon as it is answered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rich.cells import cell_len, set_cell_size
@@ -19,6 +19,7 @@ from rich.text import Text
 from sentikit.cli.output import MIN_TEXT_WIDTH, field_names, info, shown, shown_cell, stdout_console
 
 GAP = "  "  # between columns: the table has no rules, so alignment alone must keep them apart
+NARROWEST = 6  # a column is never capped below this: "0.1234", "posit…"; narrower, a cut value says nothing
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,9 @@ def fitted(text: str, width: int, right: bool = False) -> str:
 
 class StreamingTable:
     """Writes rows as aligned lines under a header line: `columns`, then `last` (the free text) in the room
-    left. Columns are dropped from the right while `last` would get less than MIN_TEXT_WIDTH cells (or half the
+    left. The first row decides: a column it does not have is not drawn (as CSV output takes its header from
+    the first row). No column is wider than a third of the terminal (a model's label may be any length), and
+    columns are dropped from the right while `last` would get less than MIN_TEXT_WIDTH cells (or half the
     width, on a narrow terminal); those and any row field that is none of them are named once on stderr."""
 
     def __init__(self, columns: Sequence[Column], last: str, title: str = "table") -> None:
@@ -52,6 +55,8 @@ class StreamingTable:
         self._console = console = stdout_console()
         width = console.width
         least = min(MIN_TEXT_WIDTH, width // 2)
+        most = max(width // 3, NARROWEST)  # the boxed table wraps a long label; this one cuts it, with "…"
+        self.columns = [replace(c, width=min(c.width, most)) for c in self.columns if c.name in row]
         total = len(self.columns) + 1
         dropped = []
         while len(self.columns) > 1 and sum(c.width + len(GAP) for c in self.columns) + least > width:
