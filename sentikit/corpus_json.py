@@ -69,9 +69,12 @@ DECODER = json.JSONDecoder(parse_int=JsonInt, parse_float=JsonFloat)
 
 
 def _spelled(value: object) -> str:
-    """A number as the file writes it, anything else (true, [1, 2]) as JSON writes it."""
+    """A number as the file writes it, anything else (true, [1, 2]) as JSON writes it (valid JSON: see
+    `_finite`)."""
     literal = getattr(value, "literal", None)
-    return literal if isinstance(literal, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(literal, str):
+        return literal
+    return json.dumps(_finite(value) if isinstance(value, list | dict) else value, ensure_ascii=False)
 
 
 def _missing(value: object) -> bool:
@@ -151,8 +154,10 @@ def json_ready(value: Any) -> Any:
 
 
 def _finite(value: Any) -> Any:
+    """`value` with the floats JSON cannot write replaced: NaN by null (as a NaN field is read: no value), a number
+    too large for a float by the string of its spelling ("1e400")."""
     if isinstance(value, float) and not math.isfinite(value):
-        return _spelled(value)
+        return None if value != value else _spelled(value)
     if isinstance(value, list):
         return [_finite(item) for item in value]
     if isinstance(value, dict):

@@ -61,8 +61,12 @@ def test_csv_output_writes_json_fields_as_text(model: Path, jsonl: Path) -> None
 def test_numbers_beyond_a_float_stay_valid_json(tmp_path: Path) -> None:
     """JSON has no Infinity: a carried 1e400 is written as the string of its spelling, also inside a list."""
     path = tmp_path / "huge.jsonl"
-    path.write_text('{"text": "ok", "score": 1e400, "l": [-1e999, 1.5]}\n', encoding="utf-8")
+    path.write_text('{"text": "ok", "score": 1e400, "l": [-1e999, 1.5, NaN]}\n', encoding="utf-8")
     result = CliRunner().invoke(app, ["preprocess", str(path), "--format", "jsonl"])
     assert result.exit_code == 0, result.stderr
     row = json.loads(result.stdout, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
-    assert (row["score"], row["l"]) == ("1e400", ["-1e999", 1.5])
+    assert (row["score"], row["l"]) == ("1e400", ["-1e999", 1.5, None])
+    # A CSV cell holds the same list as JSON text, so it reads back as JSON too.
+    result = CliRunner().invoke(app, ["preprocess", str(path), "--format", "csv"])
+    (cells,) = csv.DictReader(io.StringIO(result.stdout))
+    assert cells["score"] == "1e400" and cells["l"] == '["-1e999", 1.5, null]'

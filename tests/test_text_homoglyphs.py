@@ -26,11 +26,20 @@ from sentikit.text.stopwords import read_stopword_file
         ("хорошо", "хорошо"), ("good", "good"), ("café", "café"), ("λόγος", "λόγος"),
         ("shitовые", "shitовые"), ("wi-fi-роутер", "wi-fi-роутер"), ("гiмн", "гiмн"), ("oк", "oк"),
         ("iphoneом", "iphoneом"), ("emailом", "emailом"), ("mp3шка", "mp3шка"), ("3dмакс", "3dмакс"),
-        ("μолчaниe", "μолчaниe"),  # a small μ looks like no Cyrillic letter
+        ("mолоко", "молоко"), ("hет", "нет"), ("тhe", "the"),  # capital-only pairs as the first letter
+        ("μолчaниe", "молчание"), ("молочko", "молочко"), ("прибeт", "прибет"),
+        ("приbет", "приbет"),  # a small b inside a word was not typed as a capital В
     ],
 )
 def test_mixed_script_words_are_spelled_in_one_script(word: str, expected: str) -> None:
     assert fold_mixed_script(word) == expected
+
+
+def test_the_pipeline_folds_capitals_that_lowercasing_would_hide() -> None:
+    """Folding sees lowercased tokens: a capital-only look-alike (M, H, T, Greek M) folds as a word's first letter."""
+    pre = Preprocessor(PreprocessConfig(morph="none")).fit()
+    assert pre.process("Mолоко? Hет! Тhe Μолчaниe") == ["молоко", "нет", "the", "молчание"]
+    assert pre.process("iPhoneом, emailом, mp3шка, 3dмакс") == ["iphoneом", "emailом", "mp3шка", "3dмакс"]
 
 
 def test_the_pipeline_folds_before_stopwords_and_lemmas() -> None:
