@@ -1,6 +1,7 @@
 """Current figures from several benchmark runs: a full run, then partial re-runs (`--corpus`, `--archs`).
 
-Usage: `python benchmarks/merge.py results/FULL.json results/LATER.json ...` (oldest first) prints the merged
+Usage: `python benchmarks/merge.py benchmarks/results/FULL.json benchmarks/results/LATER.json ...` (the files whose
+rows should win last) prints the merged
 results table and the goals computed from it, as Markdown. A later run's row replaces the row of the same corpus,
 tool and model. Tuned rows go by corpus: a later run with any `(tuned)` row of a corpus replaces all earlier tuned
 rows of that corpus, since `benchmarks/run.py` runs every best-settings entry of a corpus together (so a row whose
@@ -29,7 +30,7 @@ def _key(row: Row) -> tuple[str, str, str]:
 
 
 def merge_rows(runs: Sequence[list[Row]]) -> list[Row]:
-    """Rows of `runs` (oldest first), later rows winning; order: corpora, then rows, as first seen."""
+    """Rows of `runs`, later files' rows winning; order: corpora, then rows, as first seen."""
     merged: dict[tuple[str, str, str], Row] = {}
     for rows in runs:
         tuned_corpora = {r["corpus"] for r in rows if r.get("kind") == "tuned"}
@@ -43,7 +44,8 @@ def merge_rows(runs: Sequence[list[Row]]) -> list[Row]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("results", nargs="+", type=Path, help="results JSON files of benchmarks/run.py, oldest first")
+    parser.add_argument("results", nargs="+", type=Path,
+                        help="results JSON files of benchmarks/run.py; a later file's rows replace an earlier one's")
     args = parser.parse_args(argv)
     runs = []
     for path in args.results:

@@ -71,8 +71,8 @@ def predict(
     if not texts and input is None and sys.stdin.isatty():
         raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
     texts = argument_texts(texts, corpus) if texts else None  # refused before any is classified
+    source = require_input(input, "--input") if input is not None else None  # a usage error before any loading
     loaded = load_model(resolve_model_path(model))
-    source = require_input(input) if input is not None else None
     labels = loaded.labels
     flat = fmt != "jsonl"  # one p_LABEL column per label instead of the probabilities object
 

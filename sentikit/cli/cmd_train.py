@@ -69,7 +69,7 @@ def train(
     folder = output_folder(out, "--out")
     with TrainingProgress() as progress:
         outcome = train_model(require_input(data), out=folder, force=force, settings=settings, prep=prep,
-                              corpus_options=corpus, dev=require_input(dev) if dev is not None else None,
+                              corpus_options=corpus, dev=require_input(dev, "--dev") if dev is not None else None,
                               overrides=overrides, on_event=progress.handle)
     metrics = outcome.dev_metrics
     info(f"{arch}: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
@@ -119,7 +119,7 @@ def compare(
     try:
         with TrainingProgress() as progress:
             compare_models(require_input(data), archs, settings=settings, prep=prep, corpus_options=corpus,
-                           dev=require_input(dev) if dev is not None else None, overrides=overrides,
+                           dev=require_input(dev, "--dev") if dev is not None else None, overrides=overrides,
                            keep=output_folder(keep, "--keep"),
                            force=force, on_event=progress.handle, on_row=writer.write)
     finally:

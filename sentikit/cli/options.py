@@ -211,10 +211,12 @@ def debug_option() -> typer.core.TyperOption:
                                   help=DEBUG_HELP)
 
 
-def require_input(path: str) -> str:
-    """`-` means stdin; refuse to wait on an interactive terminal, and an empty path (an unset shell variable)."""
+def require_input(path: str, option: str | None = None) -> str:
+    """`-` means stdin; refuse to wait on an interactive terminal, and an empty path (an unset shell variable),
+    naming the `option` it was given for (the input file when it is the command's argument)."""
     if not path.strip():
-        raise UsageError(f"an empty path {path!r} was given for an input file", hint="pass a file, or - for stdin")
+        raise UsageError(f"an empty path {path!r} was given for {option or 'an input file'}",
+                         hint="pass a file, or - for stdin")
     if path == "-" and sys.stdin.isatty():
         raise UsageError("no input: pass a file, or pipe text into stdin")
     return path

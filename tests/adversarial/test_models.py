@@ -197,6 +197,14 @@ def test_an_empty_output_path_is_a_usage_error(command: str, option: str, tmp_pa
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize(("args", "option"), [(("train", "data.csv", "--dev", ""), "--dev"),
+                                              (("compare", "data.csv", "--dev", ""), "--dev"),
+                                              (("predict", "--model", "m", "--input", ""), "--input"),
+                                              (("preprocess", ""), "an input file")])
+def test_an_empty_input_path_names_its_option(args: tuple[str, ...], option: str) -> None:
+    assert_error(cli("-q", *args), 2, f"an empty path '' was given for {option}")
+
+
 @pytest.mark.parametrize("args", [("predict", "--model", "", "good"), ("evaluate", "missing.csv", "--model", ""),
                                   ("show", ""), ("train", "missing.csv", "--arch", "gru", "--vectors", "")])
 def test_an_empty_model_or_vectors_path_is_a_usage_error(args: tuple[str, ...], nb_model: Path,
