@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sentikit.text import PreprocessConfig, Preprocessor
-from sentikit.text.homoglyphs import fold_mixed_script
+from sentikit.text.homoglyphs import fold_mixed_words, fold_word
 from sentikit.text.stopwords import read_stopword_file
 
 
@@ -19,26 +19,41 @@ from sentikit.text.stopwords import read_stopword_file
         ("gооd", "good"),  # Cyrillic о in an English word
         ("нe", "не"),  # the negation with a Latin e: a small н has no Latin look-alike
         ("Μолчaниe", "Молчание"),  # Greek, Latin and Cyrillic in one word (a capital Greek M)
-        ("Вceгда", "Всегда"),  # case is kept: folding comes before or without lowercasing
+        ("Вceгда", "Всегда"), ("Mолоко", "Молоко"), ("Тhe", "The"),  # capitals: M, H, T, B look like М, Н, Т, В
+        ("OTЛИЧНО", "ОТЛИЧНО"), ("HOТEL", "HOTEL"),  # shouting: capitals anywhere
+        ("рiк", "рік"),  # Ukrainian with a Latin i
         ("cок", "сок"),  # every letter has a look-alike: the script with more letters wins
         ("хорошo-хорошo", "хорошо-хорошо"),
-        # Left alone: one script, code-mixing (letters without look-alikes on both sides), a tie.
-        ("хорошо", "хорошо"), ("good", "good"), ("café", "café"), ("λόγος", "λόγος"),
-        ("shitовые", "shitовые"), ("wi-fi-роутер", "wi-fi-роутер"), ("гiмн", "гiмн"), ("oк", "oк"),
-        ("iphoneом", "iphoneом"), ("emailом", "emailом"), ("mp3шка", "mp3шка"), ("3dмакс", "3dмакс"),
-        ("mолоко", "молоко"), ("hет", "нет"), ("тhe", "the"),  # capital-only pairs as the first letter
-        ("μолчaниe", "молчание"), ("молочko", "молочко"), ("прибeт", "прибет"),
-        ("приbет", "приbет"),  # a small b inside a word was not typed as a capital В
+        # Left alone: one script; code-mixing (letters without look-alikes on both sides, or small m/h/t/b, which
+        # look like no Cyrillic letter); Greek; a word alone whose letters do not decide.
+        ("хорошо", "хорошо"), ("good", "good"), ("café", "café"), ("λόγος", "λόγος"), ("καi", "καi"),
+        ("shitовые", "shitовые"), ("wi-fi-роутер", "wi-fi-роутер"), ("iphoneом", "iphoneом"),
+        ("emailом", "emailом"), ("mp3шка", "mp3шка"), ("3dмакс", "3dмакс"), ("hpшный", "hpшный"),
+        ("приbет", "приbет"), ("Hе", "Hе"), ("oк", "oк"),
     ],
 )
-def test_mixed_script_words_are_spelled_in_one_script(word: str, expected: str) -> None:
-    assert fold_mixed_script(word) == expected
+def test_a_mixed_word_alone_is_spelled_in_one_script(word: str, expected: str) -> None:
+    assert fold_word(word) == expected
 
 
-def test_the_pipeline_folds_capitals_that_lowercasing_would_hide() -> None:
-    """Folding sees lowercased tokens: a capital-only look-alike (M, H, T, Greek M) folds as a word's first letter."""
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A word that either script could take goes with the document's script.
+        ("Hе понравилось. Hу и ладно, Bсё плохо", "Не понравилось. Ну и ладно, Всё плохо"),
+        ("The Hе word", "The He word"),
+        ("OTЛИЧНО ПPИBET CTOП", "ОТЛИЧНО ПРИВЕТ СТОП"),
+        ("mp3шка и 3dмакс, iPhoneом", "mp3шка и 3dмакс, iPhoneом"),  # runs split at digits; code-mixing
+        ("English and русский side by side", "English and русский side by side"),
+    ],
+)
+def test_documents_are_folded_run_by_run_before_lowercasing(text: str, expected: str) -> None:
+    assert fold_mixed_words(text) == expected
+
+
+def test_the_pipeline_folds_capitals_before_lowercasing_hides_them() -> None:
     pre = Preprocessor(PreprocessConfig(morph="none")).fit()
-    assert pre.process("Mолоко? Hет! Тhe Μолчaниe") == ["молоко", "нет", "the", "молчание"]
+    assert pre.process("Mолоко? Hет! Hе то. Тhe Μолчaниe") == ["молоко", "нет", "не", "то", "the", "молчание"]
     assert pre.process("iPhoneом, emailом, mp3шка, 3dмакс") == ["iphoneом", "emailом", "mp3шка", "3dмакс"]
 
 
@@ -64,3 +79,13 @@ def test_stopword_file_words_are_normalised_like_the_text(tmp_path: Path, writte
                               extra_stopwords=tuple(read_stopword_file(path)))
     # --stopwords FILE adds the file's words to the built-in lists ("мне" is in them).
     assert Preprocessor(config).fit().process("мне понравились отзывы") == ["понравились"]
+
+
+def test_a_mixed_form_is_folded_with_each_document_it_appears_in() -> None:
+    """The per-form cache must not fix a mixed form's spelling: «Hе» is «не» in Russian text, "he" in English."""
+    pre = Preprocessor(PreprocessConfig(morph="none")).fit()
+    assert pre.process("Hе понравилось") == ["не", "понравилось"]
+    assert pre.process("The Hе word") == ["the", "he", "word"]
+    assert pre.process("Hе понравилось") == ["не", "понравилось"]
+    assert pre.process("не понравилось") == ["не", "понравилось"]  # and ordinary forms are cached as before
+    assert "понравилось" in pre._cache and "hе" not in pre._cache

@@ -179,7 +179,8 @@ CORPUS_OPTIONS = OptionGroup(
         _param("encoding", Annotated[str, typer.Option(help="Input encoding, e.g. cp1251 or latin-1.",
                                                         rich_help_panel=READ)], "utf-8"),
         _param("strict", Annotated[bool, typer.Option(
-            "--strict", help="Fail on rows with an empty text or label instead of skipping them.",
+            "--strict", help="Fail on a row with an empty text, or an empty label where labels are needed, instead "
+                             "of skipping it (predict: instead of answering it with no label).",
             rich_help_panel=READ)], False),
     ],
 )

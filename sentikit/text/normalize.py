@@ -12,7 +12,7 @@ import re
 import unicodedata
 
 from sentikit.text.config import PreprocessConfig
-from sentikit.text.homoglyphs import fold_mixed_script
+from sentikit.text.homoglyphs import fold_mixed_words, fold_word
 
 URL_TOKEN = "<url>"
 USER_TOKEN = "<user>"
@@ -62,8 +62,10 @@ def _invisible_and_apostrophes(text: str) -> str:
     return _ODD_APOSTROPHE.sub("'", text)
 
 
-def normalize_text(text: str, config: PreprocessConfig, rules: int = TEXT_RULES) -> str:
-    """Apply the document-level normalisation that `config` asks for, by the `rules` version (TEXT_RULES)."""
+def normalize_text(text: str, config: PreprocessConfig, rules: int = TEXT_RULES, *, fold: bool = True) -> str:
+    """Apply the document-level normalisation that `config` asks for, by the `rules` version (TEXT_RULES).
+    `fold=False` leaves out the folding of mixed-script words (rules 3): `Preprocessor` folds only documents
+    that turn out to hold such a word."""
     ascii_only = text.isascii()
     if not ascii_only:
         text = unicodedata.normalize("NFC", text)
@@ -81,6 +83,8 @@ def normalize_text(text: str, config: PreprocessConfig, rules: int = TEXT_RULES)
         text = _MENTION.sub(f" {USER_TOKEN} ", text)
     if config.number_placeholder:
         text = _NUMBER.sub(f" {NUMBER_TOKEN} ", text)
+    if fold and rules >= 3 and not ascii_only:  # before lowercasing, which would hide that an M or an H was a capital
+        text = fold_mixed_words(text)
     if config.lowercase:
         text = text.lower()
         # ё→е: Russian writers use ё inconsistently; only meaningful together with lowercasing.
@@ -107,4 +111,4 @@ def normalize_word(word: str) -> str:
     for odd, plain in _REPLACE:
         if odd in text:
             text = text.replace(odd, plain)
-    return fold_mixed_script(_COMBINING.sub("", text))
+    return fold_word(_COMBINING.sub("", text))

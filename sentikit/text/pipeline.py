@@ -24,7 +24,7 @@ from sentikit.configs import require_keys
 from sentikit.corpus import CorpusOptions, ReadStats, Record, read_corpus, report_skipped, source_name
 from sentikit.errors import NotFittedError
 from sentikit.text.config import PreprocessConfig
-from sentikit.text.homoglyphs import fold_mixed_script
+from sentikit.text.homoglyphs import is_mixed_script
 from sentikit.text.morphology import Morphology, is_cyrillic, resolve_en_lemmatizer
 from sentikit.text.normalize import TEXT_RULE_VERSIONS, TEXT_RULES, normalize_text, normalize_word
 from sentikit.text.stopwords import is_negation, load_stopwords
@@ -217,8 +217,6 @@ class Preprocessor:
         """Process one distinct token form (cached by the caller)."""
         if not is_word(token):
             return token  # emoticons, emoji and placeholders pass through
-        if self.rules_ >= 3:
-            token = fold_mixed_script(token)
         key = token if self.config.lowercase else token.lower()  # the lists are lowercase
         if key in self.stopwords_:
             return _DROP
@@ -240,17 +238,33 @@ class Preprocessor:
         cache = self._cache
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        tokens = word_tokens(normalize_text(text, self.config, self.rules_))
+        tokens = word_tokens(normalize_text(text, self.config, self.rules_, fold=False))
         # Hot path: every form seen before, so map/filter run the whole loop in C (dropped stopwords are "").
         try:
             words = list(filter(None, map(cache.__getitem__, tokens)))
         except KeyError:
-            for token in tokens:
-                if token not in cache:
-                    cache[token] = self._token(token)
-            words = list(filter(None, map(cache.__getitem__, tokens)))
+            words = self._words_with_new_forms(text, tokens)
         if self._char_n:
             return char_units(words, self._char_n)
+        return words
+
+    def _words_with_new_forms(self, text: str, tokens: list[str]) -> list[str]:
+        """The slow path of `process`: some forms are not in the cache. A form that mixes scripts is never cached,
+        so every document holding one comes here: it is normalised again with its look-alike letters folded
+        (`sentikit.text.homoglyphs`), which needs the document (its capitals, its script), not the form alone.
+        Documents without such forms, nearly all, never pay for folding."""
+        cache = self._cache
+        if self.rules_ >= 3 and any(is_mixed_script(token) for token in tokens if token not in cache):
+            tokens = word_tokens(normalize_text(text, self.config, self.rules_))
+        words = []
+        for token in tokens:
+            word = cache.get(token)
+            if word is None:
+                word = self._token(token)
+                if not is_mixed_script(token):  # one that folding left mixed ("iphoneом") may fold elsewhere
+                    cache[token] = word
+            if word:
+                words.append(word)
         return words
 
     def transform(self, texts: Iterable[str]) -> list[list[str]]:
