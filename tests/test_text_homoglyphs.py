@@ -42,6 +42,9 @@ def test_a_mixed_word_alone_is_spelled_in_one_script(word: str, expected: str) -
         # A word that either script could take goes with the document's script.
         ("Hе понравилось. Hу и ладно, Bсё плохо", "Не понравилось. Ну и ладно, Всё плохо"),
         ("The Hе word", "The He word"),
+        # English names, mentions and placeholders in a Russian review do not make it English.
+        ("Hе работает Wi-Fi и Bluetooth", "Не работает Wi-Fi и Bluetooth"),
+        ("<user> <user> Hе верю <url>", "<user> <user> Не верю <url>"), ("Hе <url>", "Hе <url>"),
         ("OTЛИЧНО ПPИBET CTOП", "ОТЛИЧНО ПРИВЕТ СТОП"),
         ("mp3шка и 3dмакс, iPhoneом", "mp3шка и 3dмакс, iPhoneом"),  # runs split at digits; code-mixing
         ("English and русский side by side", "English and русский side by side"),
@@ -70,7 +73,7 @@ def test_models_saved_with_earlier_rules_do_not_fold() -> None:
     assert Preprocessor.from_state(fitted.config, {**state, "rules": 2}).process("хорошo") == ["хорошo"]
 
 
-@pytest.mark.parametrize("written", ["о\u0301тзывы", "от\u00adзывы", "ОТЗЫВЫ", "oтзывы"])
+@pytest.mark.parametrize("written", ["о\u0301тзывы", "от\u00adзывы", "ОТЗЫВЫ", "oтзывы", "OTЗЫBЫ"])
 def test_stopword_file_words_are_normalised_like_the_text(tmp_path: Path, written: str) -> None:
     """A stress mark, a soft hyphen, capitals or a Latin look-alike in the file's word still match the text."""
     path = tmp_path / "stop.txt"

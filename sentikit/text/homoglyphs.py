@@ -12,7 +12,8 @@ forms do not, so «Hет» and «OTЛИЧНО» fold and "emailом" stays. Lett
 hyphens and apostrophes ("mp3шка", "wi-fi-роутер"). Only runs that mix scripts are touched, so Greek or English
 text stays as written, and a run whose letters of both scripts include ones without a look-alike ("shitовые",
 "iphoneом") is code-mixing, left alone. When either script could take the run («Hе»: "He" or «Не»), the one
-with more letters in it wins, then the one with more letters in the document.
+with more letters in it wins, then Cyrillic if the document has a word in Cyrillic alone, else Latin if it has
+one in Latin.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ _LETTER_RUN = re.compile("[^\\W\\d_]+")
 _LATIN_LETTER = re.compile("[a-zA-Z]")
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 _GREEK_LETTER = re.compile("[\u0370-\u03ff]")
+_CYRILLIC_WORD = re.compile("(?<![^\\W\\d_])[\u0400-\u04ff]+(?![^\\W\\d_])")
+_LATIN_WORD = re.compile("(?<![^\\W\\d_])(?<!<)[a-zA-Z]+(?![^\\W\\d_])(?!>)")  # not a <placeholder>
 
 
 def _script(ch: str) -> str:
@@ -62,8 +65,10 @@ def fold_mixed_words(text: str) -> str:
     # pattern starts at its rare Latin letters. Documents that pass both are few.
     if text.isascii() or not _CYRILLIC_OR_GREEK.search(text) or not _SCRIPT_BOUNDARY.search(text):
         return text
-    latin, cyrillic = len(_LATIN_LETTER.findall(text)), len(_CYRILLIC_LETTER.findall(text))
-    document = "cyrillic" if cyrillic > latin else "latin" if latin > cyrillic else None
+    # A run either script could take («Hе») goes with the document's words: Cyrillic if it has any word in
+    # Cyrillic alone (a Russian review naming Wi-Fi and an iPhone is Russian; placeholders such as <url> are
+    # Latin letters nobody typed), else Latin if it has a Latin word.
+    document = ("cyrillic" if _CYRILLIC_WORD.search(text) else "latin" if _LATIN_WORD.search(text) else None)
     return _LETTER_RUN.sub(lambda match: fold_run(match.group(), document), text)
 
 

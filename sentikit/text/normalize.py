@@ -107,8 +107,9 @@ def normalize_word(word: str) -> str:
     """A word of a user's stopword list in the form the text's tokens take (rules version 3): lowercase, ё→е,
     invisible characters and stress marks removed, apostrophe look-alikes read as "'", one script. Without it
     a list typed with a stress mark («то́же») or a soft hyphen would never match."""
-    text = _invisible_and_apostrophes(unicodedata.normalize("NFC", word)).lower().replace("ё", "е")
+    # Folded before lowercasing, as the text is: "Mое" (a Latin capital M) is «мое».
+    text = fold_word(_invisible_and_apostrophes(unicodedata.normalize("NFC", word))).lower().replace("ё", "е")
     for odd, plain in _REPLACE:
         if odd in text:
             text = text.replace(odd, plain)
-    return fold_word(_COMBINING.sub("", text))
+    return _COMBINING.sub("", text)

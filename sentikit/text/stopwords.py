@@ -110,7 +110,9 @@ def read_stopword_file(path: str | Path) -> list[str]:
     except UnicodeDecodeError as exc:
         raise DataError(f"{p}: cannot read the stopword file as UTF-8 text",
                         hint="convert it to UTF-8, e.g. iconv -f cp1251 -t utf-8") from exc
+    from sentikit.text.normalize import normalize_word  # (normalize imports nothing from here; kept local anyway)
+
     words: list[str] = []
     for line in text.splitlines():
-        words += line.split("#", 1)[0].lower().replace("ё", "е").split()
+        words += [normalize_word(word) for word in line.split("#", 1)[0].split()]  # as the text's tokens are
     return words
