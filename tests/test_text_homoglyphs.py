@@ -45,6 +45,10 @@ def test_a_mixed_word_alone_is_spelled_in_one_script(word: str, expected: str) -
         # English names, mentions and placeholders in a Russian review do not make it English.
         ("Hе работает Wi-Fi и Bluetooth", "Не работает Wi-Fi и Bluetooth"),
         ("<user> <user> Hе верю <url>", "<user> <user> Не верю <url>"), ("Hе <url>", "Hе <url>"),
+        # The nearest words that show a script decide, not every letter of the document.
+        ("Hе coвeтую", "Не советую"),  # every word is mixed: «coвeтую» shows в, т, ю
+        ("Hе bought а phone and Hе loved it, 100 руб", "He bought а phone and He loved it, 100 руб"),
+        ("Tо be honest", "To be honest"), ("Tо, чтo нaдo", "То, что надо"),
         ("OTЛИЧНО ПPИBET CTOП", "ОТЛИЧНО ПРИВЕТ СТОП"),
         ("mp3шка и 3dмакс, iPhoneом", "mp3шка и 3dмакс, iPhoneом"),  # runs split at digits; code-mixing
         ("English and русский side by side", "English and русский side by side"),
@@ -92,3 +96,16 @@ def test_a_mixed_form_is_folded_with_each_document_it_appears_in() -> None:
     assert pre.process("Hе понравилось") == ["не", "понравилось"]
     assert pre.process("не понравилось") == ["не", "понравилось"]  # and ordinary forms are cached as before
     assert "понравилось" in pre._cache and "hе" not in pre._cache
+
+
+def test_a_stopword_list_decides_a_word_either_script_could_take(tmp_path: Path) -> None:
+    """«Oк» (a Latin O) in a Russian list is «ок», as the same word in Russian text is."""
+    path = tmp_path / "stop.txt"
+    path.write_text("Oк\nвот\n", encoding="utf-8")
+    base = {"morph": "none", "remove_stopwords": True, "stopword_source": "builtin"}
+    assert "ок" not in Preprocessor(PreprocessConfig(**base)).fit().stopwords_  # type: ignore[arg-type]
+    pre = Preprocessor(PreprocessConfig(**base, extra_stopwords=tuple(read_stopword_file(path)))).fit()  # type: ignore[arg-type]
+    assert "ок" in pre.stopwords_ and pre.process("Oк, понял") == ["понял"]
+    listed = tuple(sorted(pre.stopwords_))
+    again = Preprocessor(PreprocessConfig(**base, extra_stopwords=listed)).fit()  # type: ignore[arg-type]
+    assert again.stopwords_ == pre.stopwords_  # normalising a normalised list changes nothing

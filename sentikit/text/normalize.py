@@ -103,12 +103,13 @@ def normalize_text(text: str, config: PreprocessConfig, rules: int = TEXT_RULES,
     return text
 
 
-def normalize_word(word: str) -> str:
+def normalize_word(word: str, script: str | None = None) -> str:
     """A word of a user's stopword list in the form the text's tokens take (rules version 3): lowercase, ё→е,
     invisible characters and stress marks removed, apostrophe look-alikes read as "'", one script. Without it
-    a list typed with a stress mark («то́же») or a soft hyphen would never match."""
+    a list typed with a stress mark («то́же») or a soft hyphen would never match. `script` decides a word that
+    either script could take («Hу»): the list's language (`sentikit.text.homoglyphs.words_script`)."""
     # Folded before lowercasing, as the text is: "Mое" (a Latin capital M) is «мое».
-    text = fold_word(_invisible_and_apostrophes(unicodedata.normalize("NFC", word))).lower().replace("ё", "е")
+    text = fold_word(_invisible_and_apostrophes(unicodedata.normalize("NFC", word)), script).lower().replace("ё", "е")
     for odd, plain in _REPLACE:
         if odd in text:
             text = text.replace(odd, plain)

@@ -24,7 +24,7 @@ from sentikit.configs import require_keys
 from sentikit.corpus import CorpusOptions, ReadStats, Record, read_corpus, report_skipped, source_name
 from sentikit.errors import NotFittedError
 from sentikit.text.config import PreprocessConfig
-from sentikit.text.homoglyphs import is_mixed_script
+from sentikit.text.homoglyphs import is_mixed_script, words_script
 from sentikit.text.morphology import Morphology, is_cyrillic, resolve_en_lemmatizer
 from sentikit.text.normalize import TEXT_RULE_VERSIONS, TEXT_RULES, normalize_text, normalize_word
 from sentikit.text.stopwords import is_negation, load_stopwords
@@ -143,7 +143,8 @@ class Preprocessor:
                 words, origin = load_stopwords(lang, cfg.stopword_source)
                 stopwords.update(words)
                 sources[lang] = origin
-            stopwords.update(normalize_word(w) for w in cfg.extra_stopwords)
+            script = words_script(cfg.extra_stopwords)  # the list's language decides a word like «Hу»
+            stopwords.update(normalize_word(word, script) for word in cfg.extra_stopwords)
             if cfg.keep_negations:
                 stopwords = {w for w in stopwords if not is_negation(w)}
         elif not cfg.keep_negations:
@@ -254,18 +255,19 @@ class Preprocessor:
         (`sentikit.text.homoglyphs`), which needs the document (its capitals, its script), not the form alone.
         Documents without such forms, nearly all, never pay for folding."""
         cache = self._cache
-        if self.rules_ >= 3 and any(is_mixed_script(token) for token in tokens if token not in cache):
+        missing = [token for token in tokens if token not in cache]
+        if self.rules_ >= 3 and any(map(is_mixed_script, missing)):
             tokens = word_tokens(normalize_text(text, self.config, self.rules_))
-        words = []
-        for token in tokens:
-            word = cache.get(token)
-            if word is None:
-                word = self._token(token)
-                if not is_mixed_script(token):  # one that folding left mixed ("iphoneом") may fold elsewhere
-                    cache[token] = word
-            if word:
-                words.append(word)
-        return words
+            # A form that folding left mixed ("iphoneом") is processed for this document only.
+            own = {token: self._token(token) for token in tokens if token not in cache and is_mixed_script(token)}
+            missing = [token for token in tokens if token not in cache and token not in own]
+            for token in missing:
+                cache[token] = self._token(token)
+            return [word for word in (own[t] if t in own else cache[t] for t in tokens) if word]
+        for token in missing:
+            if token not in cache:  # (a form can be missing twice in one document)
+                cache[token] = self._token(token)
+        return list(filter(None, map(cache.__getitem__, tokens)))
 
     def transform(self, texts: Iterable[str]) -> list[list[str]]:
         """Token lists of `texts`, a list (or any iterable) of str; anything else is a TypeError."""

@@ -95,7 +95,7 @@ def load_stopwords(lang: str, source: str = "auto", *,
 
 
 def read_stopword_file(path: str | Path) -> list[str]:
-    """Words from a user's --stopwords FILE: one or more per line, '#' starts a comment."""
+    """Words from a user's --stopwords FILE as written: one or more per line, '#' starts a comment."""
     p = Path(path)
     what = "a UTF-8 text file of stopwords, one or more per line ('#' starts a comment)"
     try:
@@ -110,9 +110,7 @@ def read_stopword_file(path: str | Path) -> list[str]:
     except UnicodeDecodeError as exc:
         raise DataError(f"{p}: cannot read the stopword file as UTF-8 text",
                         hint="convert it to UTF-8, e.g. iconv -f cp1251 -t utf-8") from exc
-    from sentikit.text.normalize import normalize_word  # (normalize imports nothing from here; kept local anyway)
-
     words: list[str] = []
     for line in text.splitlines():
-        words += [normalize_word(word) for word in line.split("#", 1)[0].split()]  # as the text's tokens are
-    return words
+        words += line.split("#", 1)[0].split()
+    return words  # as written: `Preprocessor.fit` normalises them like the text (`normalize_word`)
