@@ -379,3 +379,12 @@ def test_input_format_names_data_and_a_dev_file_is_read_by_its_extension(corpus:
                   "--out", str(tmp_path / "m")])
     assert result.exit_code == 0, result.stderr
     assert json.loads((tmp_path / "m" / "manifest.json").read_text())["training"]["data"]["dev_rows"] == len(rows)
+
+
+@pytest.mark.parametrize("arch", [a for a in ARCHITECTURES if a not in LINEAR_ARCHS])
+def test_a_neural_model_records_the_epoch_it_kept(trained: dict[str, Path], arch: str) -> None:
+    manifest = json.loads((trained[arch] / "manifest.json").read_text())
+    scores = [row["dev_macro_f1"] for row in manifest["history"]]
+    assert manifest["training"]["best_epoch"] == scores.index(max(scores)) + 1
+    card = run(["show", str(trained[arch]), "--format", "table"])
+    assert card.exit_code == 0 and "kept epoch" in card.stdout

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from sentikit.training.metrics import classification_report
+from sentikit.training.metrics import classification_report, stopping_summary
 
 CASES = [
     ([0, 1, 2, 2, 1, 0, 0, 2], [0, 2, 2, 1, 1, 0, 1, 2], ["neg", "neu", "pos"]),
@@ -39,3 +39,28 @@ def test_label_absent_from_both_sides_is_left_out_of_the_macro_average() -> None
     report = classification_report([0, 1], [0, 1], ["a", "b", "never"])
     assert report["macro_f1"] == pytest.approx(1.0)
     assert report["per_class"]["never"]["support"] == 0
+
+
+def _history(*f1s: float) -> list[dict[str, float]]:
+    return [{"epoch": i + 1, "dev_macro_f1": f1} for i, f1 in enumerate(f1s)]
+
+
+@pytest.mark.parametrize(
+    ("history", "best", "expected"),
+    [
+        (_history(0.5, 0.7, 0.6, 0.65), None,
+         "kept epoch 2 of 4 (dev macro-F1 0.7000); stopped early: 2 epoch(s) without a better dev macro-F1 "
+         "(--epochs 10, --patience 2; small data may need more of both)"),
+        (_history(0.5, 0.7, 0.7), None, "kept epoch 2 of 3"),  # the first of equal scores, as training keeps
+        (_history(*[0.1 * i for i in range(10)]), 10, "kept epoch 10 of 10 (dev macro-F1 0.9000)"),  # no early stop
+        ([], None, None),
+    ],
+)
+def test_stopping_summary_says_which_epoch_was_kept(history: list[dict[str, float]], best: int | None,
+                                                    expected: str | None) -> None:
+    line = stopping_summary(history, {"epochs": 10, "patience": 2}, best)
+    if expected is None:
+        assert line is None
+    else:
+        assert line is not None and line.startswith(expected)
+        assert ("stopped early" in line) == (len(history) < 10)

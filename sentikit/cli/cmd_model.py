@@ -108,6 +108,12 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
     _flatten("", {"preprocess": manifest.get("preprocess", {}), **configs}, options)
     render_table([{"option": k, "value": v} for k, v in options.items()], title="options")
     if history:
+        from sentikit.training.metrics import stopping_summary
+
+        training = manifest.get("training", {})
+        stopping = stopping_summary(history, configs.get("training") or {}, training.get("best_epoch"))
+        if stopping and not training.get("interrupted"):
+            console.print(stopping)
         render_table(history, title="training history")
         for key in ("train_loss", "dev_loss", "dev_macro_f1", "grad_norm"):
             values = [h.get(key) for h in history]

@@ -48,7 +48,8 @@ PREPROCESS_FORMATS = ("txt", "jsonl", "csv")
 """)
 @with_options(PREPROCESS_OPTIONS, CORPUS_OPTIONS)
 def preprocess(
-    input: Annotated[str, typer.Argument(help="Corpus file (csv/tsv/jsonl/txt, optionally .gz) or - for stdin.")] = "-",
+    input: Annotated[str, typer.Argument(help="Corpus file (csv/tsv/jsonl/json/txt, optionally .gz; bundled:ru) "
+                                              "or - for stdin.")] = "-",
     format: Annotated[str, typer.Option("--format", "-f", help="Output: txt (tokens per line), jsonl or csv "
                                         "(text with label and other columns).")] = "txt",
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,

@@ -50,7 +50,8 @@ def _split_settings(arch: str, dev: str | None, dev_fraction: float | None, seed
 """)
 @with_options(MODEL_OPTIONS, PREPROCESS_OPTIONS, CORPUS_OPTIONS)
 def train(
-    data: Annotated[str, typer.Argument(help="Labelled corpus (csv/tsv/jsonl, optionally .gz) or - for stdin.")],
+    data: Annotated[str, typer.Argument(help="Labelled corpus (csv/tsv/jsonl/json, optionally .gz; bundled:ru, "
+                                             "bundled:en) or - for stdin.")],
     arch: Annotated[str, typer.Option("--arch", "-a", help=ARCH_HELP)] = "logreg",
     out: Annotated[str | None, typer.Option("--out", "-o", metavar="PATH",
                                             help=with_default("Model folder.", "models/<data>-<arch>"))] = None,
@@ -63,6 +64,7 @@ def train(
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Train a classifier, print its dev metrics and save it as a model folder."""
+    from sentikit.training.metrics import stopping_summary
     from sentikit.training.pipeline import train as train_model
 
     settings = _split_settings(arch, dev, dev_fraction, seed)
@@ -74,6 +76,10 @@ def train(
     metrics = outcome.dev_metrics
     info(f"{arch}: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
          f"({outcome.seconds:.1f} s, {outcome.n_parameters:,} parameters)")
+    stopping = stopping_summary(outcome.fitted.history, outcome.fitted.configs.get("training", {}),
+                                outcome.fitted.best_epoch)
+    if stopping and not outcome.interrupted:
+        info(stopping)
     if outcome.fitted.fit_rows:  # scored on dev, then fitted again with dev included: evaluate on dev is no test
         info(f"the saved model was then refit on train + dev ({outcome.fitted.fit_rows:,} documents): the dev "
              "figures above are from before the refit")

@@ -175,6 +175,7 @@ def build_manifest(prepared: Prepared, settings: TrainSettings, fitted: Fitted,
             **({"vectors": fitted.vectors} if fitted.vectors else {}),
             "seconds": round(seconds, 3),
             "interrupted": fitted.interrupted,
+            **({"best_epoch": fitted.best_epoch} if fitted.best_epoch else {}),  # the epoch whose weights were kept
             "python": platform.python_version(),
         },
         "metrics": {"dev": _manifest_metrics(fitted.dev_metrics)},
