@@ -6,6 +6,7 @@ config object instead, so each command lists only the options that are its own.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import sys
@@ -300,7 +301,35 @@ def _build_overrides(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _config_default(name: str) -> object:
+    """The default of a neural, sequence or training setting, from its config dataclass (the one place defaults
+    live); None for settings without one here (linear settings default per architecture)."""
+    from sentikit.features.sequences import SequenceConfig
+    from sentikit.models.config import NeuralConfig
+    from sentikit.training.config import TrainConfig
+
+    for config in (TrainConfig, NeuralConfig, SequenceConfig):
+        for field in dataclasses.fields(config):
+            if field.name == name and field.default is not dataclasses.MISSING:
+                return field.default
+    return None
+
+
+def _class_weight_help() -> str:
+    from sentikit.models.linear import DEFAULT_CLASS_WEIGHT  # numpy and sentikit only: --help stays fast
+
+    balanced = " and ".join(arch for arch, weight in DEFAULT_CLASS_WEIGHT.items() if weight == "balanced")
+    return literal_help(f"none or balanced (weights classes by inverse frequency). [default: balanced for "
+                        f"{balanced}, none otherwise]")
+
+
 def _opt(name: str, kind: Any, help: str, panel: str, flag: str | None = None, **kw: Any) -> inspect.Parameter:
+    # The option's own default is None ("not given": the config decides), so Typer cannot show the real one.
+    # (class_weight's default depends on the architecture: its help says so itself.)
+    default = _config_default(name) if kind is not bool and name != "class_weight" else None
+    if default is not None:
+        shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
+        help += literal_help(f" [default: {shown}]")
     decls = [flag] if flag else []
     return _param(name, Annotated[kind | None, typer.Option(*decls, help=help, rich_help_panel=panel, **kw)], None)
 
@@ -311,7 +340,7 @@ MODEL_OPTIONS = OptionGroup(
     params=[
         _opt("C", float, with_range("Inverse regularisation strength (default: per architecture).", above=0.0), LIN,
              "--C"),
-        _opt("class_weight", str, "none or balanced (weights classes by inverse frequency).", FIT),
+        _opt("class_weight", str, _class_weight_help(), FIT),
         _opt("feature_encoding", str, "Feature encoding: binary, count, tf or tfidf.", LIN, "--encoding-scheme"),
         _opt("ngram_max", int, "Word n-grams 1..N (1-3).", LIN, min=1, max=3),
         _opt("char_ngrams", str, f"Character n-grams, e.g. 2-5 (within {CHAR_NGRAMS_RANGE}), or none.", LIN),
