@@ -89,3 +89,19 @@ def test_char_ngrams_help_states_the_true_range(command: str) -> None:
 
     result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
     assert f"within 1-{MAX_CHAR_NGRAM}" in " ".join(result.stdout.split())
+
+
+@pytest.mark.parametrize(("option", "default"), [("--epochs", "10"), ("--patience", "2"), ("--batch-size", "64"),
+                                                  ("--max-len", "400"), ("--conv-widths", "3,4,5")])
+def test_train_help_shows_the_config_defaults(option: str, default: str) -> None:
+    """Neural and training options default to None ("the config decides"); their help names the config's value."""
+    from sentikit.features.sequences import SequenceConfig
+    from sentikit.models.config import NeuralConfig
+    from sentikit.training.config import TrainConfig
+
+    result = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
+    line = next(line for line in result.stdout.splitlines() if f"{option} " in line)
+    assert f"[default: {default}]" in line
+    name = option[2:].replace("-", "_")
+    value = next(getattr(c(), name) for c in (TrainConfig, NeuralConfig, SequenceConfig) if hasattr(c(), name))
+    assert default == (",".join(map(str, value)) if isinstance(value, tuple) else str(value))
