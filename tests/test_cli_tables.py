@@ -226,3 +226,17 @@ def test_text_columns_wrap_at_spaces_before_splitting_words() -> None:
     rows = [{"option": "preprocess.stopwords", "value": REVIEW}]
     assert _column_widths(rows, list(rows[0]), numeric, 34) == [20, 34 - 20 - 7]
     assert _column_widths(rows, list(rows[0]), numeric, 30) == [30 - 7 - FOLD_WIDTH, FOLD_WIDTH]
+
+
+def test_compare_figures_are_shown_at_their_own_precision(corpus: Path) -> None:
+    """Scores to 4 decimals, seconds and KB to 1, rates and parameter counts whole with separators; JSON keeps
+    the numbers as they are."""
+    result = invoke("compare", corpus, "--arch", "nb,logreg", "--format", "table", columns=200)
+    assert result.exit_code == 0 and "showing" not in result.stderr
+    for cells in body_rows(result.stdout):
+        accuracy, macro_f1, seconds, rate, parameters, kb = cells[1:7]
+        assert re.fullmatch(r"\d\.\d{4}", accuracy) and re.fullmatch(r"\d\.\d{4}", macro_f1)
+        assert re.fullmatch(r"[\d,]+\.\d", seconds) and re.fullmatch(r"[\d,]+\.\d", kb)
+        assert re.fullmatch(r"\d{1,3}(,\d{3})*", rate) and re.fullmatch(r"\d{1,3}(,\d{3})*", parameters)
+    rows = json.loads(invoke("compare", corpus, "--arch", "nb", "--format", "json").stdout)
+    assert isinstance(rows[0]["parameters"], int) and isinstance(rows[0]["predict_docs_per_s"], float)

@@ -135,6 +135,16 @@ def compare(
         writer.close()
 
 
+# How a comparison table shows each figure (JSON, CSV and TSV keep the numbers as they are).
+_TABLE_FIGURES = {"train_seconds": "{:,.1f}", "predict_docs_per_s": "{:,.0f}", "parameters": "{:,}",
+                  "artifact_kb": "{:,.1f}"}
+
+
+def _for_table(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: _TABLE_FIGURES[key].format(value) if key in _TABLE_FIGURES and isinstance(value, int | float)
+            else value for key, value in row.items()}
+
+
 class _ComparisonWriter:
     """Comparison rows to stdout as each architecture finishes (`RowWriter`), or one JSON array at the end."""
 
@@ -148,7 +158,7 @@ class _ComparisonWriter:
         if self._json is not None:
             self._json.append(row)
         elif self._rows is not None:
-            self._rows.write(row)
+            self._rows.write(_for_table(row) if self._rows.fmt == "table" else row)
 
     def close(self) -> None:
         from sentikit.cli.output import write_json

@@ -200,9 +200,15 @@ def shown_cell(value: Any) -> str:
     return shown(_cell(value))
 
 
+_NUMBER_TEXT = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
 def _is_numeric(rows: Sequence[dict[str, Any]], col: str) -> bool:
-    """Judged by the first value present: a compare row of a linear model has no best_epoch."""
+    """Judged by the first value present (a compare row of a linear model has no best_epoch); a number already
+    formatted for a table ("16,135") counts, so that it is right-aligned too."""
     value = next((row[col] for row in rows if row.get(col) is not None), None)
+    if isinstance(value, str):
+        return _NUMBER_TEXT.fullmatch(value) is not None
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
