@@ -1,14 +1,7 @@
 """CSV and TSV rows: the delimiter of a CSV (comma, semicolon, tab or pipe, as spreadsheets in many locales write
-it: named by --delimiter or Excel's `sep=` line, else told by the header's names), CSV quoting by the book, and TSV
-read the way most tools write it.
-
-TSV writers disagree about quotes: many never quote (a cell `"Лучший" магазин` is just text), while pandas and
-spreadsheets quote a cell that holds a quote, a tab or a line break. So a TSV field is read as quoted only when
-the whole field is a well-formed quoted one (`"..."`, with any quote inside doubled); any other quote is an
-ordinary character. A quoted field may run over several lines, in any column; but when the line it starts on is a
-row of its own with its quotes read as ordinary characters (as many fields as the header), the lines are joined
-only if no field then spanning lines holds a tab, so a stray quote in an unquoting writer's file cannot swallow
-the rows after it.
+it: named by --delimiter or Excel's `sep=` line, else told by the header's names), CSV quoting by the book, and
+the header and columns of both; TSV rows themselves are read by `sentikit.corpus_tsv`, the way most tools write
+them.
 """
 
 from __future__ import annotations
@@ -17,7 +10,6 @@ import csv
 import logging
 import re
 import sys
-from collections import deque
 from collections.abc import Iterator
 from itertools import chain
 
@@ -32,6 +24,7 @@ from sentikit.corpus_columns import (
     visible,
 )
 from sentikit.corpus_lines import LineCounter
+from sentikit.corpus_tsv import TsvRows, without_newline
 from sentikit.errors import DataError
 
 log = logging.getLogger("sentikit")
@@ -39,7 +32,7 @@ log = logging.getLogger("sentikit")
 # Quoted fields may legitimately be huge (a 10 MB review is still a review).
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
-# The most lines a quoted TSV field may span: more is an unclosed quote, and reading on would hold the file.
+# The most lines a quoted CSV or TSV field may span: more is an unclosed quote, and reading on would hold the file.
 MAX_FIELD_LINES = 10_000
 _KNOWN = {*TEXT_COLUMNS, *LABEL_COLUMNS}
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -62,7 +55,7 @@ def header_fields(line: str, delimiter: str, *, strict: bool = False) -> list[st
 
 def sep_line(line: str) -> str | None:
     """The delimiter an Excel `sep=X` line names, or None when `line` is no such line."""
-    match = _SEP_LINE.fullmatch(_without_newline(line).strip(" "))
+    match = _SEP_LINE.fullmatch(without_newline(line).strip(" "))
     return match.group(1) if match else None
 
 
@@ -72,7 +65,7 @@ def sniff_delimiter(header: str, options: CorpusOptions | None = None) -> str:
     label columns (a name may hold another candidate: "Оценка, 1-5" in a semicolon header); among equals, the one
     that splits the header into the most columns, a comma before a semicolon before a tab. A pipe is taken only
     for a known or named column."""
-    line = _without_newline(header)
+    line = without_newline(header)
     split = {d: header_fields(line, d) for d in (",", ";", "\t", "|")}
     named = [c.strip().casefold() for c in (options.text_col, options.label_col) if c] if options else []
     scores: dict[str, tuple[int, int, int]] = {}
@@ -102,8 +95,8 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
     # name); CSV's rules when the user or Excel's sep line named the tab.
     tsv_rules = fmt == "tsv" or (delimiter == "\t" and options.delimiter is None and sep is None)
     everything = chain([first], lines)
-    rows = iter(_TsvRows(everything, counter, name)) if tsv_rules else _csv_rows(everything, counter, name,
-                                                                                  delimiter)
+    rows = (iter(TsvRows(everything, counter, name, MAX_FIELD_LINES)) if tsv_rules
+            else _csv_rows(everything, counter, name, delimiter))
     _, line, header = next(rows)
     header = _named(header)
     refuse_duplicate_columns(header, name, line)
@@ -222,181 +215,3 @@ def _swallowed_rows(row: list[str], delimiter: str, width: int) -> bool:
         if 2 * rowlike > len(inner):
             return True
     return False
-
-
-def _without_newline(line: str) -> str:
-    if line.endswith("\r\n"):
-        return line[:-2]
-    return line[:-1] if line.endswith(("\n", "\r")) else line
-
-
-def _unquoted(value: str) -> str:
-    """A field that is wholly a well-formed quoted field, unquoted; any other field as written."""
-    if len(value) >= 2 and value[0] == value[-1] == '"' and '"' not in value[1:-1].replace('""', ""):
-        return value[1:-1].replace('""', '"')
-    return value
-
-
-def _scan(text: str, fields: list[str], parts: list[str] | None) -> tuple[str, list[str] | None]:
-    """Go on reading a TSV row with `text`, one line without its line break. `fields` (appended to) holds the
-    row's finished fields; `parts` the pieces of a quoted field that earlier lines left open, or None when `text`
-    starts a field. A field is quoted when it starts with a quote. Returns ("ok", None) when the row ends with the
-    line, ("open", parts) when a quoted field is still open at its end, ("bad", None) when text follows a
-    closing quote."""
-    i, end = 0, len(text)
-    while True:
-        if parts is None and i < end and text[i] == '"':
-            parts = []
-            i += 1
-        if parts is not None:
-            while True:
-                k = text.find('"', i)
-                if k < 0:
-                    parts.append(text[i:])
-                    return "open", parts
-                parts.append(text[i:k])
-                if text.startswith('"', k + 1):  # a doubled quote stands for one
-                    parts.append('"')
-                    i = k + 2
-                    continue
-                i = k + 1
-                break
-            fields.append("".join(parts))
-            parts = None
-            if i == end:
-                return "ok", None
-            if text[i] != "\t":
-                return "bad", None
-            i += 1
-        else:
-            k = text.find("\t", i)
-            if k < 0:
-                fields.append(text[i:])
-                return "ok", None
-            fields.append(text[i:k])
-            i = k + 1
-
-
-def _spans_lines_with_tabs(fields: list[str]) -> bool:
-    return any("\t" in f and ("\n" in f or "\r" in f) for f in fields)
-
-
-class _TsvRows:
-    """(line where the row starts, line where it ends, fields) for each row of a TSV, blank lines (empty or spaces
-    only) skipped; see the module's docstring.
-    A row whose fields cannot match the header comes out as its literal fields, for the caller to refuse.
-
-    Lines read ahead for a quoted field that then turns out not to be one are read again as rows of their own;
-    at most `MAX_FIELD_LINES` are held, so memory stays flat whatever a stray quote does."""
-
-    def __init__(self, lines: Iterator[str], counter: LineCounter, name: str) -> None:
-        self.lines = lines
-        self.counter = counter
-        self.name = name
-        self.again: deque[tuple[int, str]] = deque()  # (line number, line) to be read again
-        self.width: int | None = None  # the header's field count, once read
-        self.warned: set[str] = set()
-
-    def _pull(self) -> tuple[int, str] | None:
-        if self.again:
-            return self.again.popleft()
-        line = next(self.lines, None)
-        return None if line is None else (self.counter.line, line)
-
-    def __iter__(self) -> Iterator[tuple[int, int, list[str]]]:
-        again, lines, counter = self.again, self.lines, self.counter
-        while True:
-            if again:
-                start, line = again.popleft()
-            else:
-                line = next(lines, "")
-                if not line:
-                    return
-                start = counter.line
-            text = _without_newline(line)
-            if not text or (text.isspace() and "\t" not in text):  # a line of tabs is a row of empty fields
-                continue
-            end = start
-            if '"' not in text:  # the common case, and the fast one
-                fields = text.split("\t")
-            else:
-                fields = []
-                state, parts = _scan(text, fields, None)
-                width = self.width
-                if state == "ok" and (width is None or len(fields) == width):
-                    pass
-                elif state == "open" and width == 1:
-                    # One column: no tab tells a quoted field over lines from a stray quote that would swallow
-                    # the rows after it, so each line stays a row.
-                    self._warn("single", "%s: line %d: a quote opens a field that does not close on this line; a "
-                               "one-column TSV is read a line per row (if fields span lines, read the file as CSV: "
-                               "--input-format csv --delimiter tab)", start)
-                    fields = [_unquoted(f) for f in text.split("\t")]
-                elif state == "open" and width is not None and len(fields) < width:
-                    assert parts is not None
-                    end, fields = self._join(start, line, text, fields, parts, width)
-                else:
-                    fields = [_unquoted(f) for f in text.split("\t")]
-            if self.width is None:
-                self.width = len(fields)
-            yield start, end, fields
-
-    def _join(self, start: int, line: str, text: str, fields: list[str], parts: list[str],
-              width: int) -> tuple[int, list[str]]:
-        """The row that the quoted field left open at the end of line `start` makes with the lines after it.
-
-        A line that is a row of its own when its quotes are read as ordinary characters (as many fields as the
-        header: an unquoting writer's row with a stray quote) is joined only when no field that then spans
-        lines holds a tab, since the lines it would swallow are such rows; a shorter or longer line cannot be
-        a row, and is joined (with a warning when such a field holds tabs) or refused."""
-        literal = [_unquoted(f) for f in text.split("\t")]
-        parts.append(line[len(text):])
-        read: list[tuple[int, str]] = []
-        end, state = start, "open"
-        while (pulled := self._pull()) is not None:
-            end, more = pulled
-            read.append(pulled)
-            if len(read) > MAX_FIELD_LINES:
-                state = "long"
-                break
-            more_text = _without_newline(more)
-            if '"' not in more_text:  # only a quote can close the field
-                parts.append(more)
-                continue
-            state, open_parts = _scan(more_text, fields, parts)
-            if state != "open":
-                break
-            if len(fields) >= width:  # the row would be wider than the header
-                state = "wide"
-                break
-            assert open_parts is not None
-            parts = open_parts
-            parts.append(more[len(more_text):])
-        else:
-            state = "eof"
-        whole = len(literal) == width
-        if state == "ok" and len(fields) == width:
-            if not _spans_lines_with_tabs(fields):
-                return end, fields
-            if not whole:
-                # pandas writes such a field for a text holding both; a stray quote makes one too.
-                self._warn("joined", "%s: lines %d-%d were read as one row: a quoted field spans them and holds "
-                           "tabs (if they are separate rows, a quote on line %d is unbalanced)", start, end, start)
-                return end, fields
-            self._warn("apart", "%s: line %d was read as a row of its own, although a quote on it opens a field "
-                       "that closes on line %d (the field would hold tabs; if it is one field, read the file as "
-                       "CSV: --input-format csv --delimiter tab)", start, end)
-        if not whole and state in ("eof", "long"):
-            within = "is never closed" if state == "eof" else f"does not close within {MAX_FIELD_LINES} lines"
-            raise DataError(f"{self.name}: line {start}: a quoted field starting on this line {within}",
-                            hint="check for an unclosed or stray quote; double a quote inside a field")
-        if state == "long":
-            self._warn("long", "%s: line %d: a quoted field starting on this line does not close within %d lines; "
-                       "the line was read as written", start, MAX_FIELD_LINES)
-        self.again.extendleft(reversed(read))
-        return start, literal
-
-    def _warn(self, kind: str, message: str, *args: object) -> None:
-        if kind not in self.warned:  # once per file and kind: a file with one such line often has many
-            self.warned.add(kind)
-            log.warning(message, self.name, *args)
