@@ -192,6 +192,14 @@ def _json_kind(line: str) -> str:
     return "jsonl" if stripped.startswith("{") and _is_json_object(stripped) else "json"
 
 
+def check_encoding(encoding: str) -> None:
+    """A UsageError for an --encoding Python does not know, or a codec that is not a text encoding (hex, rot13)."""
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    except LookupError as exc:
+        raise UsageError(f"unknown encoding {encoding!r}", hint="try utf-8, cp1251 or latin-1") from exc
+
+
 def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_labels: bool = False,
                 stats: ReadStats | None = None, keep_empty_text: bool = False) -> Iterator[Record]:
     """Yield the documents of a corpus file (or `-` for stdin) one at a time.
@@ -203,10 +211,7 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
     opts = options or CorpusOptions()
     stats = stats if stats is not None else ReadStats()
     name = source_name(path)
-    try:  # also refuses codecs that are not text encodings (hex, rot13, ...)
-        io.TextIOWrapper(io.BytesIO(), encoding=opts.encoding)
-    except LookupError as exc:
-        raise UsageError(f"unknown encoding {opts.encoding!r}", hint="try utf-8, cp1251 or latin-1") from exc
+    check_encoding(opts.encoding)
     raw = open_binary(path)
     try:
         buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]

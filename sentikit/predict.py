@@ -4,7 +4,6 @@ the evaluation report on a labelled corpus."""
 from __future__ import annotations
 
 import codecs
-import io
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from sentikit.corpus import (
     CorpusOptions,
     ReadStats,
     Record,
+    check_encoding,
     detect_format,
     is_blank_text,
     read_corpus,
@@ -95,10 +95,7 @@ def argument_texts(texts: Iterable[str], options: CorpusOptions | None = None) -
     stands (a cp1251 locale's arguments are right as they are); another --encoding decodes the bytes anew.
     """
     opts = options or CorpusOptions()
-    try:  # the corpus reader's check: also refuses codecs that are not text encodings (hex, rot13, ...)
-        io.TextIOWrapper(io.BytesIO(), encoding=opts.encoding)
-    except LookupError as exc:
-        raise UsageError(f"unknown encoding {opts.encoding!r}", hint="try utf-8, cp1251 or latin-1") from exc
+    check_encoding(opts.encoding)
     # Windows hands arguments over as text, never as bytes in some encoding: there is nothing to decode.
     redecode = os.name != "nt" and codecs.lookup(opts.encoding).name != codecs.lookup("utf-8").name
     decoded = []

@@ -1,4 +1,5 @@
-"""Classification metrics (accuracy, macro-F1, per-class P/R/F1, confusion matrix) in plain numpy.
+"""Classification metrics (accuracy, macro-F1, per-class P/R/F1, confusion matrix) in plain numpy, and the
+one-line summary of a neural model's dev history (which epoch was kept, whether training stopped early).
 
 Kept free of scikit-learn so that `evaluate` and the training loop stay light; tests check the numbers
 against scikit-learn's.
