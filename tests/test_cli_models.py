@@ -153,6 +153,23 @@ def test_show_model_card(trained: dict[str, Path]) -> None:
     assert "interrupted" not in table.stdout
 
 
+@pytest.mark.usefixtures("torch_single_thread")
+def test_train_says_and_records_the_device_it_used(corpus: Path, tmp_path: Path) -> None:
+    """--device auto picks silently, so the progress line, the manifest and the card all say which one it was."""
+    out = tmp_path / "gru"
+    result = run(["train", str(corpus), "--arch", "gru", "--device", "cpu", "--threads", "1", "--out", str(out),
+                  *TINY_NEURAL])
+    assert result.exit_code == 0, result.stderr
+    assert "training on cpu (1 thread)" in result.stderr and result.stdout == ""
+    assert sentikit.load(out).manifest["training"]["device"] == "cpu (1 thread)"
+    card = run(["show", str(out), "--format", "table"])
+    assert card.exit_code == 0 and " s on cpu (1 thread)" in card.stdout
+
+
+def test_a_linear_model_records_no_device(trained: dict[str, Path]) -> None:
+    assert "device" not in sentikit.load(trained["logreg"]).manifest["training"]
+
+
 def _weights_of_another_network(folder: Path, trained: dict[str, Path]) -> None:
     """The rnn's weights in the gru's folder, with the manifest's size and sha256 fixed up to match."""
     data = (trained["rnn"] / "weights.safetensors").read_bytes()

@@ -79,8 +79,9 @@ def test_training_learns_and_returns_best_weights_usable_by_numpy() -> None:
         "seconds",
         "docs_per_s",
     }
-    assert {e["event"] for e in events} == {"epoch_start", "batch", "epoch_end"}
-    assert events[0] == {"event": "epoch_start", "epoch": 1, "batches": 13, "phase": "train"}
+    assert {e["event"] for e in events} == {"stage", "epoch_start", "batch", "epoch_end"}
+    assert events[0]["event"] == "stage" and events[0]["stage"].startswith(("training on cpu", "training on cuda"))
+    assert events[1] == {"event": "epoch_start", "epoch": 1, "batches": 13, "phase": "train"}
     assert result.n_parameters == sum(w.size for w in result.weights.values())
     assert all(w.dtype == np.float32 for w in result.weights.values())
 

@@ -73,13 +73,15 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
     console = stdout_console()
     dev = manifest.get("metrics", {}).get("dev", {})
     data = manifest.get("training", {}).get("data", {})
+    device = manifest.get("training", {}).get("device")
+    device = f" on {quoted(device)}" if device else ""
     console.print(f"[bold]{quoted(path)}[/]  {quoted(manifest.get('arch'))} "
                   f"({quoted(manifest.get('kind'))}), {manifest.get('n_parameters', 0):,} parameters, "
                   f"sentikit {quoted(manifest.get('sentikit_version'))}, created {quoted(manifest.get('created'))}")
     console.print(f"labels: {quoted(', '.join(map(str, manifest.get('labels', []))))}  ·  trained on "
                   f"{quoted(data.get('source'))} ({quoted(data.get('train_rows'))} train / "
                   f"{quoted(data.get('dev_rows'))} dev rows, sha256 {quoted(str(data.get('sha256', ''))[:12])}…) in "
-                  f"{quoted(manifest.get('training', {}).get('seconds'))} s")
+                  f"{quoted(manifest.get('training', {}).get('seconds'))} s{device}")
     vectors = manifest.get("training", {}).get("vectors")
     if vectors:
         words = vectors.get("vocabulary") or 0

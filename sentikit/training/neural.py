@@ -37,7 +37,7 @@ class NeuralResult:
     dev_metrics: dict[str, Any] = field(default_factory=dict)
     n_parameters: int = 0
     interrupted: bool = False
-    device: str = "cpu"
+    device: str = "cpu"  # what trained it, as `describe_device` says: "cpu (2 threads)", "cuda (NVIDIA H100 …)"
     fit_rows: int | None = None  # documents the returned weights were fitted on, when refit on train + dev
 
 
@@ -48,6 +48,15 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     return torch.device(name)
+
+
+def describe_device(device: torch.device) -> str:
+    """The device in words for the progress line and the manifest: a GPU by its name (`--device auto` picks
+    one silently), the CPU by the threads torch uses (`--threads`, else torch's default)."""
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    threads = torch.get_num_threads()
+    return f"{device.type} ({threads} thread{'s' if threads != 1 else ''})"
 
 
 def _class_weights(y: np.ndarray, n_classes: int, mode: str) -> torch.Tensor | None:
@@ -105,6 +114,7 @@ def train_neural(
     if train_cfg.threads is not None:
         torch.set_num_threads(train_cfg.threads)
     device = resolve_device(train_cfg.device)
+    emit({"event": "stage", "stage": f"training on {describe_device(device)}"})
 
     # The vocabulary comes from the training documents as passed, before any dev hold-out, so that
     # `pretrained` rows can be aligned by the caller with `build_vocabulary(train_docs, seq_cfg)`.
@@ -128,7 +138,8 @@ def train_neural(
 
     rng = np.random.default_rng(train_cfg.seed)
     run = start_run(model_cfg, len(vocab), n_classes, train_cfg, len(train_docs), device, pretrained)
-    result = NeuralResult(vocab=vocab, weights={}, n_parameters=count_parameters(run.model), device=device.type)
+    result = NeuralResult(vocab=vocab, weights={}, n_parameters=count_parameters(run.model),
+                          device=describe_device(device))
     best_f1 = -1.0
     stale = 0
     try:

@@ -174,6 +174,7 @@ def build_manifest(prepared: Prepared, settings: TrainSettings, fitted: Fitted,
                      "dev_source": prepared.dev_corpus.source if prepared.dev_corpus else "split"},
             **({"vectors": fitted.vectors} if fitted.vectors else {}),
             "seconds": round(seconds, 3),
+            **({"device": fitted.device} if fitted.device else {}),
             "interrupted": fitted.interrupted,
             **({"best_epoch": fitted.best_epoch} if fitted.best_epoch else {}),  # the epoch whose weights were kept
             "python": platform.python_version(),

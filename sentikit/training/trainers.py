@@ -57,6 +57,7 @@ class Fitted:
     fit_rows: int | None = None  # documents the saved weights were fitted on, when not just the train part
     library_versions: dict[str, str] = field(default_factory=dict)
     vectors: dict[str, Any] | None = None  # the --vectors file the embedding started from (see `_vectors_record`)
+    device: str | None = None  # what a neural network was trained on, in words (see `describe_device`)
 
 
 def _versions(*names: str) -> dict[str, str]:
@@ -149,7 +150,7 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
                                "training": training},
                       dev_metrics=result.dev_metrics, history=result.history, n_parameters=result.n_parameters,
                       interrupted=result.interrupted, best_epoch=result.best_epoch, fit_rows=result.fit_rows,
-                      library_versions=_versions("numpy", "torch"), vectors=vectors)
+                      library_versions=_versions("numpy", "torch"), vectors=vectors, device=result.device)
 
     return fit
 
