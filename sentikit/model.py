@@ -48,6 +48,12 @@ class Predictor(Protocol):
         """(N, C) float64 probabilities for preprocessed documents, every kind of model alike."""
         ...
 
+    def predict_proba_known(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """`predict_proba`, plus (N,) how many of each document's words the model knows (a neural model: its
+        known tokens within --max-len; a linear one: its known word n-grams). With none, the answer says little
+        about the text: it rests on the model's biases (and a linear model's character n-grams)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -116,17 +122,30 @@ class SentimentModel:
         """`predict_proba` for a list of str that is already checked, plus which texts were blank (their rows
         are NaN). For callers that treat blank texts apart, like `sentikit predict`: they learn it from the
         text, not from a NaN, which could also come out of a damaged model."""
+        probs, blank, _ = self._scored(texts)
+        return probs, blank
+
+    def predict_proba_known(self, texts: Iterable[str]) -> tuple[np.ndarray, list[bool], np.ndarray]:
+        """`predict_proba`, which texts were blank, and (N,) int64: how many of each text's words the model
+        knows, after its preprocessing (0 for a blank text; see `Predictor.predict_proba_known`). A text with
+        none still gets probabilities, but they say little about it: a model for another language, say,
+        answers every such text alike. `sentikit predict` notes such rows."""
+        return self._scored(checked_texts(texts, "predict_proba_known"))
+
+    def _scored(self, texts: list[str]) -> tuple[np.ndarray, list[bool], np.ndarray]:
         blank = [is_blank_text(text) for text in texts]
+        known = np.zeros(len(texts), dtype=np.int64)
         if not texts:
-            return np.zeros((0, len(self._labels))), blank
+            return np.zeros((0, len(self._labels))), blank, known
         # A blank text would get the model's prior, as confidently as any other answer: it gets NaN instead.
         if not any(blank):
-            return self.predictor.predict_proba(self._tokens(texts)), blank
+            probs, known = self.predictor.predict_proba_known(self._tokens(texts))
+            return probs, blank, known
         filled = [i for i, is_blank in enumerate(blank) if not is_blank]
         probs = np.full((len(texts), len(self._labels)), np.nan)
         if filled:
-            probs[filled] = self.predictor.predict_proba(self._tokens([texts[i] for i in filled]))
-        return probs, blank
+            probs[filled], known[filled] = self.predictor.predict_proba_known(self._tokens([texts[i] for i in filled]))
+        return probs, blank, known
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         process = self.preprocessor.process  # the texts are checked already: no second pass over them

@@ -63,12 +63,16 @@ def resolve_model_path(model: str | Path | None, *, option: str = "--model", usa
 
 
 BATCH = 256  # texts per predict_proba call: big enough to amortise the call, small enough to answer soon
+EMPTY_NOTE = "empty text"
+# A text none of whose words the model knows (another language, only stopwords, only unseen words) still gets
+# a label, but one that rests on the model's biases, not on what the text says.
+UNKNOWN_NOTE = "no word the model knows"
 
 
 def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable[[], bool] | None = None
                  ) -> Iterator[dict[str, Any]]:
     """Yield one result row per text, in order. Empty texts (`is_blank_text`) get label None and an explanatory
-    note.
+    note; a text with no word the model knows gets its label with a note saying so (`UNKNOWN_NOTE`).
 
     Texts are classified in batches of up to `BATCH`; `flush`, when given, is asked after each text that does
     not fill its batch, and a true answer sends the batch so far at once (see `stdin_rows`). When `texts`
@@ -76,13 +80,14 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable
     """
     labels = model.labels
     for chunk in batched(texts, BATCH, flush):
-        probs, blank = model.predict_proba_blanks(chunk)
-        for text, row, is_blank in zip(chunk, probs, blank):
+        probs, blank, known = model.predict_proba_known(chunk)
+        for text, row, is_blank, n_known in zip(chunk, probs, blank, known.tolist()):
             if is_blank:
-                yield {"text": text, "label": None, "probabilities": None, "note": "empty text"}
+                yield {"text": text, "label": None, "probabilities": None, "note": EMPTY_NOTE}
             else:
                 yield {"text": text, "label": labels[int(row.argmax())],
-                       "probabilities": {lab: round(float(p), 6) for lab, p in zip(labels, row)}}
+                       "probabilities": {lab: round(float(p), 6) for lab, p in zip(labels, row)},
+                       **({"note": UNKNOWN_NOTE} if n_known == 0 else {})}
 
 
 def argument_texts(texts: Iterable[str], options: CorpusOptions | None = None) -> list[str]:
@@ -228,16 +233,20 @@ def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = N
 
     Labels the model does not know are counted as errors, listed under `unknown_labels`, and appended to the
     label list so the confusion matrix shows where they went; a file with no label the model knows is a
-    DataError. The corpus is streamed in batches and only the
-    confusion counts are kept, so memory does not grow with its size.
+    DataError. `no_known_words` counts the texts with no word the model knows (see `UNKNOWN_NOTE`).
+    The corpus is streamed in batches and only the confusion counts are kept, so memory does not grow with its
+    size.
     """
     stats = ReadStats()
     labels = list(model.labels)
     # (gold label, predicted index) -> count; gold labels may include ones the model does not know.
     counts: dict[tuple[str, int], int] = {}
+    no_known_words = 0
     records = read_corpus(data, options, need_labels=True, stats=stats)  # skips blank texts: no NaN rows
     while batch := list(islice(records, batch_size)):
-        predicted = model.predict_proba([r.text for r in batch]).argmax(axis=1)
+        probs, _, known = model.predict_proba_known([r.text for r in batch])
+        predicted = probs.argmax(axis=1)
+        no_known_words += int(np.count_nonzero(known == 0))
         for record, guess in zip(batch, predicted.tolist()):
             key = (record.label or "", guess)
             counts[key] = counts.get(key, 0) + 1
@@ -266,6 +275,7 @@ def evaluate(model: SentimentModel, data: str, options: CorpusOptions | None = N
         matrix[index[label], guess] += n
     report = report_from_confusion(matrix, all_labels)
     report["unknown_labels"] = {lab: int(matrix[index[lab]].sum()) for lab in unknown}
+    report["no_known_words"] = no_known_words
     report["model"] = str(model.path) if model.path else None
     report["data"] = name
     return report

@@ -56,7 +56,7 @@ def predict(
 ) -> None:
     """Label texts with a trained model, with the probability of every label."""
     from sentikit.model import load_model
-    from sentikit.predict import argument_texts, corpus_rows, predict_rows, resolve_model_path, stdin_rows
+    from sentikit.predict import UNKNOWN_NOTE, argument_texts, corpus_rows, predict_rows, resolve_model_path, stdin_rows
 
     fmt = resolve_format(format, OUTPUT_FORMATS)
     if texts and input is not None:
@@ -76,7 +76,11 @@ def predict(
     labels = loaded.labels
     flat = fmt != "jsonl"  # one p_LABEL column per label instead of the probabilities object
 
+    tally = {"scored": 0, "unknown": 0}  # texts with a label, and those of them with no word the model knows
+
     def shaped(row: dict[str, Any]) -> dict[str, Any]:
+        tally["scored"] += row["label"] is not None
+        tally["unknown"] += row.get("note") == UNKNOWN_NOTE
         if not flat:
             return row
         probabilities = row["probabilities"] or {}
@@ -105,6 +109,21 @@ def predict(
             writer.write(row)
     finally:  # a table shows the rows before a data error too
         writer.close()
+    _warn_no_known_words(tally["unknown"], tally["scored"])
+
+
+def _warn_no_known_words(unknown: int, scored: int) -> None:
+    """Said once, at the end: a label given to a text the model knows nothing of looks like any other."""
+    if not unknown:
+        return
+    if unknown < scored:
+        warn(f"{unknown:,} of {scored:,} texts {'has' if unknown == 1 else 'have'} no word the model knows, so "
+             f"{'its label says' if unknown == 1 else 'their labels say'} little about "
+             f"{'it' if unknown == 1 else 'them'}")
+        return
+    which = ("the text has no word the model knows, so its label says little about it" if scored == 1 else
+             f"none of the {scored:,} texts has a word the model knows, so the labels say little about them")
+    warn(f"{which} (a model for another language, or for other tokens?)")
 
 
 GOLD = "gold_label"  # where predict --input writes the label column of its input
@@ -183,6 +202,7 @@ def evaluate(
         close = near_misses(report["unknown_labels"], loaded.labels)
         same = f"; these differ from the model's only in case or spacing: {', '.join(close[:3])}" if close else ""
         warn(f"labels the model does not know, counted as errors: {unknown}{same}")
+    _warn_no_known_words(report["no_known_words"], report["n"])
     if fmt == "json":
         write_json(report)
         return

@@ -114,8 +114,9 @@ def compare(
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
-    """Train several architectures on the same split and print one comparison table (a failing one is
-    skipped, and the exit code is then 1)."""
+    """Train several architectures on the same split and print one comparison table.
+
+    An architecture that fails is skipped, and the exit code is then 1."""
     from sentikit.training.compare import compare as compare_models
 
     fmt = resolve_format(format, ("table", "json", "jsonl", "csv"))

@@ -269,6 +269,16 @@ def train_linear(X: Any, y: np.ndarray, n_classes: int, cfg: LinearConfig | None
 
 
 # -- numpy prediction ------------------------------------------------------------------------------------
+def _word_features(parts: tuple[np.ndarray, np.ndarray, np.ndarray], n_word: int) -> np.ndarray:
+    """(N,) stored entries per CSR row among the word columns, which come first (0..n_word-1)."""
+    indptr, indices, _ = parts
+    n_docs = len(indptr) - 1
+    if not indices.size or indices.max() < n_word:  # no character block: every entry is a word n-gram
+        return np.diff(indptr)
+    rows = np.repeat(np.arange(n_docs), np.diff(indptr))
+    return np.bincount(rows[indices < n_word], minlength=n_docs)
+
+
 def _normalise_ovr(probs: np.ndarray) -> np.ndarray:
     # As scikit-learn's one-vs-rest: divide by the row sum; an all-zero row becomes uniform.
     sums = probs.sum(axis=1, keepdims=True)
@@ -360,9 +370,16 @@ class LinearPredictor:
         return self.weights.n_classes
 
     def predict_proba(self, docs: Sequence[list[str]]) -> np.ndarray:
+        return self.predict_proba_known(docs)[0]
+
+    def predict_proba_known(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities (N, C) and, per document, how many distinct word n-grams of it the model knows (N,).
+        Character n-grams are not counted: every document has some (a space, a "!") whatever its language."""
         out = np.empty((len(docs), self.n_classes), dtype=np.float64)
+        known = np.empty(len(docs), dtype=np.int64)
         for start in range(0, len(docs), _PREDICT_BATCH):
             chunk = docs[start : start + _PREDICT_BATCH]
             parts = self.vectorizer.transform(chunk)
             out[start : start + len(chunk)] = predict_proba_lean(*parts, self.weights)
-        return out
+            known[start : start + len(chunk)] = _word_features(parts, self.vectorizer.n_word_)
+        return out, known

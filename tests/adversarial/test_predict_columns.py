@@ -201,10 +201,12 @@ def test_stdin_that_looks_like_a_corpus_is_still_lines_with_a_warning(stdin: str
     result = cli("predict", "--model", nb_model, input=stdin)
     assert result.exit_code == 0, result.stderr
     assert [row["text"] for row in output_rows(result.stdout, "jsonl")] == stdin.splitlines()  # what was scored
+    # (A header line such as "text,label" may also have no word the model knows: that warning is not this one.)
+    said = [line for line in warnings(result.stderr) if "no word the model knows" not in line]
     if look is None:
-        assert warnings(result.stderr) == []
+        assert said == []
     else:
-        [warning] = warnings(result.stderr)
+        [warning] = said
         assert look in warning and "--input -" in warning
 
 
