@@ -32,7 +32,14 @@ from sentikit.corpus_columns import (
 )
 from sentikit.corpus_delimited import delimited_records, header_fields, sep_line
 from sentikit.corpus_json import json_array_objects, json_records, jsonl_objects
-from sentikit.corpus_lines import LineCounter, decode_error, decode_error_line, drop_utf8_bom, open_binary
+from sentikit.corpus_lines import (
+    LineCounter,
+    decode_error,
+    decode_error_line,
+    drop_utf8_bom,
+    open_binary,
+    plain_lines,
+)
 from sentikit.datasets import resolve_corpus_path
 from sentikit.errors import DataError, UsageError
 
@@ -287,8 +294,8 @@ def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) ->
 def _records(fmt: str, counter: LineCounter, name: str, opts: CorpusOptions, need_labels: bool,
              sniffed: bool, guessed: bool) -> Iterator[Record]:
     if fmt == "txt":
-        for line in counter:
-            yield Record(text=line.rstrip("\r\n"), line=counter.line)
+        for line, number in plain_lines(counter):
+            yield Record(text=line, line=number)
     elif fmt == "jsonl":
         # A JSON error in an input taken for JSON by its content may mean that it is plain text after all.
         yield from json_records(jsonl_objects(counter, counter, name, sniffed), opts, need_labels, name)

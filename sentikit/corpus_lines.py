@@ -10,6 +10,7 @@ import re
 import sys
 import zlib
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
@@ -20,6 +21,7 @@ log = logging.getLogger("sentikit")
 
 # What the "surrogateescape" error handler makes of a byte the encoding cannot decode (0x80-0xff).
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
+_CR_PEEK = 64  # lines read to tell a CR-terminated file (no LF in them) from lines with a stray CR
 _BINARY_PEEK = 8192  # characters after a bad line searched for NUL, to tell a binary file from a stray byte
 
 
@@ -95,6 +97,36 @@ class LineCounter(io.TextIOBase):
             return next(self)
         except StopIteration:
             return ""
+
+
+def plain_lines(counter: LineCounter) -> Iterator[tuple[str, int]]:
+    """(line without its line break, its number) for one-document-per-line input.
+
+    Lines end at LF or CRLF. A lone CR ends a line only in a file whose lines end that way (classic Mac OS,
+    Excel's "CSV (Macintosh)"): one with no LF in its first `_CR_PEEK` lines. Anywhere else a lone CR is a
+    character of the text, as for `wc -l`, `head` or `paste`, so that output row N stays input line N. (The text
+    layer breaks lines at every CR: the pieces are joined again here.)
+    """
+    pieces = iter(counter)
+    head: list[str] = []
+    for piece in pieces:  # up to the first piece that does not end in a lone CR
+        head.append(piece)
+        if not piece.endswith("\r") or len(head) == _CR_PEEK:
+            break
+    if head and not head[-1].endswith("\n"):  # no LF so far: every piece is a line
+        for number, piece in enumerate(chain(head, pieces), 1):
+            yield piece.rstrip("\r\n"), number
+        return
+    text = ""
+    for piece in chain(head, pieces):
+        if text:  # the piece before ended in a lone CR: this one continues its line
+            counter.line -= 1
+        text += piece
+        if not text.endswith("\r"):
+            yield text.rstrip("\r\n"), counter.line
+            text = ""
+    if text:
+        yield text.rstrip("\r\n"), counter.line
 
 
 def drop_utf8_bom(binary: IO[bytes], encoding: str, name: str) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sentikit.corpus import CorpusOptions
+from sentikit.corpus import CorpusOptions, read_corpus
 from tests.test_corpus import FakeStdin, expect_error, read
 
 # -- one detection rule -------------------------------------------------------------------------------------------
@@ -194,3 +194,42 @@ def test_messages_show_control_characters(tmp_path: Path, name: str, data: bytes
     path.write_bytes(data)
     message = expect_error(path, [fragment])
     assert not any(ch < " " for ch in message), repr(message)
+
+
+# -- line breaks of plain lines -----------------------------------------------------------------------------------
+
+LINE_BREAKS = [
+    (b"good\rbad\nugly\n", ["good\rbad", "ugly"]),  # a lone CR inside a line is part of the text
+    (b"one\rtwo\r\nthree\r", ["one\rtwo", "three"]),
+    (b"abc\r\r\nd\n", ["abc", "d"]),
+    (b"x\r\ny\r\n", ["x", "y"]),
+    (b"a\rb\rc\r", ["a", "b", "c"]),  # a CR-terminated file (classic Mac OS)
+    (b"a\rb", ["a", "b"]),
+    (b"a\r", ["a"]),
+    (b"\r\n\rx\n", ["", "\rx"]),
+    (b"a\rb\rc\nd\n", ["a\rb\rc", "d"]),  # an LF after several lone CRs: still an LF file
+    (b"a\r" * 70 + b"b\n", ["a"] * 70 + ["b"]),  # none in the first 64 lines: a CR file
+]
+
+
+@pytest.mark.parametrize(("data", "lines"), LINE_BREAKS)
+@pytest.mark.parametrize("via", ["path", "stdin"])
+def test_plain_lines_end_at_lf_or_crlf_and_at_a_lone_cr_only_in_a_cr_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, lines: list[str], via: str) -> None:
+    """Output row N is input line N as `wc -l` and `paste` count them: a lone CR splits no line, except in a file
+    whose lines all end in one."""
+    source = tmp_path / "lines.txt"
+    source.write_bytes(data)
+    if via == "stdin":
+        monkeypatch.setattr(sys, "stdin", FakeStdin(data))
+    records = list(read_corpus("-" if via == "stdin" else source, keep_empty_text=True))
+    assert [r.text for r in records] == lines
+    assert [r.line for r in records] == list(range(1, len(lines) + 1))
+
+
+def test_line_numbers_after_a_lone_cr_count_lines_not_pieces(tmp_path: Path) -> None:
+    path = tmp_path / "lines.txt"
+    path.write_bytes(b"a\rb\rc\nfine\n\nlast\n")
+    expect_error(path, ["line 3: empty text"], CorpusOptions(strict=True))
+    path.write_bytes(b"a\rb\rc\nfine\n\xff\n")
+    expect_error(path, ["line 3", "0xff"])
