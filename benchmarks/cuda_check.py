@@ -14,7 +14,7 @@ For every neural architecture, on the bundled English corpus (data/reviews_en.cs
 Then `--device auto` once (it must pick the GPU). `--device cpu` runs it all on the CPU, as a dry run.
 With --corpus and --test, each of --archs is trained at its default settings on the device and evaluated on the
 test file, with its training time: the figures for a GPU user.
-Prints one table per part; exits 1 when a check fails.
+Prints one table per part on stdout (each row also on stderr as it is measured); exits 1 when a check fails.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def real_corpus(archs: list[str], device: str, corpus: str, test: str, folder: P
                      "epochs": len(history), "best_epoch": outcome.fitted.best_epoch,
                      "median_epoch_s": round(float(np.median([row["seconds"] for row in history])), 1),
                      "evaluate_s": round(time.perf_counter() - started, 1)})
-        print(rows[-1], flush=True)
+        print(rows[-1], file=sys.stderr, flush=True)  # progress: the table comes at the end
     return rows
 
 
@@ -125,11 +125,12 @@ def main() -> int:
         rows = []
         for arch in ARCH_NAMES:
             rows.append(check_arch(arch, args.device, args.epochs, folder, texts))
-            print(rows[-1], flush=True)
+            print(rows[-1], file=sys.stderr, flush=True)  # progress: the table comes at the end
         auto = train(str(BUNDLED), out=folder / "auto", settings=TrainSettings(arch="gru"),
                      overrides={"epochs": 1, **SMALL})
         auto_device = sentikit.load(auto.path).manifest["training"].get("device", "")
-        print_table(f"--device {args.device} on the bundled corpus ({len(texts)} reviews, {args.epochs} epochs)", rows)
+        print_table(f"--device {args.device} on the bundled corpus ({len(texts)} reviews, "
+                    f"{args.epochs} epoch(s))", rows)
         print(f"\n--device auto trained on: {auto_device}")
         if args.corpus and args.test:
             print_table(f"default settings on {args.corpus}, tested on {args.test}",

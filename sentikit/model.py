@@ -50,8 +50,8 @@ class Predictor(Protocol):
 
     def predict_proba_known(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """`predict_proba`, plus (N,) how many of each document's words the model knows (a neural model: its
-        known tokens within --max-len; a linear one: its known word n-grams). With none, the answer says little
-        about the text: it rests on the model's biases (and a linear model's character n-grams)."""
+        known tokens within --max-len; a linear one: its known word n-grams and character n-grams of three
+        letters). With none, the answer says little about the text: it rests on the model's biases."""
         ...
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import sentikit
 from sentikit.cli.app import app
-from sentikit.models.linear import _word_features
+from sentikit.features.known import InformativeFeatures
 from sentikit.predict import UNKNOWN_NOTE
 from tests.corpus_samples import english_sample
 
@@ -88,10 +88,56 @@ def test_the_library_counts_known_words(models: dict[str, Path], arch: str) -> N
     np.testing.assert_array_equal(probs[[0, 1, 3]], model.predict_proba([KNOWN, FOREIGN, "great отличный"]))
 
 
-def test_word_features_count_the_word_columns_of_each_row_only() -> None:
-    # Rows: words 0, 2 and chars 7 | chars 6, 8 | nothing | word 4; columns 0..4 are words.
-    parts = (np.array([0, 3, 5, 5, 6]), np.array([0, 2, 7, 6, 8, 4], dtype=np.int32), np.ones(6, np.float32))
-    assert _word_features(parts, 5).tolist() == [2, 0, 0, 1]
-    assert _word_features(parts, 9).tolist() == [3, 2, 0, 1]  # no character block
-    empty = (np.zeros(3, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))
-    assert _word_features(empty, 5).tolist() == [0, 0]
+def test_character_grams_count_only_with_three_letters() -> None:
+    """Word columns 0..2; character columns 3.. (prefixed): " " and "!!" say nothing, "ter" and "xyz!" do."""
+    terms = ["great", "film", "great film", "\x01 ", "\x01!!", "\x01ter", "\x01xyz!", "\x01ab"]
+
+    def letters_in(columns: np.ndarray) -> np.ndarray:
+        return np.array([sum(ch.isalpha() for ch in terms[c][1:]) for c in columns])
+
+    def counts(parts: tuple, char_high: int = 4) -> list[int]:
+        return InformativeFeatures(3, len(terms), char_high, letters_in).counts(parts).tolist()
+
+    parts = (np.array([0, 4, 6, 6, 7, 8]), np.array([0, 2, 3, 5, 3, 4, 6, 7], dtype=np.int32), np.ones(8, np.float32))
+    assert counts(parts) == [3, 0, 0, 1, 0]
+    assert counts(parts, char_high=2) == [3, 0, 0, 1, 1]  # a model of character bigrams: two letters do
+    assert counts((np.array([0, 2, 2]), np.array([0, 1], dtype=np.int32), np.ones(2, np.float32))) == [2, 0]
+    assert counts((np.zeros(3, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32))) == [0, 0]
+
+
+@pytest.mark.parametrize("coded", [True, False])
+def test_letters_are_read_off_the_gram_keys_as_from_the_terms(coded: bool) -> None:
+    from sentikit.features.lean import LeanVectorizer
+    from sentikit.features.vectorize import FeatureConfig
+
+    terms = ["film", "\x01 ", "\x01 t", "\x01!!", "\x01ter", "\x01ё1!", "\x01ёж", "\x01x"]
+    vectorizer = LeanVectorizer(FeatureConfig(encoding="tfidf", char_ngrams=(1, 3)), terms, np.ones(len(terms)),
+                                coded=coded)
+    assert vectorizer.letters(np.arange(1, len(terms))).tolist() == [0, 1, 0, 3, 1, 2, 1]
+
+
+def test_a_misspelt_word_is_known_to_a_model_with_character_grams(models: dict[str, Path]) -> None:
+    """logreg's character n-grams read "terribleee" as well as "terrible": it is not a text the model knows
+    nothing of. nb has word features only: to it the misspelling is unknown."""
+    assert sentikit.load(models["logreg"]).predict_proba_known(["terribleee"])[2][0] > 0
+    assert sentikit.load(models["nb"]).predict_proba_known(["terribleee"])[2][0] == 0
+
+
+def test_ctrl_c_still_says_how_many_texts_had_no_known_word(models: dict[str, Path],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """`tail -f | sentikit predict` ends with Ctrl-C: the rows written so far are counted."""
+    import sentikit.predict
+
+    real = sentikit.predict.predict_rows
+
+    def interrupted(model, texts, **kwargs):
+        yield from real(model, [KNOWN, FOREIGN])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sentikit.predict, "predict_rows", interrupted)
+    result = run(["predict", "--model", str(models["nb"]), "--format", "jsonl", "ignored"])
+    assert result.exit_code == 130
+    assert len(result.stdout.splitlines()) == 2
+    said = result.stderr.splitlines()
+    assert said[0] == "warning: 1 of 2 texts has no word the model knows, so its label says little about it"
+    assert "interrupted" in said[-1]

@@ -104,12 +104,18 @@ def predict(
     # person at a terminal: in a file, the text would be cut at a width no one reads it at.
     if fmt == "table" and not texts and _is_stream(input) and _stdout_is_terminal():
         writer = _streaming_table(labels, gold=source is not None)
+    ended = False  # the input ended, or Ctrl-C ended it (how `tail -f | sentikit predict` stops): not an error
     try:
         for row in output_rows():
             writer.write(row)
+        ended = True
+    except KeyboardInterrupt:
+        ended = True
+        raise
     finally:  # a table shows the rows before a data error too
         writer.close()
-    _warn_no_known_words(tally["unknown"], tally["scored"])
+        if ended:
+            _warn_no_known_words(tally["unknown"], tally["scored"])
 
 
 def _warn_no_known_words(unknown: int, scored: int) -> None:
@@ -208,7 +214,8 @@ def evaluate(
         return
     render_table([{"metric": "accuracy", "value": report["accuracy"]},
                   {"metric": "macro_f1", "value": report["macro_f1"]},
-                  {"metric": "documents", "value": report["n"]}], title=f"{report['data']}")
+                  {"metric": "documents", "value": report["n"]},
+                  {"metric": "no_known_words", "value": report["no_known_words"]}], title=f"{report['data']}")
     render_table([{"label": label, **figures} for label, figures in report["per_class"].items()],
                  title="per class")
     labels = report["labels"]

@@ -53,6 +53,7 @@ class _CodedBlock:
         self.kind, self.units, self.keys, self.cols = kind, units, keys, columns
         self.low, self.high, self.base = low, high, len(units) + 1
         self.unigrams: np.ndarray | None = None  # built on first use
+        self._key_at: np.ndarray | None = None  # column - first column -> key, built on first use by `letters`
         if kind == "word":
             self.codes = dict(zip(units, range(1, self.base), strict=True))
         else:
@@ -141,6 +142,22 @@ class _CodedBlock:
             at = np.minimum(np.searchsorted(table, query[order]), table.size - 1)
             found[order] = np.where(table[at] == query[order], self.cols[lo:hi][at], -1)
         return found
+
+
+    def letters(self, columns: np.ndarray) -> np.ndarray:
+        """How many letters (str.isalpha) each character gram at `columns` holds, read off its key: a known
+        gram's digits in base A+1 are its units' codes, none of them 0."""
+        first = int(self.cols.min()) if self.cols.size else 0
+        if self._key_at is None:
+            self._key_at = np.zeros(self.cols.size, dtype=np.int64)
+            self._key_at[self.cols - first] = self.keys
+        is_letter = np.array([False, *(unit.isalpha() for unit in self.units)])
+        keys = self._key_at[columns - first]
+        count = np.zeros(keys.size, dtype=np.int64)
+        while keys.any():
+            keys, digit = np.divmod(keys, self.base)
+            count += is_letter[digit]
+        return count
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -246,6 +263,14 @@ class LeanVectorizer:
             blocks.append(_CodedBlock(kind, units, keys, columns, low, high))
         idf = stored_floats(arrays["idf"], "idf") if "idf" in arrays else None
         return cls(cfg, terms, idf, blocks=blocks, n_word=n_word)
+
+    def letters(self, columns: np.ndarray) -> np.ndarray:
+        """Letters in each character gram at `columns` (all >= n_word_): from the integer gram table when there
+        is one, so that the (large) terms table is never split."""
+        block = self._blocks[-1]
+        if isinstance(block, _CodedBlock) and block.kind == "char":
+            return block.letters(columns)
+        return np.array([sum(ch.isalpha() for ch in self.terms_[c][1:]) for c in columns.tolist()], dtype=np.int64)
 
     def transform(self, docs: Sequence[list[str]]) -> CsrParts:
         """CSR parts (indptr int64, indices int32, values float32) of the documents' feature matrix."""

@@ -25,6 +25,7 @@ import numpy as np
 from sentikit.artifact_encoding import InvalidWeights, stored_floats
 from sentikit.configs import finite_number, reject_unknown_keys, require_saved_settings
 from sentikit.errors import DataError, ModelError, SentikitError, UsageError
+from sentikit.features.known import InformativeFeatures
 from sentikit.features.lean import LeanVectorizer
 from sentikit.features.vectorize import FeatureConfig, FittedFeatures
 
@@ -269,16 +270,6 @@ def train_linear(X: Any, y: np.ndarray, n_classes: int, cfg: LinearConfig | None
 
 
 # -- numpy prediction ------------------------------------------------------------------------------------
-def _word_features(parts: tuple[np.ndarray, np.ndarray, np.ndarray], n_word: int) -> np.ndarray:
-    """(N,) stored entries per CSR row among the word columns, which come first (0..n_word-1)."""
-    indptr, indices, _ = parts
-    n_docs = len(indptr) - 1
-    if not indices.size or indices.max() < n_word:  # no character block: every entry is a word n-gram
-        return np.diff(indptr)
-    rows = np.repeat(np.arange(n_docs), np.diff(indptr))
-    return np.bincount(rows[indices < n_word], minlength=n_docs)
-
-
 def _normalise_ovr(probs: np.ndarray) -> np.ndarray:
     # As scikit-learn's one-vs-rest: divide by the row sum; an all-zero row becomes uniform.
     sums = probs.sum(axis=1, keepdims=True)
@@ -343,6 +334,9 @@ class LinearPredictor:
     def __init__(self, weights: LinearWeights, vectorizer: LeanVectorizer) -> None:
         self.weights = weights
         self.vectorizer = vectorizer
+        char_high = (vectorizer.config.char_ngrams or (1, 1))[1]
+        self.informative = InformativeFeatures(vectorizer.n_word_, vectorizer.n_features_, char_high,
+                                               vectorizer.letters)
 
     @classmethod
     def from_export(cls, arrays: dict[str, np.ndarray], texts: dict[str, list[str]],
@@ -373,13 +367,14 @@ class LinearPredictor:
         return self.predict_proba_known(docs)[0]
 
     def predict_proba_known(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Probabilities (N, C) and, per document, how many distinct word n-grams of it the model knows (N,).
-        Character n-grams are not counted: every document has some (a space, a "!") whatever its language."""
+        """Probabilities (N, C) and, per document, how many of its distinct features the model knows that say
+        something about it (N,): word n-grams, and character n-grams of three letters (see
+        `sentikit.features.known`)."""
         out = np.empty((len(docs), self.n_classes), dtype=np.float64)
         known = np.empty(len(docs), dtype=np.int64)
         for start in range(0, len(docs), _PREDICT_BATCH):
             chunk = docs[start : start + _PREDICT_BATCH]
             parts = self.vectorizer.transform(chunk)
             out[start : start + len(chunk)] = predict_proba_lean(*parts, self.weights)
-            known[start : start + len(chunk)] = _word_features(parts, self.vectorizer.n_word_)
+            known[start : start + len(chunk)] = self.informative.counts(parts)
         return out, known
