@@ -37,7 +37,7 @@ from sentikit.training.pipeline import (
     get_trainer,
     prepare,
 )
-from sentikit.training.trainers import check_overrides, check_vectors
+from sentikit.training.trainers import check_overrides, check_vectors, preload, warn_unused_settings
 
 # predict_docs_per_s times the dev documents again and again for this long after one untimed warm-up call: a
 # single cold call on a few dozen documents measured lazy imports and first allocations (RNNs read ~90 docs/s).
@@ -152,9 +152,11 @@ def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None =
         if keep:
             check_save_target(keep / arch, force=force)
     check_vectors(archs, overrides or {})
+    warn_unused_settings(archs, overrides or {})
     notify = on_event or (lambda event: None)
     prepared = prepare(data, settings=settings, prep=prep, corpus_options=corpus_options, dev=dev,
                        overrides=overrides, on_event=notify)
+    preload(archs)
     rows: list[dict[str, Any]] = []
     failures: dict[str, SentikitError] = {}
     with tempfile.TemporaryDirectory(prefix="sentikit-compare-") as scratch:

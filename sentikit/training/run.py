@@ -23,6 +23,7 @@ from sentikit.features.sequences import PAD_ID, length_buckets, pad_batch
 from sentikit.models.config import NeuralConfig
 from sentikit.models.nets import build_model
 from sentikit.training.metrics import classification_report
+from sentikit.training.optim import AdamW, LinearDecay
 
 if TYPE_CHECKING:
     from sentikit.training.config import TrainConfig
@@ -113,14 +114,14 @@ class WeightAverage:
                     param.copy_(saved)
 
 
-def _optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+def _optimizer(model: nn.Module, cfg: TrainConfig) -> AdamW:
     # Decay matrices (embeddings, weights) but not biases, as in nanoGPT.
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [
         {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=cfg.lr)
+    return AdamW(groups, lr=cfg.lr)
 
 
 @dataclass
@@ -128,8 +129,8 @@ class Run:
     """One network under optimisation: its optimiser, learning-rate schedule and optional weight average."""
 
     model: nn.Module
-    optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LambdaLR | None
+    optimizer: AdamW
+    scheduler: LinearDecay | None
     average: WeightAverage | None
     params: list[nn.Parameter]
 
@@ -154,11 +155,7 @@ def start_run(model_cfg: NeuralConfig, vocab_size: int, n_classes: int, cfg: Tra
             embedding.weight[PAD_ID].zero_()
     optimizer = _optimizer(model, cfg)
     total_steps = cfg.epochs * max(1, -(-n_docs // cfg.batch_size))
-    scheduler = (
-        torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.0, 1.0 - step / total_steps))
-        if cfg.schedule == "linear"
-        else None
-    )
+    scheduler = LinearDecay(optimizer, total_steps) if cfg.schedule == "linear" else None
     params = [p for p in model.parameters() if p.requires_grad]
     average = WeightAverage(params, cfg.ema) if cfg.ema > 0 else None
     return Run(model, optimizer, scheduler, average, params)
@@ -179,7 +176,7 @@ def train_epoch(run: Run, data: tuple[list[np.ndarray], np.ndarray, np.ndarray],
         ids, batch_lengths = to_tensors(seqs, batch, device)
         target = torch.from_numpy(y[batch]).to(device)
         loss = F.cross_entropy(run.model(ids, batch_lengths), target, weight=class_weights)
-        run.optimizer.zero_grad(set_to_none=True)
+        run.optimizer.zero_grad()
         loss.backward()
         norm = float(nn.utils.clip_grad_norm_(run.params, max_norm))  # pre-clip global norm
         loss_value = loss.item()  # one device-to-host read per batch

@@ -263,6 +263,64 @@ def check_overrides(arch: str, overrides: dict[str, Any]) -> None:
         resolve_device(train_cfg.device)
 
 
+def settings_used(arch: str, overrides: dict[str, Any]) -> set[str]:
+    """The settings (override keys) `arch` reads. Every config accepts, and checks, all of its fields for every
+    architecture, so that one command line serves `compare --arch conv1d,gru,logreg`; the others have no
+    effect on `arch`."""
+    from sentikit.features.sequences import SequenceConfig
+    from sentikit.features.vectorize import FeatureConfig
+    from sentikit.models.config import BIDIRECTIONAL_ARCHS, NeuralConfig
+    from sentikit.models.linear import DEFAULT_C, DEFAULT_NB_ALPHA, LinearConfig
+    from sentikit.training.config import TrainConfig
+
+    def names(*configs: Any) -> set[str]:
+        return {f.name for config in configs for f in fields(config)} - {"arch"}
+
+    if arch in LINEAR_ARCHS:
+        unused = {"C"} if DEFAULT_C[arch] is None else {"nb_alpha"} if DEFAULT_NB_ALPHA[arch] is None else set()
+        return names(FeatureConfig, LinearConfig) - unused
+    used = names(NeuralConfig, SequenceConfig, TrainConfig) | {"vectors"}
+    if NeuralConfig(arch=arch).cell is None:  # conv1d
+        return used - {"hidden_size", "num_layers", "bidirectional", "combine", "pool"}
+    used -= {"conv_widths", "conv_filters", "conv_pool"}
+    if arch not in BIDIRECTIONAL_ARCHS and not overrides.get("bidirectional"):
+        used.discard("combine")  # one direction: nothing to combine
+    return used
+
+
+_FLAGS = {"encoding": "--encoding-scheme", "num_layers": "--layers", "C": "--C"}
+
+
+def warn_unused_settings(archs: Sequence[str], overrides: dict[str, Any]) -> None:
+    """One warning naming the given settings that none of `archs` reads (`--pool` for conv1d, `--epochs` for
+    logreg), as the command line spells them: accepted, but without effect. --vectors has its own
+    (`check_vectors`)."""
+    unused = [key for key in overrides if key != "vectors" and not any(key in settings_used(arch, overrides)
+                                                                        for arch in archs)]
+    if not unused:
+        return
+    flags = []
+    for key in unused:
+        flag = _FLAGS.get(key, "--" + key.replace("_", "-"))
+        if isinstance(overrides[key], bool) and not overrides[key]:
+            flag = "--unidirectional" if key == "bidirectional" else f"--no-{key.replace('_', '-')}"
+        flags.append(flag)
+    who = archs[0] if len(archs) == 1 else f"any of {', '.join(archs)}"
+    log.warning("%s %s no effect on %s", ", ".join(flags), "has" if len(flags) == 1 else "have", who)
+
+
+def preload(archs: Sequence[str]) -> None:
+    """Import what training `archs` imports on first use (torch ~1.5 s, scikit-learn ~1 s), so that timings
+    start after it: else the first architecture of each kind in a comparison is charged for the imports."""
+    import importlib
+
+    modules = ["sentikit.training.neural"] if any(arch in NEURAL_ARCHS for arch in archs) else []
+    if any(arch in LINEAR_ARCHS for arch in archs):
+        modules += ["sklearn.feature_extraction.text", "sklearn.linear_model", "sklearn.naive_bayes"]
+    for module in modules:
+        importlib.import_module(module)
+
+
 LINEAR_ARCHS: tuple[str, ...] = ("logreg", "nbsvm", "nb")
 TRAINERS: dict[str, Callable[[TrainInputs], Fitted]] = {
     **{name: _linear_trainer(name) for name in LINEAR_ARCHS},

@@ -1,0 +1,68 @@
+"""Settings an architecture does not read are accepted (one command line serves `compare --arch conv1d,gru,nb`),
+but never silently: one warning names them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sentikit.cli.app import app
+from sentikit.training.trainers import ARCHITECTURES, settings_used
+from tests.corpus_samples import english_sample
+
+TINY = ["--epochs", "1", "--embed-dim", "8", "--max-len", "20"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return english_sample(tmp_path_factory.mktemp("unused"), per_label=10)
+
+
+def warnings(args: list[str]) -> list[str]:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    return [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+
+
+@pytest.mark.parametrize(("arch", "options", "warning"), [
+    ("conv1d", ["--pool", "last", "--layers", "2", "--bidirectional", "--combine", "max"],
+     "--layers, --bidirectional, --combine, --pool have no effect on conv1d"),
+    ("gru", ["--conv-widths", "2,3", "--combine", "max", "--C", "2", "--char-ngrams", "2-4"],
+     "--C, --char-ngrams, --combine, --conv-widths have no effect on gru"),
+    ("nb", ["--epochs", "3", "--device", "cpu", "--C", "2", "--no-refit"],
+     "--C, --epochs, --device have no effect on nb"),
+    ("logreg", ["--nb-alpha", "0.5", "--unidirectional"], "--nb-alpha, --unidirectional have no effect on logreg"),
+])
+def test_settings_the_architecture_does_not_read_are_named(corpus: Path, tmp_path: Path, torch_single_thread: None,
+                                                          arch: str, options: list[str], warning: str) -> None:
+    tiny = [] if arch in ("nb", "logreg") else TINY
+    assert warnings(["train", str(corpus), "--arch", arch, "--out", str(tmp_path / "m"), *tiny, *options]) == [
+        f"warning: {warning}"]
+
+
+@pytest.mark.parametrize(("arch", "options"), [
+    ("gru", ["--bidirectional", "--combine", "max", "--pool", "last", "--layers", "2"]),
+    ("bilstm", ["--combine", "mean"]),
+    ("conv1d", ["--conv-widths", "2,3", "--conv-pool", "max", "--truncate", "head", "--class-weight", "balanced"]),
+    ("nbsvm", ["--C", "2", "--nb-alpha", "0.5", "--min-df", "1", "--class-weight", "none"]),
+])
+def test_settings_the_architecture_reads_are_not(corpus: Path, tmp_path: Path, torch_single_thread: None,
+                                                  arch: str, options: list[str]) -> None:
+    tiny = [] if arch == "nbsvm" else TINY
+    assert warnings(["train", str(corpus), "--arch", arch, "--out", str(tmp_path / "m"), *tiny, *options]) == []
+
+
+def test_compare_names_only_what_no_architecture_reads(corpus: Path, torch_single_thread: None) -> None:
+    said = warnings(["compare", str(corpus), "--arch", "nb,conv1d", "--format", "csv", *TINY, "--hidden-size", "8",
+                     "--pool", "max"])
+    # --epochs and --max-len are conv1d's, --hidden-size and --pool nobody's.
+    assert said == ["warning: --hidden-size, --pool have no effect on any of nb, conv1d"]
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES)
+def test_every_architecture_reads_its_own_kind_of_setting(arch: str) -> None:
+    used = settings_used(arch, {})
+    assert ("epochs" in used) != ("ngram_max" in used)  # neural xor linear
+    assert "seed" in used or "ngram_max" in used
