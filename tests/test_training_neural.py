@@ -207,9 +207,29 @@ def test_ctrl_c_during_refit_keeps_the_first_runs_best_weights() -> None:
         if event["event"] == "batch" and event["phase"] == "refit" and event["batch"] == 2:
             raise KeyboardInterrupt
 
-    result = train(epochs=3, refit=True, on_event=interrupt_refit)
+    events: list[dict[str, Any]] = []
+
+    def record(event: dict[str, Any]) -> None:
+        events.append(event)
+        interrupt_refit(event)
+
+    result = train(epochs=3, refit=True, on_event=record)
     assert result.interrupted and result.fit_rows is None and result.best_epoch == plain.best_epoch
     assert all(np.array_equal(result.weights[k], plain.weights[k]) for k in plain.weights)
+    assert events[-1] == {"event": "stage", "stage": "refit interrupted: the saved weights are the first run's, "
+                                                     "fitted on the train part only"}
+
+
+def test_ctrl_c_while_setting_up_says_nothing_was_saved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before the first batch (vocabulary, batches, network): the same message as during the first epoch."""
+    import sentikit.training.neural as neural
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(neural, "start_run", interrupted)
+    with pytest.raises(Interrupted, match="interrupted before the first epoch ended; nothing was saved"):
+        train()
 
 
 @pytest.mark.parametrize("refit", ["yes", 1, None])

@@ -382,7 +382,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("max_len", int, "Maximum tokens per document.", NN, min=1),
         _opt("truncate", str, "Which part of long documents is kept: head, tail or headtail.", NN),
         _opt("vectors", str, "Initialise embeddings from a word2vec/fastText .vec text file (optionally .gz) of "
-             "--embed-dim dimensions; its first lines are checked before the data is read (a pipe only for "
+             "--embed-dim dimensions; its first vector is checked before the data is read (a pipe only for "
              "readability: it is read once, by training).", NN),
     ],
 )

@@ -30,15 +30,17 @@ class InformativeFeatures:
 
     def counts(self, parts: CsrParts) -> np.ndarray:
         indptr, indices, _ = parts
-        n_docs = len(indptr) - 1
-        char = indices >= self.n_word
-        if not char.any():  # every entry is a word n-gram
+        if self.n_word == self.n_features:  # no character block: every entry is a word n-gram
             return np.diff(indptr)
         if self._judged is None:
             self._judged = np.full(self.n_features, -1, dtype=np.int8)
-        columns = np.unique(indices[char]).astype(np.int64)
-        new = columns[self._judged[columns] < 0]
-        self._judged[new] = self.letters_in(new) >= self.letters
-        counted = ~char | (self._judged[indices] == 1)
-        rows = np.repeat(np.arange(n_docs), np.diff(indptr))
-        return np.bincount(rows[counted], minlength=n_docs)
+            self._judged[: self.n_word] = 1
+        flags = self._judged[indices]
+        if (flags < 0).any():  # character grams no document has used before
+            new = np.unique(indices[flags < 0]).astype(np.int64)
+            self._judged[new] = self.letters_in(new) >= self.letters
+            flags = self._judged[indices]
+        # Per-row sums of the flags through one cumulative sum (a repeat of row numbers would cost 8 bytes an
+        # entry): a few milliseconds for the 4 million entries of 2,000 IMDB reviews.
+        running = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+        return running[indptr[1:]] - running[indptr[:-1]]

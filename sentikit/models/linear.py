@@ -364,17 +364,21 @@ class LinearPredictor:
         return self.weights.n_classes
 
     def predict_proba(self, docs: Sequence[list[str]]) -> np.ndarray:
-        return self.predict_proba_known(docs)[0]
+        return self._predict(docs, count=False)[0]
 
     def predict_proba_known(self, docs: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities (N, C) and, per document, how many of its distinct features the model knows that say
         something about it (N,): word n-grams, and character n-grams of three letters (see
         `sentikit.features.known`)."""
+        return self._predict(docs, count=True)
+
+    def _predict(self, docs: Sequence[list[str]], count: bool) -> tuple[np.ndarray, np.ndarray]:
         out = np.empty((len(docs), self.n_classes), dtype=np.float64)
-        known = np.empty(len(docs), dtype=np.int64)
+        known = np.zeros(len(docs), dtype=np.int64)
         for start in range(0, len(docs), _PREDICT_BATCH):
             chunk = docs[start : start + _PREDICT_BATCH]
             parts = self.vectorizer.transform(chunk)
             out[start : start + len(chunk)] = predict_proba_lean(*parts, self.weights)
-            known[start : start + len(chunk)] = self.informative.counts(parts)
+            if count:
+                known[start : start + len(chunk)] = self.informative.counts(parts)
         return out, known

@@ -110,6 +110,19 @@ def train_neural(
     if any(not 0 <= label < n_classes for label in [*train_y, *(dev_y or [])]):
         raise UsageError(f"labels must be class indices in 0..{n_classes - 1}")
 
+    try:  # Ctrl-C while the vocabulary, the batches or the network are set up: before any epoch, as below
+        return _train(train_docs, train_y, dev_docs, dev_y, labels, model_cfg, seq_cfg, train_cfg, emit, pretrained)
+    except KeyboardInterrupt as exc:
+        raise Interrupted(_NOTHING_SAVED) from exc
+
+
+_NOTHING_SAVED = "interrupted before the first epoch ended; nothing was saved"
+
+
+def _train(train_docs: list[list[str]], train_y: list[int], dev_docs: list[list[str]] | None,
+           dev_y: list[int] | None, labels: list[str], model_cfg: NeuralConfig, seq_cfg: SequenceConfig,
+           train_cfg: TrainConfig, emit: EventHandler, pretrained: np.ndarray | None) -> NeuralResult:
+    n_classes = len(labels)
     os.environ.setdefault(*_ONEDNN_CACHE)
     if train_cfg.threads is not None:
         torch.set_num_threads(train_cfg.threads)
@@ -175,7 +188,7 @@ def train_neural(
                 break
     except KeyboardInterrupt as exc:
         if not result.weights:
-            raise Interrupted("interrupted before the first epoch ended; nothing was saved") from exc
+            raise Interrupted(_NOTHING_SAVED) from exc
         result.interrupted = True
     if train_cfg.refit and not result.interrupted and result.best_epoch > 0:
         del run
@@ -202,6 +215,8 @@ def _refit(result: NeuralResult, data: tuple[list[np.ndarray], np.ndarray, np.nd
             stats = train_epoch(run, data, cfg, rng, class_weights, device, emit, epoch, "refit")
             emit({"event": "refit_epoch_end", "epoch": epoch, **stats})
     except KeyboardInterrupt:
+        emit({"event": "stage", "stage": "refit interrupted: the saved weights are the first run's, fitted on the "
+                                         "train part only"})
         result.interrupted = True
         return
     with run.weights_to_keep():

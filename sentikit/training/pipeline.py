@@ -109,6 +109,16 @@ def _split(corpus: LabelledCorpus, dev: LabelledCorpus | None, settings: TrainSe
             pick(corpus.texts, dev_idx), pick(corpus.labels, dev_idx))
 
 
+def _warn_shared_texts(train_texts: list[str], dev_texts: list[str], dev: str) -> None:
+    """A --dev file that repeats training texts scores the model on texts it learned: its dev figures (and the
+    epoch early stopping keeps) flatter the model, and --refit counts those texts twice."""
+    seen = {text.strip() for text in train_texts}
+    shared = sum(text.strip() in seen for text in dev_texts)
+    if shared:
+        log.warning("%s: %s of its %s texts are also in the training data, so its dev scores will be optimistic",
+                    dev, f"{shared:,}", f"{len(dev_texts):,}")
+
+
 @dataclass
 class Prepared:
     """A corpus read, split and preprocessed once; several architectures can be fitted on it (compare)."""
@@ -139,6 +149,8 @@ def prepare(data: str, *, settings: TrainSettings, prep: PreprocessConfig | None
         close = near_misses(unknown, labels)
         hint = f"these differ only in case or spacing: {', '.join(close[:3])}" if close else None
         raise DataError(f"{dev}: labels not in the training data: {', '.join(unknown[:10])}", hint=hint)
+    if dev_corpus is not None:
+        _warn_shared_texts(train_texts, dev_texts, dev_corpus.source)
     index = {label: i for i, label in enumerate(labels)}
     notify({"event": "data", "train": len(train_texts), "dev": len(dev_texts), "labels": labels})
     preprocessor = Preprocessor(prep or PreprocessConfig()).fit()

@@ -224,7 +224,7 @@ def _warn_about_vectors(record: dict[str, Any], header_count: int | None) -> Non
 
 def check_vectors(archs: Sequence[str], overrides: dict[str, Any]) -> None:
     """--vectors, before any data is read: the file must exist and start with vectors of the embedding's size
-    (its first lines are read; the rest when training reads it). Like every setting, it is checked even when
+    (its header and first vector are read; the rest when training reads it). Like every setting, it is checked even when
     no architecture uses it; but only neural ones do, and a pretrained embedding silently left out changes
     the results the user expects, so that gets a warning (other neural settings are merely unused)."""
     path = overrides.get("vectors")

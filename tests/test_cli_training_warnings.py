@@ -1,5 +1,6 @@
-"""Settings an architecture does not read are accepted (one command line serves `compare --arch conv1d,gru,nb`),
-but never silently: one warning names them."""
+"""Warnings of `train` and `compare` about what the user asked for: settings an architecture does not read are
+accepted (one command line serves `compare --arch conv1d,gru,nb`), but never silently; a --dev file that repeats
+training texts is named."""
 
 from __future__ import annotations
 
@@ -66,3 +67,15 @@ def test_every_architecture_reads_its_own_kind_of_setting(arch: str) -> None:
     used = settings_used(arch, {})
     assert ("epochs" in used) != ("ngram_max" in used)  # neural xor linear
     assert "seed" in used or "ngram_max" in used
+
+
+@pytest.mark.parametrize("shared", [0, 3])
+def test_a_dev_file_that_repeats_training_texts_is_named(corpus: Path, tmp_path: Path, shared: int) -> None:
+    rows = corpus.read_text(encoding="utf-8").splitlines()
+    dev = tmp_path / "dev.csv"
+    fresh = ["\"A brand new review, never seen\",positive", "\"Another one, quite bad\",negative",
+             "\"Nothing special here\",neutral"] * 2
+    dev.write_text("\n".join([rows[0], *rows[1:1 + shared], *fresh[: 6 - shared]]) + "\n", encoding="utf-8")
+    said = warnings(["train", str(corpus), "--arch", "nb", "--dev", str(dev), "--out", str(tmp_path / "m")])
+    expected = f"warning: {dev}: 3 of its 6 texts are also in the training data, so its dev scores will be optimistic"
+    assert said == ([expected] if shared else [])
