@@ -122,7 +122,7 @@ class SentimentModel:
         """`predict_proba` for a list of str that is already checked, plus which texts were blank (their rows
         are NaN). For callers that treat blank texts apart, like `sentikit predict`: they learn it from the
         text, not from a NaN, which could also come out of a damaged model."""
-        probs, blank, _ = self._scored(texts)
+        probs, blank, _ = self._scored(texts, count=False)
         return probs, blank
 
     def predict_proba_known(self, texts: Iterable[str]) -> tuple[np.ndarray, list[bool], np.ndarray]:
@@ -130,21 +130,29 @@ class SentimentModel:
         knows, after its preprocessing (0 for a blank text; see `Predictor.predict_proba_known`). A text with
         none still gets probabilities, but they say little about it: a model for another language, say,
         answers every such text alike. `sentikit predict` notes such rows."""
-        return self._scored(checked_texts(texts, "predict_proba_known"))
+        return self._scored(checked_texts(texts, "predict_proba_known"), count=True)
 
-    def _scored(self, texts: list[str]) -> tuple[np.ndarray, list[bool], np.ndarray]:
+    def _scored(self, texts: list[str], count: bool) -> tuple[np.ndarray, list[bool], np.ndarray]:
+        """Probabilities, blanks and, when `count`, known words (else zeros: `predict` and `predict_proba`
+        do not pay for counting)."""
         blank = [is_blank_text(text) for text in texts]
         known = np.zeros(len(texts), dtype=np.int64)
         if not texts:
             return np.zeros((0, len(self._labels))), blank, known
+
+        def score(docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+            if count:
+                return self.predictor.predict_proba_known(docs)
+            return self.predictor.predict_proba(docs), np.zeros(len(docs), dtype=np.int64)
+
         # A blank text would get the model's prior, as confidently as any other answer: it gets NaN instead.
         if not any(blank):
-            probs, known = self.predictor.predict_proba_known(self._tokens(texts))
+            probs, known = score(self._tokens(texts))
             return probs, blank, known
         filled = [i for i, is_blank in enumerate(blank) if not is_blank]
         probs = np.full((len(texts), len(self._labels)), np.nan)
         if filled:
-            probs[filled], known[filled] = self.predictor.predict_proba_known(self._tokens([texts[i] for i in filled]))
+            probs[filled], known[filled] = score(self._tokens([texts[i] for i in filled]))
         return probs, blank, known
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:

@@ -134,8 +134,7 @@ def test_blank_texts_are_known_from_the_text_not_from_nan(any_kind: SentimentMod
     texts = ["great film", "", "awful film"]
     probs, blank = any_kind.predict_proba_blanks(texts)
     assert blank == [False, True, False] and np.isnan(probs[1]).all() and not np.isnan(probs[[0, 2]]).any()
-    monkeypatch.setattr(any_kind.predictor, "predict_proba_known",
-                        lambda docs: (np.full((len(docs), 2), np.nan), np.ones(len(docs), np.int64)))
+    monkeypatch.setattr(any_kind.predictor, "predict_proba", lambda docs: np.full((len(docs), 2), np.nan))
     assert any_kind.predict_proba_blanks(texts)[1] == [False, True, False]
 
 

@@ -53,7 +53,7 @@ class _CodedBlock:
         self.kind, self.units, self.keys, self.cols = kind, units, keys, columns
         self.low, self.high, self.base = low, high, len(units) + 1
         self.unigrams: np.ndarray | None = None  # built on first use
-        self._key_at: np.ndarray | None = None  # column - first column -> key, built on first use by `letters`
+        self._key_at: tuple[np.ndarray, int, np.ndarray] | None = None  # built on first use by `letters`
         if kind == "word":
             self.codes = dict(zip(units, range(1, self.base), strict=True))
         else:
@@ -147,12 +147,13 @@ class _CodedBlock:
     def letters(self, columns: np.ndarray) -> np.ndarray:
         """How many letters (str.isalpha) each character gram at `columns` holds, read off its key: a known
         gram's digits in base A+1 are its units' codes, none of them 0."""
-        first = int(self.cols.min()) if self.cols.size else 0
-        if self._key_at is None:
-            self._key_at = np.zeros(self.cols.size, dtype=np.int64)
-            self._key_at[self.cols - first] = self.keys
-        is_letter = np.array([False, *(unit.isalpha() for unit in self.units)])
-        keys = self._key_at[columns - first]
+        if self._key_at is None:  # (key by column, first column, whether each unit code is a letter)
+            first = int(self.cols.min()) if self.cols.size else 0
+            key_at = np.zeros(self.cols.size, dtype=np.int64)
+            key_at[self.cols - first] = self.keys
+            self._key_at = key_at, first, np.array([False, *(unit.isalpha() for unit in self.units)])
+        key_at, first, is_letter = self._key_at
+        keys = key_at[columns - first]
         count = np.zeros(keys.size, dtype=np.int64)
         while keys.any():
             keys, digit = np.divmod(keys, self.base)

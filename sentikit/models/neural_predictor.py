@@ -51,21 +51,24 @@ class NeuralPredictor:
     def predict_proba(self, docs: list[list[str]]) -> np.ndarray:
         """(N, C) float64 probabilities, like a linear model's. The network runs in float32; only its
         logits become float64, for the softmax, so each row sums to 1 as exactly as a linear model's."""
-        return self.predict_proba_known(docs)[0]
+        return self._probabilities(*encode(docs, self.vocab_index, self.seq_config))
 
     def predict_proba_known(self, docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         """`predict_proba` and how many tokens of each document the network sees as known words (N,): those
         within --max-len that are in the vocabulary."""
         seqs, lengths = encode(docs, self.vocab_index, self.seq_config)
         known = np.array([np.count_nonzero(seq > UNK_ID) for seq in seqs], dtype=np.int64)
-        probs = np.zeros((len(docs), self.n_classes), dtype=np.float64)
+        return self._probabilities(seqs, lengths), known
+
+    def _probabilities(self, seqs: list[np.ndarray], lengths: np.ndarray) -> np.ndarray:
+        probs = np.zeros((len(seqs), self.n_classes), dtype=np.float64)
         # Sorting by length keeps each batch's padding (and so wasted recurrent steps) small.
         order = np.argsort(lengths, kind="stable")
         for start in range(0, len(order), BATCH):
             idx = order[start : start + BATCH]
             ids, lens = pad_batch([seqs[i] for i in idx])
             probs[idx] = softmax(forward_numpy(self.config, self.weights, ids, lens), dtype=np.float64)
-        return probs, known
+        return probs
 
 
 def _check_shapes(config: NeuralConfig, found: dict[str, tuple[int, ...]],

@@ -295,8 +295,8 @@ def warn_unused_settings(archs: Sequence[str], overrides: dict[str, Any]) -> Non
     """One warning naming the given settings that none of `archs` reads (`--pool` for conv1d, `--epochs` for
     logreg), as the command line spells them: accepted, but without effect. --vectors has its own
     (`check_vectors`)."""
-    unused = [key for key in overrides if key != "vectors" and not any(key in settings_used(arch, overrides)
-                                                                        for arch in archs)]
+    used = set().union(*(settings_used(arch, overrides) for arch in archs))
+    unused = [key for key in overrides if key != "vectors" and key not in used]
     if not unused:
         return
     flags = []
