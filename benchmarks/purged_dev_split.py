@@ -22,9 +22,13 @@ import csv
 import gzip
 import random
 import re
+import sys
 from collections import Counter, defaultdict
 from itertools import combinations
 from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.corpora import DEFAULT_CORPORA
 

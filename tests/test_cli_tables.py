@@ -79,6 +79,20 @@ def test_a_wide_terminal_shows_every_column(corpus: Path, model: Path) -> None:
     assert [cell.strip() for cell in header.strip("┃").split("┃")] == ["label", "precision", "recall", "f1", "support"]
 
 
+def test_show_keeps_the_early_stopping_column_of_the_history_on_a_narrow_terminal(
+        corpus: Path, tmp_path: Path, torch_single_thread: None) -> None:
+    out = tmp_path / "gru"
+    trained = invoke("-q", "train", corpus, "--arch", "gru", "--epochs", "2", "--embed-dim", "8", "--hidden-size", "8",
+                     "--max-len", "20", "--out", out)
+    assert trained.exit_code == 0, trained.stderr
+    result = invoke("show", out, "--format", "table", columns=60)
+    assert result.exit_code == 0, result.stderr
+    history = result.stdout[result.stdout.index("training history"):]
+    assert header_rows(history)[0][:3] == ["epoch", "dev_macro_f1", "dev_accuracy"]
+    assert "training history: showing" in result.stderr  # the narrow terminal did leave columns out
+    assert [row[0] for row in body_rows(history)][:2] == ["1", "2"]
+
+
 REVIEW = ("Great value, works exactly as described! Delivery was fast, the box arrived intact, the seller was "
           "polite, and I recommend it to all my friends")
 
@@ -240,3 +254,11 @@ def test_compare_figures_are_shown_at_their_own_precision(corpus: Path) -> None:
         assert re.fullmatch(r"\d{1,3}(,\d{3})*", rate) and re.fullmatch(r"\d{1,3}(,\d{3})*", parameters)
     rows = json.loads(invoke("compare", corpus, "--arch", "nb", "--format", "json").stdout)
     assert isinstance(rows[0]["parameters"], int) and isinstance(rows[0]["predict_docs_per_s"], float)
+    # CSV: at most 4 decimals, no padding zeros (no "14960.0000"), and the same figures as JSON to that precision.
+    lines = invoke("compare", corpus, "--arch", "nb", "--format", "csv").stdout.splitlines()
+    header, cells = lines[0].split(","), lines[1].split(",")
+    csv_row = dict(zip(header, cells, strict=True))
+    assert re.fullmatch(r"\d+(\.\d{1,4})?", csv_row["accuracy"]) and csv_row["parameters"].isdigit()
+    for key in ("train_seconds", "predict_docs_per_s", "artifact_kb"):
+        assert re.fullmatch(r"\d+\.\d{1,4}", csv_row[key]) and not csv_row[key].endswith("00"), csv_row
+    assert float(csv_row["artifact_kb"]) == rows[0]["artifact_kb"]

@@ -62,6 +62,14 @@ def test_compare_names_only_what_no_architecture_reads(corpus: Path, torch_singl
     assert said == ["warning: --hidden-size, --pool have no effect on any of nb, conv1d"]
 
 
+def test_compare_says_that_a_repeated_architecture_is_trained_once(corpus: Path) -> None:
+    result = CliRunner().invoke(app, ["compare", str(corpus), "--arch", "nb,logreg,nb", "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == [
+        "warning: nb listed more than once; each architecture is trained once"]
+    assert [line.split(",")[0] for line in result.stdout.splitlines()[1:]] == ["nb", "logreg"]
+
+
 @pytest.mark.parametrize("arch", ARCHITECTURES)
 def test_every_architecture_reads_its_own_kind_of_setting(arch: str) -> None:
     used = settings_used(arch, {})

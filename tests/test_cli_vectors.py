@@ -263,6 +263,19 @@ def test_the_check_reads_nothing_from_a_pipe(tmp_path: Path) -> None:
     finally:
         os.close(read_end)
     assert (read.rows, read.found, read.sha256) == (20, 1, hashlib.sha256(data).hexdigest())
+    assert read.name == "<pipe>"  # not "{read_end}": the fd number says nothing about the vectors
+
+
+@pytest.mark.parametrize("name", ["v.vec", "v.txt"])
+def test_gzip_data_without_the_gz_name_says_so(corpus: Path, tmp_path: Path, name: str) -> None:
+    """A .vec.gz piped in (`<(cat x.vec.gz)`) or renamed: "not valid UTF-8" alone would not say why."""
+    path = tmp_path / name
+    path.write_bytes(gzip.compress("".join(line + "\n" for line in many_rows(20)).encode()))
+    result = run(["-q", "train", corpus, "--arch", "gru", "--vectors", path, "--out", tmp_path / "m", *TINY])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (f"error: {path}: gzip-compressed data, not text (give the file its .gz name, or "
+                             "decompress it: --vectors <(zcat FILE.gz))\n")
+    assert not (tmp_path / "m").exists()
 
 
 @pytest.mark.parametrize(("data", "fragment"), [

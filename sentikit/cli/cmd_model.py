@@ -116,8 +116,17 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
         stopping = stopping_summary(history, configs.get("training") or {}, training.get("best_epoch"))
         if stopping and not training.get("interrupted"):
             console.print(stopping)
-        render_table(history, title="training history")
+        render_table([_history_row(h) for h in history], title="training history")
         for key in ("train_loss", "dev_loss", "dev_macro_f1", "grad_norm"):
             values = [h.get(key) for h in history]
             if any(v is not None for v in values):
                 console.print(f"{key:>13} {sparkline(values)}  {values[0]:.4f} → {values[-1]:.4f}")
+
+
+# The history table's leading columns: a narrow terminal keeps the leading ones, and early stopping chose the
+# kept epoch by dev macro-F1, so that goes first; timings go last.
+_HISTORY_FIRST = ("epoch", "dev_macro_f1", "dev_accuracy", "train_loss", "dev_loss", "grad_norm")
+
+
+def _history_row(epoch: dict[str, Any]) -> dict[str, Any]:
+    return {**{key: epoch[key] for key in _HISTORY_FIRST if key in epoch}, **epoch}

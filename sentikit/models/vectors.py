@@ -27,6 +27,7 @@ import numpy as np
 from sentikit.errors import DataError
 
 _PAD_ID = 0  # see sentikit.features.sequences
+_GZIP_MAGIC = b"\x1f\x8b"
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -73,6 +74,10 @@ def _decoded(stream: IO[bytes], path: Path) -> Iterator[tuple[int, str]]:
         try:
             line = raw.decode("utf-8").rstrip()
         except UnicodeDecodeError as err:
+            if line_no == 1 and raw.startswith(_GZIP_MAGIC):  # a .vec.gz piped in, or renamed without .gz
+                raise DataError(f"{path}: gzip-compressed data, not text",
+                                hint="give the file its .gz name, or decompress it: --vectors <(zcat FILE.gz)"
+                                ) from None
             raise DataError(f"{path}:{line_no}: not valid UTF-8 ({err.reason})") from None
         if line_no == 1:
             line = line.removeprefix("\ufeff")
@@ -167,6 +172,22 @@ class _Rows:
                          f"{self.path}: the file is empty")
 
 
+_STREAM_FOLDERS = ("/dev", "/dev/fd", "/proc/self/fd")
+
+
+def _recorded_name(path: Path) -> str:
+    """The name the manifest records: the file's own, or "<pipe>" for `<(zcat x.vec.gz)` and /dev/stdin,
+    whose names ("63", "stdin") say nothing about the vectors (the SHA-256 still does). A named pipe that
+    the user made keeps its name."""
+    if path.parent.as_posix() in _STREAM_FOLDERS:
+        try:
+            if not stat.S_ISREG(path.stat().st_mode):
+                return "<pipe>"
+        except OSError:
+            pass
+    return path.name
+
+
 def check_vector_file(path: str | Path, dim: int) -> None:
     """Fail now if `path` cannot give `dim`-dimensional vectors: missing, a folder, unreadable, not UTF-8 (or
     not gzip, for .gz), a header or a first vector of another dimension, a malformed first vector, or no
@@ -219,5 +240,5 @@ def read_word_vectors(
     rng = np.random.default_rng(seed)
     matrix[missing] = rng.normal(0.0, scale or 0.1, size=(int(missing.sum()), dim)).astype(np.float32)
     matrix[_PAD_ID] = 0.0
-    return matrix, VectorsRead(name=path.name, sha256=rows.sha256, dim=dim, rows=rows.rows,
+    return matrix, VectorsRead(name=_recorded_name(path), sha256=rows.sha256, dim=dim, rows=rows.rows,
                                header_count=rows.header_count, covered=found)

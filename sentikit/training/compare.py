@@ -12,6 +12,7 @@ at the end names it and carries the rows of the rest. Ctrl-C ends the whole comp
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -38,6 +39,8 @@ from sentikit.training.pipeline import (
     prepare,
 )
 from sentikit.training.trainers import check_overrides, check_vectors, preload, warn_unused_settings
+
+log = logging.getLogger("sentikit")
 
 # predict_docs_per_s times the dev documents again and again for this long after one untimed warm-up call: a
 # single cold call on a few dozen documents measured lazy imports and first allocations (RNNs read ~90 docs/s).
@@ -144,6 +147,9 @@ def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None =
     if not archs:
         raise UsageError("no architectures to compare", hint="pass --arch gru,logreg,...")
     settings = settings or TrainSettings()
+    repeated = sorted({arch for arch in archs if archs.count(arch) > 1})
+    if repeated:
+        log.warning("%s listed more than once; each architecture is trained once", ", ".join(repeated))
     archs = list(dict.fromkeys(archs))  # "gru,gru" trains it once
     for arch in archs:  # fail on a bad name before any work
         get_trainer(arch)
