@@ -52,6 +52,7 @@ VARIANTS = [(arch, {}) for arch in ARCH_NAMES] + [
 VARIANTS += [(arch, {"num_layers": 2, "pool": "last"}) for arch in ("gru", "bilstm")]
 VARIANTS += [("gru", {"bidirectional": True, "combine": "mean"}), ("lstm", {"pool": "last"})]
 VARIANTS += [("conv1d", {"conv_pool": pool}) for pool in CONV_POOL_MODES]
+VARIANTS += [("conv1d", {"conv_input": "onehot", "conv_pool": pool}) for pool in CONV_POOL_MODES]
 IDS = [f"{arch}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}" for arch, kw in VARIANTS]
 
 
@@ -126,7 +127,8 @@ def test_forward_backward_shapes_and_width(arch: str, overrides: dict) -> None:
     logits = model(torch.from_numpy(ids), torch.from_numpy(lengths))
     assert logits.shape == (4, C)
     logits.sum().backward()
-    assert model.embedding.weight.grad is not None
+    first = model.embedding.weight if cfg.has_embedding else model.regions[0][0].weight
+    assert first.grad is not None and first.grad.is_sparse == (not cfg.has_embedding)
     assert count_parameters(model) == sum(p.numel() for p in model.parameters())
 
 

@@ -278,14 +278,14 @@ def _model_choices() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Option → (flag, valid values), checked when the command line is read, before any data is."""
     from sentikit.features.sequences import TRUNCATE_MODES
     from sentikit.features.vectorize import ENCODINGS
-    from sentikit.models.config import COMBINE_MODES, CONV_POOL_MODES, POOL_MODES
+    from sentikit.models.config import COMBINE_MODES, CONV_INPUTS, CONV_POOL_MODES, POOL_MODES
     from sentikit.training.config import CLASS_WEIGHTS, DEVICES, SCHEDULES
 
     return {"class_weight": ("--class-weight", CLASS_WEIGHTS),
             "feature_encoding": ("--encoding-scheme", ENCODINGS),
             "device": ("--device", DEVICES), "schedule": ("--schedule", SCHEDULES),
             "combine": ("--combine", COMBINE_MODES), "pool": ("--pool", POOL_MODES),
-            "conv_pool": ("--conv-pool", CONV_POOL_MODES),
+            "conv_pool": ("--conv-pool", CONV_POOL_MODES), "conv_input": ("--conv-input", CONV_INPUTS),
             "truncate": ("--truncate", TRUNCATE_MODES)}
 
 
@@ -377,6 +377,8 @@ MODEL_OPTIONS = OptionGroup(
         _opt("conv_widths", str, "Conv1D filter widths, e.g. 3,4,5.", NN),
         _opt("conv_filters", int, "Conv1D filters per width.", NN, min=1),
         _opt("conv_pool", str, "Conv1D readout over the windows: max, mean or maxmean.", NN),
+        _opt("conv_input", str, "What Conv1D filters read: embedding (word vectors) or onehot (the words "
+             "themselves: a weight per word, offset and filter; for long reviews, see README).", NN),
         _opt("max_vocab", int, "Vocabulary size, <pad> and <unk> included.", NN, min=3),
         _opt("min_count", int, "Minimum count of a vocabulary word.", NN, min=1),
         _opt("max_len", int, "Maximum tokens per document.", NN, min=1),

@@ -30,6 +30,7 @@ BIDIRECTIONAL_ARCHS: tuple[str, ...] = tuple(name for name, (_, forced) in _CELL
 COMBINE_MODES: tuple[str, ...] = ("concat", "max", "mean")
 POOL_MODES: tuple[str, ...] = ("last", "max", "mean", "maxmean")
 CONV_POOL_MODES: tuple[str, ...] = ("max", "mean", "maxmean")
+CONV_INPUTS: tuple[str, ...] = ("embedding", "onehot")
 
 
 def _choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
@@ -79,18 +80,26 @@ class NeuralConfig:
     # document, so it learned slowly: IMDB dev after 5 epochs 85.8 % (max) vs 89.2 % (max ++ mean); mean dev
     # macro-F1 over 3 splits: RuSentiTweet .512 vs .549, SST-2 sentences .689 vs .706 (unit-scale embeddings).
     conv_pool: str = "maxmean"
+    # What the filters read. "embedding": embed_dim-wide word vectors (Kim 2014). "onehot": the words themselves
+    # (Johnson & Zhang 2015, "seq-CNN"): every filter has its own weight for each word at each window offset,
+    # i.e. one (vocabulary, filters) table per offset and no embedding bottleneck. Far more weights (20k words x
+    # widths 3,4,5 x 128 filters = 31M), each trained only where its word occurs (sparse updates), so it costs
+    # about what the embedding version does. On IMDB it generalised better to films unseen in training (see
+    # README); embed_dim, embed_dropout and --vectors do not apply to it.
+    conv_input: str = "embedding"
 
     # May be missing from a model's manifest (see `require_saved_settings`): the initial scale and the
-    # dropouts act in training only, and models saved before conv_pool existed lack it (`from_dict` gives
-    # conv1d the max pooling it then had; recurrent nets do not read it).
+    # dropouts act in training only, and models saved before conv_pool or conv_input existed lack them
+    # (`from_dict` gives conv1d the max pooling it then had, and embeddings; recurrent nets read neither).
     OPTIONAL_IN_MANIFEST: ClassVar[frozenset[str]] = frozenset({
-        "embed_init", "dropout", "embed_dropout", "word_dropout", "conv_pool"})
+        "embed_init", "dropout", "embed_dropout", "word_dropout", "conv_pool", "conv_input"})
 
     def __post_init__(self) -> None:
         _choice("architecture", self.arch, ARCH_NAMES)
         _choice("combine mode", self.combine, COMBINE_MODES)
         _choice("pool mode", self.pool, POOL_MODES)
         _choice("conv pool mode", self.conv_pool, CONV_POOL_MODES)
+        _choice("conv input", self.conv_input, CONV_INPUTS)
         for name in ("embed_dim", "hidden_size", "num_layers", "conv_filters"):
             _positive_int(name, getattr(self, name))
         cell, forced = _CELLS[self.arch]
@@ -116,6 +125,11 @@ class NeuralConfig:
     def cell(self) -> str | None:
         """The recurrent cell ("rnn", "lstm", "gru"), or None for convolutional nets."""
         return _CELLS[self.arch][0]
+
+    @property
+    def has_embedding(self) -> bool:
+        """Whether the network starts with a word-embedding table (all but `conv1d` over one-hot words)."""
+        return self.cell is not None or self.conv_input == "embedding"
 
     @property
     def is_bidirectional(self) -> bool:

@@ -171,8 +171,10 @@ class RecurrentClassifier(nn.Module):
 
 
 class ConvClassifier(nn.Module):
-    """Embedding -> Conv1d per filter width -> ReLU -> masked pool over windows (`conv_pool`) -> concat ->
-    dropout -> linear.
+    """Filters over windows of words -> ReLU -> masked pool over windows (`conv_pool`) -> concat -> dropout ->
+    linear. With `conv_input="embedding"` the filters are Conv1d layers over an embedding; with "onehot" they
+    read the words directly: filter f of width w sums its weight for each word at each offset k, which is a
+    table lookup per offset, `regions.{i}.{k}` (vocabulary, F), trained with sparse gradients.
 
     A window of width w at position j covers tokens j..j+w-1; only windows that start on a real token are
     pooled, and the input is zero-padded on the right so a sequence shorter than the widest filter still has
@@ -184,8 +186,14 @@ class ConvClassifier(nn.Module):
         self.widths = tuple(cfg.conv_widths)
         self.pool = cfg.conv_pool
         self.embed_dropout, self.word_dropout = cfg.embed_dropout, cfg.word_dropout
-        self.embedding = make_embedding(cfg, vocab_size)
-        self.convs = nn.ModuleList(nn.Conv1d(cfg.embed_dim, cfg.conv_filters, w) for w in self.widths)
+        self.onehot = not cfg.has_embedding
+        if not self.onehot:
+            self.embedding = make_embedding(cfg, vocab_size)
+            self.convs = nn.ModuleList(nn.Conv1d(cfg.embed_dim, cfg.conv_filters, w) for w in self.widths)
+        else:
+            self.regions = nn.ModuleList(
+                nn.ModuleList(_region_table(cfg, vocab_size) for _ in range(w)) for w in self.widths)
+            self.region_biases = nn.ParameterList(torch.zeros(cfg.conv_filters) for _ in self.widths)
         self.dropout = nn.Dropout(cfg.dropout)
         self.head = nn.Linear(cfg.feature_width, num_classes)
 
@@ -193,16 +201,42 @@ class ConvClassifier(nn.Module):
         T = ids.shape[1]
         mask = valid_mask(lengths, T)  # (B, T)
         ids = word_dropout(ids, self.word_dropout, self.training)  # (B, T)
+        windows = self._onehot_windows(ids, mask) if self.onehot else self._embedded_windows(ids, mask)
+        pooled = [pool_over_time(F.relu(w), mask, lengths, self.pool) for w in windows]  # (B, F) or (B, 2F) each
+        return self.head(self.dropout(torch.cat(pooled, dim=1)))
+
+    def _embedded_windows(self, ids: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+        """Per width, the filters' (B, T, F) pre-activations; window j starts at token j."""
+        T = ids.shape[1]
         # Zero the padding explicitly rather than trusting the PAD row of the embedding to stay zero
         # (pretrained vectors or a hand-edited state_dict could change it).
         x = self.embedding(ids) * mask[:, :, None]  # (B, T, E)
         x = spatial_dropout(x, self.embed_dropout, self.training)
         x = F.pad(x.transpose(1, 2), (0, max(self.widths) - 1))  # (B, E, T + wmax - 1)
-        pooled = []
-        for conv in self.convs:
-            windows = F.relu(conv(x)[:, :, :T]).transpose(1, 2)  # (B, T, F): window j starts at token j
-            pooled.append(pool_over_time(windows, mask, lengths, self.pool))  # (B, F) or (B, 2F)
-        return self.head(self.dropout(torch.cat(pooled, dim=1)))
+        return [conv(x)[:, :, :T].transpose(1, 2) for conv in self.convs]
+
+    def _onehot_windows(self, ids: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+        """The same from one-hot words: window j of width w sums table k's row for token j+k, k < w."""
+        T = ids.shape[1]
+        padded_ids = F.pad(ids, (0, max(self.widths) - 1))  # (B, T + wmax - 1), PAD past the end
+        padded_mask = F.pad(mask, (0, max(self.widths) - 1))[:, :, None].to(torch.float32)
+        windows = []
+        for tables, bias in zip(self.regions, self.region_biases):
+            acc = bias.expand(ids.shape[0], T, -1)  # (B, T, F)
+            for k, table in enumerate(tables):  # padding reads zero, whatever the PAD row holds
+                acc = acc + table(padded_ids[:, k : k + T]) * padded_mask[:, k : k + T]
+            windows.append(acc)
+        return windows
+
+
+def _region_table(cfg: NeuralConfig, vocab_size: int) -> nn.Embedding:
+    """One offset's (vocabulary, filters) weights of a one-hot convolution, N(0, embed_init) like an embedding;
+    sparse gradients, since a batch touches a few thousand of its rows."""
+    table = nn.Embedding(vocab_size, cfg.conv_filters, padding_idx=PAD_ID, sparse=True)
+    nn.init.normal_(table.weight, std=cfg.embed_init)
+    with torch.no_grad():
+        table.weight[PAD_ID].zero_()
+    return table
 
 
 # name -> builder(config, vocab_size, num_classes). Names match `sentikit.models.config.ARCH_NAMES`; the

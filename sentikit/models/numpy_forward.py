@@ -203,6 +203,10 @@ def _recurrent_features(
     return _pool(sequence, lengths, active, config.pool)
 
 
+def _vocab_size(config: NeuralConfig, weights: Weights) -> int:
+    return len(weights["embedding.weight" if config.has_embedding else "regions.0.0.weight"])
+
+
 def _conv_features(
     config: NeuralConfig, weights: Weights, ids: np.ndarray, lengths: np.ndarray, active: np.ndarray
 ) -> np.ndarray:
@@ -215,16 +219,20 @@ def _conv_features(
     """
     B, T = ids.shape
     widths = config.conv_widths
-    embedding = weights["embedding.weight"]
-    distinct, inverse = _distinct(ids, embedding.shape[0])  # inverse: (B, T)
+    vocab_size = _vocab_size(config, weights)
+    distinct, inverse = _distinct(ids, vocab_size)  # inverse: (B, T)
     zero_row = len(distinct)
     rows = np.full((T + max(widths) - 1, B), zero_row)  # time-major, right-padded
     valid = np.arange(T)[:, None] < lengths[None, :]  # (T, B)
     rows[:T] = np.where(valid, inverse.T, zero_row)
-    # Column block (i, k) holds kernel i's weights for the token at offset k of a window: (E, F) each.
-    kernels = [weights[f"convs.{i}.weight"] for i in range(len(widths))]  # (F, E, w) each
-    blocks = np.concatenate([kernel[:, :, k].T for kernel in kernels for k in range(kernel.shape[2])], axis=1)
-    table = embedding[distinct] @ blocks  # (U, sum(w) * F)
+    if config.has_embedding:
+        # Column block (i, k) holds kernel i's weights for the token at offset k of a window: (E, F) each.
+        kernels = [weights[f"convs.{i}.weight"] for i in range(len(widths))]  # (F, E, w) each
+        blocks = np.concatenate([kernel[:, :, k].T for kernel in kernels for k in range(kernel.shape[2])], axis=1)
+        table = weights["embedding.weight"][distinct] @ blocks  # (U, sum(w) * F)
+    else:  # one-hot words: the blocks are the tables themselves
+        table = np.concatenate([weights[f"regions.{i}.{k}.weight"][distinct]
+                                for i, width in enumerate(widths) for k in range(width)], axis=1)
     table = np.concatenate([table, np.zeros((1, table.shape[1]), np.float32)])
     table = table.reshape(zero_row + 1, sum(widths), -1)  # (U + 1, blocks, F)
     pooled = []
@@ -234,7 +242,7 @@ def _conv_features(
         for k in range(1, width):
             acc += table[rows[k : k + T], block + k]
         block += width
-        acc += weights[f"convs.{i}.bias"]
+        acc += weights[f"convs.{i}.bias" if config.has_embedding else f"region_biases.{i}"]
         if config.conv_pool == "max":
             pooled.append(np.maximum(_pool(acc, lengths, active, "max"), 0))  # max then ReLU == ReLU then max
         else:
@@ -250,11 +258,17 @@ _GATES = {"rnn": 1, "gru": 3, "lstm": 4}  # gate blocks stacked in torch's weigh
 def weight_shapes(config: NeuralConfig, vocab_size: int, n_classes: int) -> dict[str, tuple[int, ...]]:
     """Every array `forward_numpy` reads for `config`, with its shape: the state_dict of
     `nets.build_model(config, vocab_size, n_classes)`, so a loaded model can be checked against its manifest."""
-    shapes: dict[str, tuple[int, ...]] = {"embedding.weight": (vocab_size, config.embed_dim)}
+    shapes: dict[str, tuple[int, ...]] = {}
+    if config.has_embedding:
+        shapes["embedding.weight"] = (vocab_size, config.embed_dim)
     if config.cell is None:
         for i, width in enumerate(config.conv_widths):
-            shapes[f"convs.{i}.weight"] = (config.conv_filters, config.embed_dim, width)
-            shapes[f"convs.{i}.bias"] = (config.conv_filters,)
+            if config.has_embedding:
+                shapes[f"convs.{i}.weight"] = (config.conv_filters, config.embed_dim, width)
+                shapes[f"convs.{i}.bias"] = (config.conv_filters,)
+            else:
+                shapes.update({f"regions.{i}.{k}.weight": (vocab_size, config.conv_filters) for k in range(width)})
+                shapes[f"region_biases.{i}"] = (config.conv_filters,)
     else:
         gates = _GATES[config.cell] * config.hidden_size
         for i in range(config.num_layers):

@@ -1,9 +1,14 @@
-"""The optimiser and learning-rate schedule of neural training: AdamW and a linear decay to 0.
+"""The optimiser, gradient clipping and learning-rate schedule of neural training: AdamW and a linear decay to 0.
 
 They are written here rather than taken from `torch.optim`, because building any `torch.optim` optimiser imports
 `torch._dynamo` (the compiler), which takes ~2-3 s on a 2-core CPU: a fixed cost of every `sentikit train` of a
 neural network, and of the first one in `compare`. The arithmetic is `torch.optim.AdamW`'s one-tensor-at-a-time
 path, operation for operation, so on the CPU the steps are bit-identical to it (tested).
+
+Sparse gradients (the word tables of a one-hot convolution, tens of millions of weights of which a batch touches
+a few thousand rows) are stepped lazily, as `torch.optim.SparseAdam` does: only the rows in the batch move, and
+their moments and weight decay advance only on the steps where they occur. A dense step over every row would
+cost more than the whole forward and backward pass.
 """
 
 from __future__ import annotations
@@ -44,17 +49,50 @@ class AdamW:
             for param in group["params"]:
                 if param.grad is None:
                     continue
-                grad = param.grad
                 if param not in self.moments:
                     self.moments[param] = (torch.zeros_like(param, memory_format=torch.preserve_format),
                                            torch.zeros_like(param, memory_format=torch.preserve_format))
                 exp_avg, exp_avg_sq = self.moments[param]
-                if decay != 0:
-                    param.mul_(1 - self.lr * decay)
-                exp_avg.lerp_(grad, 1 - beta1)
-                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                denom = (exp_avg_sq.sqrt() / correction2_sqrt).add_(self.eps)
-                param.addcdiv_(exp_avg, denom, value=-step_size)
+                if param.grad.is_sparse:
+                    grad = param.grad.coalesce()  # (R, ...) values of R distinct rows, repeated rows summed
+                    rows = grad.indices()[0]
+                    weights, first, second = param[rows], exp_avg[rows], exp_avg_sq[rows]  # copies of the rows
+                    self._update(weights, first, second, grad.values(), decay, step_size, correction2_sqrt)
+                    for full, part in ((param, weights), (exp_avg, first), (exp_avg_sq, second)):
+                        full.index_copy_(0, rows, part)
+                else:
+                    self._update(param, exp_avg, exp_avg_sq, param.grad, decay, step_size, correction2_sqrt)
+
+    def _update(self, param: torch.Tensor, exp_avg: torch.Tensor, exp_avg_sq: torch.Tensor, grad: torch.Tensor,
+                decay: float, step_size: float, correction2_sqrt: float) -> None:
+        """One AdamW step of `param` in place (torch.optim.AdamW's single-tensor arithmetic)."""
+        beta1, beta2 = self.betas
+        if decay != 0:
+            param.mul_(1 - self.lr * decay)
+        exp_avg.lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        denom = (exp_avg_sq.sqrt() / correction2_sqrt).add_(self.eps)
+        param.addcdiv_(exp_avg, denom, value=-step_size)
+
+
+@torch.no_grad()
+def clip_gradients(params: list[nn.Parameter], max_norm: float) -> float:
+    """Scale the gradients so that their global L2 norm is at most `max_norm` (`inf`: measure only); return the
+    norm before clipping, as `nn.utils.clip_grad_norm_` does. That function refuses sparse gradients, so with
+    any present they are coalesced and measured by their values."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if not any(g.is_sparse for g in grads):
+        return float(nn.utils.clip_grad_norm_(params, max_norm))
+    for param in params:
+        if param.grad is not None and param.grad.is_sparse:
+            param.grad = param.grad.coalesce()
+    grads = [p.grad for p in params if p.grad is not None]
+    norms = [torch.linalg.vector_norm(g.values() if g.is_sparse else g) for g in grads]
+    total = torch.linalg.vector_norm(torch.stack(norms))
+    scale = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    for grad in grads:
+        (grad.values() if grad.is_sparse else grad).mul_(scale)
+    return float(total)
 
 
 class LinearDecay:

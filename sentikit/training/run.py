@@ -23,7 +23,7 @@ from sentikit.features.sequences import PAD_ID, length_buckets, pad_batch
 from sentikit.models.config import NeuralConfig
 from sentikit.models.nets import build_model
 from sentikit.training.metrics import classification_report
-from sentikit.training.optim import AdamW, LinearDecay
+from sentikit.training.optim import AdamW, LinearDecay, clip_gradients
 
 if TYPE_CHECKING:
     from sentikit.training.config import TrainConfig
@@ -178,7 +178,7 @@ def train_epoch(run: Run, data: tuple[list[np.ndarray], np.ndarray, np.ndarray],
         loss = F.cross_entropy(run.model(ids, batch_lengths), target, weight=class_weights)
         run.optimizer.zero_grad()
         loss.backward()
-        norm = float(nn.utils.clip_grad_norm_(run.params, max_norm))  # pre-clip global norm
+        norm = clip_gradients(run.params, max_norm)  # pre-clip global norm
         loss_value = loss.item()  # one device-to-host read per batch
         # Checked before the step, which a NaN or infinite gradient would spread to every weight.
         for what, value in (("training loss", loss_value), ("gradient norm", norm)):

@@ -131,7 +131,7 @@ def _neural_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
         seq_cfg = _override(SequenceConfig(), inputs.overrides)
         train_cfg = _override(TrainConfig(seed=inputs.seed), inputs.overrides)
         pretrained, vectors = None, None
-        if inputs.overrides.get("vectors"):
+        if inputs.overrides.get("vectors") and model_cfg.has_embedding:
             vocab = build_vocabulary(inputs.train_docs, seq_cfg)
             pretrained, vectors = _pretrained(inputs, vocab, model_cfg.embed_dim)
         result = train_neural(inputs.train_docs, list(inputs.train_y), inputs.dev_docs, list(inputs.dev_y),
@@ -233,9 +233,11 @@ def check_vectors(archs: Sequence[str], overrides: dict[str, Any]) -> None:
     from sentikit.models.config import NeuralConfig
     from sentikit.models.vectors import check_vector_file
 
-    if not any(arch in NEURAL_ARCHS for arch in archs):  # said first: it explains a dimension error too
+    # Said first: it explains a dimension error too.
+    if not any("vectors" in settings_used(arch, overrides) for arch in archs):
         which = f"{archs[0]} does not use it" if len(archs) == 1 else f"none of {', '.join(archs)} uses it"
-        log.warning("--vectors initialises the embeddings of neural architectures; %s", which)
+        onehot = " (--conv-input onehot has no embeddings)" if overrides.get("conv_input") == "onehot" else ""
+        log.warning("--vectors initialises the embeddings of neural architectures; %s%s", which, onehot)
     embed_dim = _override(NeuralConfig(), overrides).embed_dim
     with _vector_hint(embed_dim):
         check_vector_file(path, embed_dim)
@@ -281,8 +283,11 @@ def settings_used(arch: str, overrides: dict[str, Any]) -> set[str]:
         return names(FeatureConfig, LinearConfig) - unused
     used = names(NeuralConfig, SequenceConfig, TrainConfig) | {"vectors"}
     if NeuralConfig(arch=arch).cell is None:  # conv1d
-        return used - {"hidden_size", "num_layers", "bidirectional", "combine", "pool"}
-    used -= {"conv_widths", "conv_filters", "conv_pool"}
+        used -= {"hidden_size", "num_layers", "bidirectional", "combine", "pool"}
+        if overrides.get("conv_input") == "onehot":  # no embedding to size, drop channels of, or initialise
+            used -= {"embed_dim", "embed_dropout", "vectors"}
+        return used
+    used -= {"conv_widths", "conv_filters", "conv_pool", "conv_input"}
     if arch not in BIDIRECTIONAL_ARCHS and not overrides.get("bidirectional"):
         used.discard("combine")  # one direction: nothing to combine
     return used
