@@ -14,6 +14,7 @@ from sentikit.training.trainers import ARCHITECTURES, settings_used
 from tests.corpus_samples import english_sample
 
 TINY = ["--epochs", "1", "--embed-dim", "8", "--max-len", "20"]
+TINY_CONV = ["--epochs", "1", "--conv-filters", "4", "--max-len", "20"]  # conv1d reads one-hot words: no --embed-dim
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def warnings(args: list[str]) -> list[str]:
 ])
 def test_settings_the_architecture_does_not_read_are_named(corpus: Path, tmp_path: Path, torch_single_thread: None,
                                                           arch: str, options: list[str], warning: str) -> None:
-    tiny = [] if arch in ("nb", "logreg") else TINY
+    tiny = [] if arch in ("nb", "logreg") else TINY_CONV if arch == "conv1d" else TINY
     assert warnings(["train", str(corpus), "--arch", arch, "--out", str(tmp_path / "m"), *tiny, *options]) == [
         f"warning: {warning}"]
 
@@ -51,13 +52,13 @@ def test_settings_the_architecture_does_not_read_are_named(corpus: Path, tmp_pat
 ])
 def test_settings_the_architecture_reads_are_not(corpus: Path, tmp_path: Path, torch_single_thread: None,
                                                   arch: str, options: list[str]) -> None:
-    tiny = [] if arch == "nbsvm" else TINY
+    tiny = [] if arch == "nbsvm" else TINY_CONV if arch == "conv1d" else TINY
     assert warnings(["train", str(corpus), "--arch", arch, "--out", str(tmp_path / "m"), *tiny, *options]) == []
 
 
 def test_compare_names_only_what_no_architecture_reads(corpus: Path, torch_single_thread: None) -> None:
-    said = warnings(["compare", str(corpus), "--arch", "nb,conv1d", "--format", "csv", *TINY, "--hidden-size", "8",
-                     "--pool", "max"])
+    said = warnings(["compare", str(corpus), "--arch", "nb,conv1d", "--format", "csv", *TINY_CONV,
+                     "--hidden-size", "8", "--pool", "max"])
     # --epochs and --max-len are conv1d's, --hidden-size and --pool nobody's.
     assert said == ["warning: --hidden-size, --pool have no effect on any of nb, conv1d"]
 

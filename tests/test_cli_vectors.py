@@ -242,7 +242,8 @@ def test_compare_reads_the_vectors_once_for_every_neural_architecture(corpus: Pa
     data = "".join(line + "\n" for line in many_rows()).encode()
     kept = tmp_path / "kept"
     with named_pipe(tmp_path / "pipe", data) as pipe:
-        result = run(["-q", "compare", corpus, "--arch", "gru,nb,conv1d", "--vectors", pipe, "--keep", kept,
+        result = run(["-q", "compare", corpus, "--arch", "gru,nb,conv1d", "--conv-input", "embedding", "--vectors",
+                      pipe, "--keep", kept,
                       "-f", "jsonl", *TINY])
     assert result.exit_code == 0, result.stderr
     for arch in ("gru", "conv1d"):
@@ -303,6 +304,7 @@ def test_a_bad_row_fails_every_neural_architecture_of_a_comparison_alike(corpus:
     """The one read's error is every architecture's: a pipe read again would have said "empty" instead."""
     data = "".join(line + "\n" for line in [*many_rows()[:3], "good 1 2 3"]).encode()
     with named_pipe(tmp_path / "pipe", data) as pipe:
-        result = run(["-q", "compare", corpus, "--arch", "gru,conv1d", "--vectors", pipe, *TINY])
+        result = run(["-q", "compare", corpus, "--arch", "gru,conv1d", "--conv-input", "embedding", "--vectors", pipe,
+                      *TINY])
     assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
     assert f"error: gru and conv1d failed (finished: none): {pipe}:4: expected a word and 8 numbers" in result.stderr

@@ -130,7 +130,7 @@ def test_vectors_are_not_read_for_it_but_still_are_for_a_recurrent_net(corpus: P
     alone = CliRunner().invoke(app, ["train", str(corpus), "--arch", "conv1d", "--out", str(tmp_path / "c"), *common])
     assert alone.exit_code == 0, alone.stderr
     assert ("warning: --vectors initialises the embeddings of neural architectures; conv1d does not use it "
-            "(--conv-input onehot has no embeddings)") in alone.stderr
+            "(conv1d reads one-hot words; --conv-input embedding gives it embeddings)") in alone.stderr
     assert "vectors" not in json.loads((tmp_path / "c" / "manifest.json").read_text(encoding="utf-8"))["training"]
     both = CliRunner().invoke(app, ["compare", str(corpus), "--arch", "conv1d,gru", "--keep", str(tmp_path / "k"),
                                     "--format", "csv", *common])

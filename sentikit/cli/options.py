@@ -362,12 +362,14 @@ MODEL_OPTIONS = OptionGroup(
         _opt("patience", int, "Early stopping: epochs without dev macro-F1 gain.", FIT, min=1),
         _opt("device", str, "auto, cpu or cuda.", FIT),
         _opt("threads", int, "CPU threads for torch.", FIT, min=1),
-        _opt("embed_dim", int, "Embedding size.", NN, min=1),
-        _opt("embed_init", float, with_range("Standard deviation of the random initial embeddings.", above=0.0), NN),
+        _opt("embed_dim", int, "Embedding size (not for conv1d over one-hot words).", NN, min=1),
+        _opt("embed_init", float, with_range("Standard deviation of the random initial embeddings (and one-hot "
+                                             "conv1d tables).", above=0.0), NN),
         _opt("hidden_size", int, "Recurrent hidden size.", NN, min=1),
         _opt("num_layers", int, "Recurrent layers.", NN, "--layers", min=1),
         _opt("dropout", float, "Dropout before the classifier.", NN, min=0.0, max=0.95),
-        _opt("embed_dropout", float, "Spatial dropout of embedding channels.", NN, min=0.0, max=0.95),
+        _opt("embed_dropout", float, "Spatial dropout of embedding channels (not for conv1d over one-hot words).",
+             NN, min=0.0, max=0.95),
         _opt("word_dropout", float, "Training only: replace each token by UNK with this probability.", NN,
              min=0.0, max=0.95),
         _opt("bidirectional", bool, "Bidirectional recurrent layers (bi* always are).", NN,
@@ -377,8 +379,9 @@ MODEL_OPTIONS = OptionGroup(
         _opt("conv_widths", str, "Conv1D filter widths, e.g. 3,4,5.", NN),
         _opt("conv_filters", int, "Conv1D filters per width.", NN, min=1),
         _opt("conv_pool", str, "Conv1D readout over the windows: max, mean or maxmean.", NN),
-        _opt("conv_input", str, "What Conv1D filters read: embedding (word vectors) or onehot (the words "
-             "themselves: a weight per word, offset and filter; for long reviews, see README).", NN),
+        _opt("conv_input", str, "What Conv1D filters read: onehot (the words themselves: a weight per word, "
+             "window offset and filter) or embedding (--embed-dim word vectors: smaller model files, and "
+             "--vectors applies).", NN),
         _opt("max_vocab", int, "Vocabulary size, <pad> and <unk> included.", NN, min=3),
         _opt("min_count", int, "Minimum count of a vocabulary word.", NN, min=1),
         _opt("max_len", int, "Maximum tokens per document.", NN, min=1),

@@ -236,8 +236,10 @@ def check_vectors(archs: Sequence[str], overrides: dict[str, Any]) -> None:
     # Said first: it explains a dimension error too.
     if not any("vectors" in settings_used(arch, overrides) for arch in archs):
         which = f"{archs[0]} does not use it" if len(archs) == 1 else f"none of {', '.join(archs)} uses it"
-        onehot = " (--conv-input onehot has no embeddings)" if overrides.get("conv_input") == "onehot" else ""
-        log.warning("--vectors initialises the embeddings of neural architectures; %s%s", which, onehot)
+        # conv1d is here only when it reads one-hot words (or it would use them), and can have embeddings
+        onehot = " (conv1d reads one-hot words; --conv-input embedding gives it embeddings)"
+        log.warning("--vectors initialises the embeddings of neural architectures; %s%s", which,
+                    onehot if "conv1d" in archs else "")
     embed_dim = _override(NeuralConfig(), overrides).embed_dim
     with _vector_hint(embed_dim):
         check_vector_file(path, embed_dim)
@@ -282,10 +284,11 @@ def settings_used(arch: str, overrides: dict[str, Any]) -> set[str]:
         unused = {"C"} if DEFAULT_C[arch] is None else {"nb_alpha"} if DEFAULT_NB_ALPHA[arch] is None else set()
         return names(FeatureConfig, LinearConfig) - unused
     used = names(NeuralConfig, SequenceConfig, TrainConfig) | {"vectors"}
-    if NeuralConfig(arch=arch).cell is None:  # conv1d
+    defaults = NeuralConfig(arch=arch)
+    if defaults.cell is None:  # conv1d
         used -= {"hidden_size", "num_layers", "bidirectional", "combine", "pool"}
-        if overrides.get("conv_input") == "onehot":  # no embedding to size, drop channels of, or initialise
-            used -= {"embed_dim", "embed_dropout", "vectors"}
+        if overrides.get("conv_input", defaults.conv_input) == "onehot":  # no embedding to size, drop channels
+            used -= {"embed_dim", "embed_dropout", "vectors"}  # of, or initialise
         return used
     used -= {"conv_widths", "conv_filters", "conv_pool", "conv_input"}
     if arch not in BIDIRECTIONAL_ARCHS and not overrides.get("bidirectional"):
