@@ -30,7 +30,7 @@ def warnings(args: list[str]) -> list[str]:
 
 @pytest.mark.parametrize(("arch", "options", "warning"), [
     ("conv1d", ["--pool", "last", "--layers", "2", "--bidirectional", "--combine", "max"],
-     "--layers, --bidirectional, --combine, --pool have no effect on conv1d"),
+     "--layers, --bidirectional, --combine, --pool have no effect on conv1d over one-hot words"),
     ("gru", ["--conv-widths", "2,3", "--combine", "max", "--C", "2", "--char-ngrams", "2-4"],
      "--C, --char-ngrams, --combine, --conv-widths have no effect on gru"),
     ("nb", ["--epochs", "3", "--device", "cpu", "--C", "2", "--no-refit"],
@@ -48,6 +48,7 @@ def test_settings_the_architecture_does_not_read_are_named(corpus: Path, tmp_pat
     ("gru", ["--bidirectional", "--combine", "max", "--pool", "last", "--layers", "2"]),
     ("bilstm", ["--combine", "mean"]),
     ("conv1d", ["--conv-widths", "2,3", "--conv-pool", "max", "--truncate", "head", "--class-weight", "balanced"]),
+    ("conv1d", ["--conv-input", "embedding", "--embed-dim", "8", "--embed-dropout", "0.1"]),
     ("nbsvm", ["--C", "2", "--nb-alpha", "0.5", "--min-df", "1", "--class-weight", "none"]),
 ])
 def test_settings_the_architecture_reads_are_not(corpus: Path, tmp_path: Path, torch_single_thread: None,
@@ -60,7 +61,7 @@ def test_compare_names_only_what_no_architecture_reads(corpus: Path, torch_singl
     said = warnings(["compare", str(corpus), "--arch", "nb,conv1d", "--format", "csv", *TINY_CONV,
                      "--hidden-size", "8", "--pool", "max"])
     # --epochs and --max-len are conv1d's, --hidden-size and --pool nobody's.
-    assert said == ["warning: --hidden-size, --pool have no effect on any of nb, conv1d"]
+    assert said == ["warning: --hidden-size, --pool have no effect on any of nb, conv1d over one-hot words"]
 
 
 def test_compare_says_that_a_repeated_architecture_is_trained_once(corpus: Path) -> None:

@@ -115,7 +115,7 @@ def test_train_names_the_embedding_settings_it_does_not_read_and_predicts(corpus
     result = CliRunner().invoke(app, ["train", str(corpus), "--arch", "conv1d", "--conv-input", "onehot",
                                       "--embed-dim", "8", "--embed-dropout", "0.1", "--out", str(out), *TINY])
     assert result.exit_code == 0, result.stderr
-    assert "warning: --embed-dim, --embed-dropout have no effect on conv1d" in result.stderr
+    assert "warning: --embed-dim, --embed-dropout have no effect on conv1d over one-hot words" in result.stderr
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["configs"]["model"]["conv_input"] == "onehot"
     predicted = CliRunner().invoke(app, ["predict", "--model", str(out), "great", "awful"])

@@ -386,7 +386,8 @@ MODEL_OPTIONS = OptionGroup(
         _opt("min_count", int, "Minimum count of a vocabulary word.", NN, min=1),
         _opt("max_len", int, "Maximum tokens per document.", NN, min=1),
         _opt("truncate", str, "Which part of long documents is kept: head, tail or headtail.", NN),
-        _opt("vectors", str, "Initialise embeddings from a word2vec/fastText .vec text file (optionally .gz) of "
+        _opt("vectors", str, "Initialise embeddings (recurrent nets; conv1d with --conv-input embedding) from a "
+             "word2vec/fastText .vec text file (optionally .gz) of "
              "--embed-dim dimensions; its first vector is checked before the data is read (a pipe only for "
              "readability: it is read once, by training).", NN),
     ],

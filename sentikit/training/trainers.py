@@ -313,7 +313,10 @@ def warn_unused_settings(archs: Sequence[str], overrides: dict[str, Any]) -> Non
         if isinstance(overrides[key], bool) and not overrides[key]:
             flag = "--unidirectional" if key == "bidirectional" else f"--no-{key.replace('_', '-')}"
         flags.append(flag)
-    who = archs[0] if len(archs) == 1 else f"any of {', '.join(archs)}"
+    # --embed-dim does act on conv1d over embeddings: say which conv1d it is when that is why.
+    onehot = "conv1d" in archs and "embed_dim" not in settings_used("conv1d", overrides)
+    names = [f"{arch} over one-hot words" if arch == "conv1d" and onehot else arch for arch in archs]
+    who = names[0] if len(names) == 1 else f"any of {', '.join(names)}"
     log.warning("%s %s no effect on %s", ", ".join(flags), "has" if len(flags) == 1 else "have", who)
 
 
