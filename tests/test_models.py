@@ -128,7 +128,7 @@ def test_forward_backward_shapes_and_width(arch: str, overrides: dict) -> None:
     logits = model(torch.from_numpy(ids), torch.from_numpy(lengths))
     assert logits.shape == (4, C)
     logits.sum().backward()
-    first = model.embedding.weight if cfg.has_embedding else model.regions
+    first = model.embedding.weight if cfg.has_embedding else model.regions[0][0].weight
     assert first.grad is not None and first.grad.is_sparse == (not cfg.has_embedding)
     assert count_parameters(model) == sum(p.numel() for p in model.parameters())
 
@@ -270,7 +270,7 @@ def test_bi_model_folder_saved_with_bidirectional_false_still_loads(tmp_path: Pa
     ("abc", None, "'labels' must be a list"),
     (["a", "b", "c"], {"arch": "lstm"}, "weights do not fit the lstm network"),
     (["a", "b", "c"], {"arch": "conv1d", "conv_input": "embedding"}, "convs.0.weight is missing"),
-    (["a", "b", "c"], {"arch": "conv1d"}, "regions is missing"),
+    (["a", "b", "c"], {"arch": "conv1d"}, "regions.0.0.weight is missing"),
     (["a", "b", "c"], {"bidirectional": True}, "layers.0.bwd.weight_ih_l0 is missing"),
     (["a", "b", "c"], {"num_layers": 2}, "layers.1.fwd.weight_ih_l0 is missing"),
     (["a", "b", "c"], {"pool": "last"}, "head.weight has shape (3, 32), expected (3, 16)"),
@@ -358,8 +358,8 @@ def test_embeddings_start_at_the_configured_scale(arch: str, std: float) -> None
     torch.manual_seed(0)
     network = ARCHITECTURES[arch](tiny(arch, embed_init=std), 2000, C)
     # conv1d reads one-hot words by default: its per-offset word tables start like an embedding.
-    tables = [network.embedding.weight] if arch != "conv1d" else list(network.regions.detach().view(12, 2000, -1))
-    for weight in tables:
-        weight = weight.detach()
+    tables = [network.embedding] if arch != "conv1d" else [t for width in network.regions for t in width]
+    for table in tables:
+        weight = table.weight.detach()
         assert torch.all(weight[0] == 0)  # PAD
         assert weight[1:].std().item() == pytest.approx(std, rel=0.05)

@@ -191,14 +191,9 @@ class ConvClassifier(nn.Module):
             self.embedding = make_embedding(cfg, vocab_size)
             self.convs = nn.ModuleList(nn.Conv1d(cfg.embed_dim, cfg.conv_filters, w) for w in self.widths)
         else:
-            # One table for every (width, offset) block, in that order: block b's row for word v is b * V + v.
-            # A single parameter keeps the sparse bookkeeping of a training step to one tensor.
-            self.vocab_size = vocab_size
-            self.regions = nn.Parameter(torch.empty(sum(self.widths) * vocab_size, cfg.conv_filters))
-            nn.init.normal_(self.regions, std=cfg.embed_init)
-            with torch.no_grad():
-                self.regions.view(sum(self.widths), vocab_size, -1)[:, PAD_ID] = 0.0
-            self.region_bias = nn.Parameter(torch.zeros(len(self.widths) * cfg.conv_filters))  # (widths * F,)
+            self.regions = nn.ModuleList(
+                nn.ModuleList(_region_table(cfg, vocab_size) for _ in range(w)) for w in self.widths)
+            self.region_biases = nn.ParameterList(torch.zeros(cfg.conv_filters) for _ in self.widths)
         self.dropout = nn.Dropout(cfg.dropout)
         self.head = nn.Linear(cfg.feature_width, num_classes)
 
@@ -221,23 +216,27 @@ class ConvClassifier(nn.Module):
         return [conv(x)[:, :, :T].transpose(1, 2) for conv in self.convs]
 
     def _onehot_windows(self, ids: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
-        """The same from one-hot words: window j of width w sums block (w, k)'s row for token j+k, k < w, as one
-        weighted bag per window (weight 0 past the end: padding reads zero, whatever the PAD rows hold).
-        Sparse gradients, since a batch touches a few thousand rows of the table."""
-        B, T = ids.shape
-        extra = max(self.widths) - 1
-        padded_ids, padded_mask = F.pad(ids, (0, extra)), F.pad(mask, (0, extra)).to(self.regions.dtype)
-        biases = self.region_bias.view(len(self.widths), -1)  # (widths, F)
-        windows, block = [], 0
-        for i, width in enumerate(self.widths):
-            rows = torch.stack([padded_ids[:, k : k + T] + (block + k) * self.vocab_size for k in range(width)],
-                               dim=2)  # (B, T, w)
-            weights = torch.stack([padded_mask[:, k : k + T] for k in range(width)], dim=2)  # (B, T, w)
-            bags = F.embedding_bag(rows.reshape(B * T, width), self.regions, mode="sum", sparse=True,
-                                   per_sample_weights=weights.reshape(B * T, width))  # (B * T, F)
-            windows.append(bags.view(B, T, -1) + biases[i])
-            block += width
+        """The same from one-hot words: window j of width w sums table k's row for token j+k, k < w."""
+        T = ids.shape[1]
+        padded_ids = F.pad(ids, (0, max(self.widths) - 1))  # (B, T + wmax - 1), PAD past the end
+        padded_mask = F.pad(mask, (0, max(self.widths) - 1))[:, :, None].to(torch.float32)
+        windows = []
+        for tables, bias in zip(self.regions, self.region_biases):
+            acc = bias.expand(ids.shape[0], T, -1)  # (B, T, F)
+            for k, table in enumerate(tables):  # padding reads zero, whatever the PAD row holds
+                acc = acc + table(padded_ids[:, k : k + T]) * padded_mask[:, k : k + T]
+            windows.append(acc)
         return windows
+
+
+def _region_table(cfg: NeuralConfig, vocab_size: int) -> nn.Embedding:
+    """One offset's (vocabulary, filters) weights of a one-hot convolution, N(0, embed_init) like an embedding;
+    sparse gradients, since a batch touches a few thousand of its rows."""
+    table = nn.Embedding(vocab_size, cfg.conv_filters, padding_idx=PAD_ID, sparse=True)
+    nn.init.normal_(table.weight, std=cfg.embed_init)
+    with torch.no_grad():
+        table.weight[PAD_ID].zero_()
+    return table
 
 
 # name -> builder(config, vocab_size, num_classes). Names match `sentikit.models.config.ARCH_NAMES`; the

@@ -204,9 +204,7 @@ def _recurrent_features(
 
 
 def _vocab_size(config: NeuralConfig, weights: Weights) -> int:
-    if config.has_embedding:
-        return len(weights["embedding.weight"])
-    return len(weights["regions"]) // sum(config.conv_widths)
+    return len(weights["embedding.weight" if config.has_embedding else "regions.0.0.weight"])
 
 
 def _conv_features(
@@ -233,10 +231,8 @@ def _conv_features(
         blocks = np.concatenate([kernel[:, :, k].T for kernel in kernels for k in range(kernel.shape[2])], axis=1)
         table = weights["embedding.weight"][distinct] @ blocks  # (U, sum(w) * F)
     else:  # one-hot words: the blocks are the tables themselves
-        regions = weights["regions"].reshape(sum(widths), vocab_size, -1)  # (blocks, V, F)
-        table = regions[:, distinct].transpose(1, 0, 2).reshape(len(distinct), -1)  # (U, blocks * F)
-    biases = ([weights[f"convs.{i}.bias"] for i in range(len(widths))] if config.has_embedding
-              else weights["region_bias"].reshape(len(widths), -1))
+        table = np.concatenate([weights[f"regions.{i}.{k}.weight"][distinct]
+                                for i, width in enumerate(widths) for k in range(width)], axis=1)
     table = np.concatenate([table, np.zeros((1, table.shape[1]), np.float32)])
     table = table.reshape(zero_row + 1, sum(widths), -1)  # (U + 1, blocks, F)
     pooled = []
@@ -246,7 +242,7 @@ def _conv_features(
         for k in range(1, width):
             acc += table[rows[k : k + T], block + k]
         block += width
-        acc += biases[i]
+        acc += weights[f"convs.{i}.bias" if config.has_embedding else f"region_biases.{i}"]
         if config.conv_pool == "max":
             pooled.append(np.maximum(_pool(acc, lengths, active, "max"), 0))  # max then ReLU == ReLU then max
         else:
@@ -265,13 +261,14 @@ def weight_shapes(config: NeuralConfig, vocab_size: int, n_classes: int) -> dict
     shapes: dict[str, tuple[int, ...]] = {}
     if config.has_embedding:
         shapes["embedding.weight"] = (vocab_size, config.embed_dim)
-    if config.cell is None and config.has_embedding:
+    if config.cell is None:
         for i, width in enumerate(config.conv_widths):
-            shapes[f"convs.{i}.weight"] = (config.conv_filters, config.embed_dim, width)
-            shapes[f"convs.{i}.bias"] = (config.conv_filters,)
-    elif config.cell is None:  # one (widths * offsets * V, F) table, see nets.ConvClassifier
-        shapes["regions"] = (sum(config.conv_widths) * vocab_size, config.conv_filters)
-        shapes["region_bias"] = (len(config.conv_widths) * config.conv_filters,)
+            if config.has_embedding:
+                shapes[f"convs.{i}.weight"] = (config.conv_filters, config.embed_dim, width)
+                shapes[f"convs.{i}.bias"] = (config.conv_filters,)
+            else:
+                shapes.update({f"regions.{i}.{k}.weight": (vocab_size, config.conv_filters) for k in range(width)})
+                shapes[f"region_biases.{i}"] = (config.conv_filters,)
     else:
         gates = _GATES[config.cell] * config.hidden_size
         for i in range(config.num_layers):

@@ -145,7 +145,7 @@ def start_run(model_cfg: NeuralConfig, vocab_size: int, n_classes: int, cfg: Tra
     torch.manual_seed(cfg.seed)
     model = build_model(model_cfg, vocab_size, n_classes).to(device)
     if pretrained is not None:
-        embedding: nn.Embedding = model.embedding  # every registry network exposes its input embedding
+        embedding: nn.Embedding = model.embedding  # networks with `has_embedding` do (only they get vectors)
         if pretrained.shape != tuple(embedding.weight.shape):
             raise UsageError(
                 f"pretrained vectors have shape {pretrained.shape}, expected {tuple(embedding.weight.shape)}"
