@@ -14,8 +14,9 @@ HELP = """Sentiment analysis for Russian and English reviews.
 
 Typical use: [bold]sentikit train reviews.csv --arch gru[/] then [bold]sentikit predict "отличный товар"[/].
 
-Commands read files or stdin (`-`) and write results to stdout: a table on a terminal, JSON when piped """ \
-    """(predict, evaluate, show, compare, vectorize --show; --format chooses). Progress and warnings go to stderr.
+Commands read files or stdin (`-`) and write results to stdout: a table on a terminal, JSON or JSON lines """ \
+    """when piped (predict, evaluate, show, compare, vectorize --show; --format chooses). Progress and warnings """ \
+    """go to stderr.
 
 Exit codes: 0 ok, 1 data/model error, 2 usage error, 130 interrupted.
 """

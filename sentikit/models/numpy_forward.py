@@ -204,6 +204,7 @@ def _recurrent_features(
 
 
 def _vocab_size(config: NeuralConfig, weights: Weights) -> int:
+    """Rows of the network's word table: the embedding's, or one offset's table of a one-hot conv1d."""
     return len(weights["embedding.weight" if config.has_embedding else "regions.0.0.weight"])
 
 
@@ -214,8 +215,8 @@ def _conv_features(
 
     A convolution is linear in the embeddings, so each distinct token is multiplied once by every kernel
     offset (one matmul for all widths), and window j of width w sums the rows of tokens j..j+w-1, each at
-    its offset. Padding, and the zero padding past T, read an all-zero row, as the masked embedding does in
-    torch.
+    its offset. Over one-hot words the per-offset tables already are those rows. Padding, and the zero
+    padding past T, read an all-zero row, as the masked embedding does in torch.
     """
     B, T = ids.shape
     widths = config.conv_widths

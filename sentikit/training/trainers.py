@@ -287,8 +287,8 @@ def settings_used(arch: str, overrides: dict[str, Any]) -> set[str]:
     defaults = NeuralConfig(arch=arch)
     if defaults.cell is None:  # conv1d
         used -= {"hidden_size", "num_layers", "bidirectional", "combine", "pool"}
-        if overrides.get("conv_input", defaults.conv_input) == "onehot":  # no embedding to size, drop channels
-            used -= {"embed_dim", "embed_dropout", "vectors"}  # of, or initialise
+        if overrides.get("conv_input", defaults.conv_input) == "onehot":
+            used -= {"embed_dim", "embed_dropout", "vectors"}  # no embedding to size, drop channels of or initialise
         return used
     used -= {"conv_widths", "conv_filters", "conv_pool", "conv_input"}
     if arch not in BIDIRECTIONAL_ARCHS and not overrides.get("bidirectional"):
