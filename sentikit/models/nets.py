@@ -90,9 +90,11 @@ def pool_over_time(x: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor, m
     return torch.cat([masked_max(x, mask), masked_mean(x, mask, lengths)], dim=-1)
 
 
-def make_embedding(cfg: NeuralConfig, vocab_size: int) -> nn.Embedding:
-    """Token embedding table with N(0, cfg.embed_init) rows and an all-zero PAD row."""
-    embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=PAD_ID)
+def make_embedding(cfg: NeuralConfig, vocab_size: int, width: int | None = None, sparse: bool = False
+                   ) -> nn.Embedding:
+    """Token table of `width` (default `cfg.embed_dim`) with N(0, cfg.embed_init) rows and an all-zero PAD row;
+    `sparse` gradients for tables of which a batch touches few rows."""
+    embedding = nn.Embedding(vocab_size, width or cfg.embed_dim, padding_idx=PAD_ID, sparse=sparse)
     nn.init.normal_(embedding.weight, std=cfg.embed_init)
     with torch.no_grad():
         embedding.weight[PAD_ID].zero_()
@@ -192,7 +194,8 @@ class ConvClassifier(nn.Module):
             self.convs = nn.ModuleList(nn.Conv1d(cfg.embed_dim, cfg.conv_filters, w) for w in self.widths)
         else:
             self.regions = nn.ModuleList(
-                nn.ModuleList(_region_table(cfg, vocab_size) for _ in range(w)) for w in self.widths)
+                nn.ModuleList(make_embedding(cfg, vocab_size, cfg.conv_filters, sparse=True) for _ in range(w))
+                for w in self.widths)
             self.region_biases = nn.ParameterList(torch.zeros(cfg.conv_filters) for _ in self.widths)
         self.dropout = nn.Dropout(cfg.dropout)
         self.head = nn.Linear(cfg.feature_width, num_classes)
@@ -228,15 +231,6 @@ class ConvClassifier(nn.Module):
             windows.append(acc)
         return windows
 
-
-def _region_table(cfg: NeuralConfig, vocab_size: int) -> nn.Embedding:
-    """One offset's (vocabulary, filters) weights of a one-hot convolution, N(0, embed_init) like an embedding;
-    sparse gradients, since a batch touches a few thousand of its rows."""
-    table = nn.Embedding(vocab_size, cfg.conv_filters, padding_idx=PAD_ID, sparse=True)
-    nn.init.normal_(table.weight, std=cfg.embed_init)
-    with torch.no_grad():
-        table.weight[PAD_ID].zero_()
-    return table
 
 
 # name -> builder(config, vocab_size, num_classes). Names match `sentikit.models.config.ARCH_NAMES`; the
