@@ -20,3 +20,15 @@ def is_out_of_memory(exc: BaseException) -> bool:
     if isinstance(gpu_error, type) and isinstance(exc, gpu_error):
         return True
     return isinstance(exc, RuntimeError) and "DefaultCPUAllocator: can't allocate memory" in str(exc)
+
+
+def available_memory() -> int | None:
+    """Bytes the system can still hand out without swapping (Linux's MemAvailable); None where unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # reported in KiB
+    except (OSError, ValueError, IndexError):
+        return None
+    return None

@@ -233,10 +233,44 @@ def test_card_shows_the_linear_settings_used_not_none(trained: dict[str, Path], 
     (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     for folder in (trained[arch], old):
         options = card_options(run(["show", str(folder), "--format", "table"]).stdout)
-        shown = {key: options[f"linear.{key}"] for key in expected}
-        assert shown == {"C": f"{expected['C']:.4f}" if expected["C"] else "",
+        shown = {key: options.get(f"linear.{key}") for key in expected}
+        # A setting the architecture has no use for (nb's C, logreg's nb_alpha) is left off the card.
+        assert shown == {"C": f"{expected['C']:.4f}" if expected["C"] else None,
                          "class_weight": expected["class_weight"],
-                         "nb_alpha": f"{expected['nb_alpha']:.4f}" if expected["nb_alpha"] else ""}
+                         "nb_alpha": f"{expected['nb_alpha']:.4f}" if expected["nb_alpha"] else None}
+
+
+@pytest.mark.parametrize(("arch", "edit", "shown", "hidden"), [
+    ("gru", None, {"model.hidden_size", "model.embed_dim", "model.pool"}, {"model.conv_widths", "model.combine"}),
+    ("bigru", None, {"model.combine"}, {"model.conv_filters"}),
+    ("conv1d", None, {"model.conv_widths", "model.conv_input"}, {"model.hidden_size", "model.embed_dim"}),
+    # Saved before conv_input existed: loads as an embedding network, whose embed_dim does apply.
+    ("conv1d", "no_conv_input", {"model.embed_dim", "model.embed_dropout"}, {"model.hidden_size"}),
+    ("nbsvm", None, {"linear.C", "linear.nb_alpha", "linear.nbsvm_beta"}, set()),
+    ("logreg", None, {"linear.C", "linear.max_iter"}, {"linear.nb_alpha", "linear.nbsvm_beta"}),
+])
+def test_card_leaves_off_settings_the_architecture_does_not_read(
+        trained: dict[str, Path], corpus: Path, tmp_path: Path, arch: str, edit: str | None, shown: set[str],
+        hidden: set[str]) -> None:
+    folder = trained[arch]
+    if edit == "no_conv_input":  # an embedding network, with the manifest of a model saved before conv_input
+        folder = tmp_path / "old"
+        made = run(["train", str(corpus), "--arch", arch, "--conv-input",
+                    "embedding", "--out", str(folder), *TINY_NEURAL])
+        assert made.exit_code == 0, made.stderr
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        for section in (manifest["configs"]["model"], manifest["predictor"]["model"]):
+            del section["conv_input"]
+        rewrite_manifest(folder, configs=manifest["configs"], predictor=manifest["predictor"])
+    result = run(["show", str(folder), "--format", "table"])
+    assert result.exit_code == 0, result.stderr
+    options = card_options(result.stdout)
+    assert shown <= set(options) and not hidden & set(options)
+    if hidden:
+        note = " ".join(result.stdout[result.stdout.index("not shown:"):].split())
+        assert all(name in note for name in hidden) and "--format json lists every setting" in note
+    every = json.loads(run(["show", str(folder), "--format", "json"]).stdout)["configs"]
+    assert all(name.split(".")[1] in every[name.split(".")[0]] for name in shown | hidden)
 
 
 def test_existing_model_needs_force(trained: dict[str, Path], corpus: Path) -> None:

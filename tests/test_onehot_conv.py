@@ -137,3 +137,33 @@ def test_vectors_are_not_read_for_it_but_still_are_for_a_recurrent_net(corpus: P
     assert both.exit_code == 0, both.stderr
     assert "--vectors" not in both.stderr  # gru reads them, so no warning about them
     assert "vectors" in json.loads((tmp_path / "k" / "gru" / "manifest.json").read_text(encoding="utf-8"))["training"]
+
+
+@pytest.mark.parametrize(("model", "vocab", "ema", "fits"), [
+    (ONEHOT, 100, 0.0, 100 * 8 * 5 * 20 + 10_000),  # the tables (V x F per offset) dominate
+    (NeuralConfig(arch="gru", embed_dim=8, hidden_size=8), 100, 0.9, 2_000 * 24),
+])
+def test_a_network_that_cannot_fit_is_refused_before_it_is_built(model: NeuralConfig, vocab: int, ema: float,
+                                                                 fits: int) -> None:
+    from sentikit.errors import DataError
+    from sentikit.training.run import check_weights_fit
+
+    cfg = TrainConfig(ema=ema)
+    check_weights_fit(model, vocab, 2, cfg, None)  # unknown memory: no judgement
+    check_weights_fit(model, vocab, 2, cfg, fits)
+    with pytest.raises(DataError, match=r"has [\d,]+ weights, which need at least .* GiB to train") as info:
+        check_weights_fit(model, vocab, 2, cfg, 1000)
+    assert ("--conv-input embedding" in info.value.hint) == (model.arch == "conv1d")
+
+
+def test_train_refuses_a_network_too_big_for_memory_with_one_line(corpus: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import sentikit.training.run as run
+
+    monkeypatch.setattr(run, "available_memory", lambda: 1000)
+    out = tmp_path / "m"
+    result = CliRunner().invoke(app, ["train", str(corpus), "--arch", "conv1d", "--out", str(out), *TINY])
+    assert (result.exit_code, result.stdout, out.exists()) == (1, "", False)
+    *progress, error = result.stderr.splitlines()
+    assert error.startswith("error: conv1d has ") and "but only 0.0 GiB of memory is available" in error
+    assert not any(line.startswith(("error", "Traceback")) for line in progress)

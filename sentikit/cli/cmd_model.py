@@ -108,7 +108,12 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
         configs["linear"] = resolved_settings(configs["linear"])  # older models saved None for the defaults
     options: dict[str, Any] = {}
     _flatten("", {"preprocess": manifest.get("preprocess", {}), **configs}, options)
-    render_table([{"option": k, "value": v} for k, v in options.items()], title="options")
+    unused = _settings_without_effect(str(manifest.get("arch")), configs)
+    render_table([{"option": k, "value": v} for k, v in options.items() if k not in unused], title="options")
+    if unused:
+        console.print(f"[dim]not shown: {len(unused)} setting{'s' if len(unused) != 1 else ''} with no effect on "
+                      f"{quoted(manifest.get('arch'))} ({', '.join(sorted(unused))}); --format json lists "
+                      "every setting[/]")
     if history:
         from sentikit.training.metrics import stopping_summary
 
@@ -121,6 +126,26 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
             values = [h.get(key) for h in history]
             if any(v is not None for v in values):
                 console.print(f"{key:>13} {sparkline(values)}  {values[0]:.4f} → {values[-1]:.4f}")
+
+
+def _settings_without_effect(arch: str, configs: dict[str, Any]) -> set[str]:
+    """Card options ("model.hidden_size") that `arch` does not read: every config records all of its fields
+    (one command line serves `compare --arch conv1d,gru,logreg`), so a conv1d card would otherwise list a
+    hidden size and a logreg card an nb_alpha. Empty for a manifest whose settings do not resolve."""
+    from sentikit.errors import SentikitError
+    from sentikit.models.config import NeuralConfig
+    from sentikit.training.trainers import ARCHITECTURES, settings_used
+
+    if arch not in ARCHITECTURES:
+        return set()
+    model = configs.get("model")
+    try:  # resolved as loading does: a conv1d saved before conv_input existed reads embeddings
+        used = settings_used(arch, NeuralConfig.from_dict(dict(model)).to_dict() if isinstance(model, dict) else {})
+    except (SentikitError, TypeError, ValueError):
+        return set()
+    return {f"{section}.{name}" for section in ("model", "sequence", "training", "features", "linear")
+            if isinstance(configs.get(section), dict)
+            for name in configs[section] if name != "arch" and name not in used}
 
 
 # The history table's leading columns: a narrow terminal keeps the leading ones, and early stopping chose the

@@ -20,8 +20,10 @@ from torch import nn
 
 from sentikit.errors import DataError, UsageError
 from sentikit.features.sequences import PAD_ID, length_buckets, pad_batch
+from sentikit.memory import available_memory
 from sentikit.models.config import NeuralConfig
 from sentikit.models.nets import build_model
+from sentikit.models.numpy_forward import weight_shapes
 from sentikit.training.metrics import classification_report
 from sentikit.training.optim import AdamW, LinearDecay, clip_gradients
 
@@ -139,9 +141,31 @@ class Run:
         return self.average.swapped_in() if self.average is not None else nullcontext()
 
 
+def check_weights_fit(model_cfg: NeuralConfig, vocab_size: int, n_classes: int, cfg: TrainConfig,
+                      available: int | None) -> None:
+    """Refuse, before allocating anything, a network whose weights and their training state alone need more than
+    the `available` bytes: Linux hands out pages as they are first written, so such a run could otherwise be
+    killed part-way through without a word (conv1d over one-hot words with a large vocabulary or many widths).
+
+    Per float32 weight, training holds the weight, its gradient, AdamW's two moments and the best epoch's
+    snapshot (and an --ema copy): 20-24 bytes. Activations come on top, so this is a floor, not an estimate."""
+    if available is None:
+        return
+    n_weights = sum(math.prod(shape) for shape in weight_shapes(model_cfg, vocab_size, n_classes).values())
+    needed = n_weights * 4 * (6 if cfg.ema > 0 else 5)
+    if needed <= available:
+        return
+    hint = ("lower --max-vocab or --conv-filters, use fewer or narrower --conv-widths, or --conv-input embedding"
+            if not model_cfg.has_embedding else "lower --max-vocab, --embed-dim, --hidden-size or --layers")
+    raise DataError(f"{model_cfg.arch} has {n_weights:,} weights, which need at least {needed / 2**30:.1f} GiB to "
+                    f"train, but only {available / 2**30:.1f} GiB of memory is available", hint=hint)
+
+
 def start_run(model_cfg: NeuralConfig, vocab_size: int, n_classes: int, cfg: TrainConfig, n_docs: int,
                device: torch.device, pretrained: np.ndarray | None) -> Run:
     """A freshly initialised network (seeded) whose schedule spans `cfg.epochs` epochs of `n_docs` documents."""
+    if device.type == "cpu":  # a GPU says so itself, with torch.cuda.OutOfMemoryError, as it allocates
+        check_weights_fit(model_cfg, vocab_size, n_classes, cfg, available_memory())
     torch.manual_seed(cfg.seed)
     model = build_model(model_cfg, vocab_size, n_classes).to(device)
     if pretrained is not None:

@@ -281,7 +281,11 @@ def settings_used(arch: str, overrides: dict[str, Any]) -> set[str]:
         return {f.name for config in configs for f in fields(config)} - {"arch"}
 
     if arch in LINEAR_ARCHS:
-        unused = {"C"} if DEFAULT_C[arch] is None else {"nb_alpha"} if DEFAULT_NB_ALPHA[arch] is None else set()
+        unused = set() if arch == "nbsvm" else {"nbsvm_beta"}
+        if DEFAULT_C[arch] is None:  # nb: neither regularised nor fitted iteratively
+            unused |= {"C", "max_iter"}
+        if DEFAULT_NB_ALPHA[arch] is None:  # logreg: no Naive Bayes counts to smooth
+            unused.add("nb_alpha")
         return names(FeatureConfig, LinearConfig) - unused
     used = names(NeuralConfig, SequenceConfig, TrainConfig) | {"vectors"}
     defaults = NeuralConfig(arch=arch)
