@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import sys
 
-OUT_OF_MEMORY = "out of memory (try a smaller --max-features, --max-len, --batch-size, --embed-dim or --hidden-size)"
+OUT_OF_MEMORY = ("out of memory (try a smaller --batch-size, --max-len or --max-vocab, a smaller network: "
+                 "--embed-dim, --hidden-size, --conv-filters; or, for features, a smaller --max-features)")
 
 
 def is_out_of_memory(exc: BaseException) -> bool:

@@ -43,22 +43,24 @@ def resolve_model_path(model: str | Path | None, *, option: str = "--model", usa
     trained in this folder (models/.latest). A ModelError, with what the command's user can do, when there is
     none: `usage` says how this command takes a model (default "OPTION DIR"; `show` takes it as an argument)."""
     usage = usage or f"{option} DIR"
+    named_by = ""  # where a folder the user did not type came from, for the error when it is gone
     if model is not None:
         if not str(model).strip():  # an unset shell variable in `--model "$M"`: never fall back silently
             raise UsageError(f"an empty path {str(model)!r} was given for {option}", hint="pass a model folder")
         path = Path(model)
     elif os.environ.get(MODEL_ENV):
-        path = Path(os.environ[MODEL_ENV])
+        path, named_by = Path(os.environ[MODEL_ENV]), f"${MODEL_ENV} names it; "
     else:
-        from sentikit.training.pipeline import latest_model
+        from sentikit.training.pipeline import DEFAULT_MODELS_DIR, LATEST_POINTER, latest_model
 
         latest = latest_model()
         if latest is None:
             raise ModelError("no model given", hint=f"pass {usage}, set SENTIKIT_MODEL, or train one with "
                              "`sentikit train DATA`")
         path = latest
+        named_by = f"{DEFAULT_MODELS_DIR / LATEST_POINTER} names it as the last model trained here; "
     if not path.exists():  # load_model would say so too, but it cannot name the commands' ways to a model
-        raise missing_model_error(path, hint=f"train one with `sentikit train` or pass {usage}")
+        raise missing_model_error(path, hint=f"{named_by}train one with `sentikit train` or pass {usage}")
     return path
 
 

@@ -246,8 +246,10 @@ def test_card_shows_the_linear_settings_used_not_none(trained: dict[str, Path], 
     ("conv1d", None, {"model.conv_widths", "model.conv_input"}, {"model.hidden_size", "model.embed_dim"}),
     # Saved before conv_input existed: loads as an embedding network, whose embed_dim does apply.
     ("conv1d", "no_conv_input", {"model.embed_dim", "model.embed_dropout"}, {"model.hidden_size"}),
-    ("nbsvm", None, {"linear.C", "linear.nb_alpha", "linear.nbsvm_beta"}, set()),
-    ("logreg", None, {"linear.C", "linear.max_iter"}, {"linear.nb_alpha", "linear.nbsvm_beta"}),
+    # nbsvm's binary features have no term frequencies for sublinear_tf to scale; logreg's tfidf ones do.
+    ("nbsvm", None, {"linear.C", "linear.nb_alpha", "linear.nbsvm_beta"}, {"features.sublinear_tf"}),
+    ("logreg", None, {"linear.C", "linear.max_iter", "features.sublinear_tf"},
+     {"linear.nb_alpha", "linear.nbsvm_beta"}),
 ])
 def test_card_leaves_off_settings_the_architecture_does_not_read(
         trained: dict[str, Path], corpus: Path, tmp_path: Path, arch: str, edit: str | None, shown: set[str],

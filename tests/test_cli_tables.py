@@ -262,3 +262,7 @@ def test_compare_figures_are_shown_at_their_own_precision(corpus: Path) -> None:
     for key in ("train_seconds", "predict_docs_per_s", "artifact_kb"):
         assert re.fullmatch(r"\d+\.\d{1,4}", csv_row[key]) and not csv_row[key].endswith("00"), csv_row
     assert float(csv_row["artifact_kb"]) == rows[0]["artifact_kb"]
+    # JSON lines: numbers, not text, rounded like the CSV.
+    line = json.loads(invoke("compare", corpus, "--arch", "nb", "--format", "jsonl").stdout.splitlines()[0])
+    assert all(isinstance(line[key], float) for key in ("accuracy", "macro_f1", "train_seconds", "artifact_kb"))
+    assert isinstance(line["parameters"], int) and line["artifact_kb"] == float(csv_row["artifact_kb"])

@@ -64,6 +64,16 @@ def test_existing_output_files_need_force(corpus: Path, tmp_path: Path, present:
     assert json.loads((out / "vocabulary.json").read_text(encoding="utf-8"))["terms"]
 
 
+@pytest.mark.parametrize("force", [[], ["--force"]])
+def test_out_that_is_a_file_is_refused_and_kept(corpus: Path, tmp_path: Path, force: list[str]) -> None:
+    out = tmp_path / "notes.txt"
+    out.write_text("mine\n")
+    result = invoke("vectorize", corpus, "--out", out, *force)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert one_error_line(result).startswith(f"error: {out}: a file already exists there; --out names a folder")
+    assert out.read_text() == "mine\n"
+
+
 def test_a_folder_without_earlier_output_is_written_without_force(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "features"
     out.mkdir()

@@ -64,7 +64,7 @@ def test_versions_of_a_corpus_get_their_own_models(tmp_path: Path) -> None:
         assert manifest["training"]["data"]["source"].endswith(f"reviews.{version}.csv")
 
 
-@pytest.mark.parametrize("content", [b"\x00\xff", b"\xff\xfe\x00m\x00", b"models/a\x00b\n"])
+@pytest.mark.parametrize("content", [b"\x00\xff", b"\xff\xfe\x00m\x00", b"models/a\x00b\n", b"", b" \n"])
 def test_damaged_latest_pointer_is_a_clean_error(tmp_path: Path, content: bytes) -> None:
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / ".latest").write_bytes(content)
@@ -116,3 +116,20 @@ def test_no_model_hint_says_how_the_command_takes_one(args: list[str], how: str)
     result = invoke(*args)
     assert result.exit_code == 1
     assert one_error_line(result).startswith(f"error: no model given ({how}, set SENTIKIT_MODEL")
+
+
+@pytest.mark.parametrize("via", ["latest", "env"])
+def test_a_model_folder_named_for_the_user_that_is_gone_says_who_named_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, via: str) -> None:
+    """A folder the user did not type (models/.latest, $SENTIKIT_MODEL) that no longer exists: the error says
+    where the name came from, or "no model at old-run" would be a riddle."""
+    if via == "latest":
+        (tmp_path / "models").mkdir()
+        (tmp_path / "models" / ".latest").write_text("old-run\n", encoding="utf-8")
+    else:
+        monkeypatch.setenv("SENTIKIT_MODEL", "old-run")
+    result = invoke("predict", "hi")
+    assert result.exit_code == 1 and result.stdout == ""
+    source = "models/.latest names it as the last model trained here" if via == "latest" else "$SENTIKIT_MODEL names it"
+    assert one_error_line(result) == (f"error: no model at old-run: no such folder ({source}; train one with "
+                                      "`sentikit train` or pass --model DIR)")

@@ -139,12 +139,17 @@ def test_vectors_are_not_read_for_it_but_still_are_for_a_recurrent_net(corpus: P
     assert "vectors" in json.loads((tmp_path / "k" / "gru" / "manifest.json").read_text(encoding="utf-8"))["training"]
 
 
-@pytest.mark.parametrize(("model", "vocab", "ema", "fits"), [
-    (ONEHOT, 100, 0.0, 100 * 8 * 5 * 20 + 10_000),  # the tables (V x F per offset) dominate
-    (NeuralConfig(arch="gru", embed_dim=8, hidden_size=8), 100, 0.9, 2_000 * 24),
+@pytest.mark.parametrize(("model", "vocab", "ema", "fits", "hint"), [
+    # the tables (V x F per window offset) dominate
+    (ONEHOT, 100, 0.0, 100 * 8 * 5 * 20 + 10_000, "--conv-filters, use fewer or narrower --conv-widths, or "
+                                                  "--conv-input embedding"),
+    (NeuralConfig(arch="conv1d", conv_input="embedding", embed_dim=8, conv_filters=8), 100, 0.0, 50_000,
+     "lower --max-vocab, --embed-dim or --conv-filters, or use fewer or narrower --conv-widths"),
+    (NeuralConfig(arch="gru", embed_dim=8, hidden_size=8), 100, 0.9, 2_000 * 24,
+     "--hidden-size or --layers; --ema keeps one more copy of every weight"),
 ])
 def test_a_network_that_cannot_fit_is_refused_before_it_is_built(model: NeuralConfig, vocab: int, ema: float,
-                                                                 fits: int) -> None:
+                                                                 fits: int, hint: str) -> None:
     from sentikit.errors import DataError
     from sentikit.training.run import check_weights_fit
 
@@ -153,7 +158,7 @@ def test_a_network_that_cannot_fit_is_refused_before_it_is_built(model: NeuralCo
     check_weights_fit(model, vocab, 2, cfg, fits)
     with pytest.raises(DataError, match=r"has [\d,]+ weights, which need at least .* GiB to train") as info:
         check_weights_fit(model, vocab, 2, cfg, 1000)
-    assert ("--conv-input embedding" in info.value.hint) == (model.arch == "conv1d")
+    assert hint in info.value.hint and ("--ema" in info.value.hint) == (ema > 0)
 
 
 def test_train_refuses_a_network_too_big_for_memory_with_one_line(corpus: Path, tmp_path: Path,

@@ -8,7 +8,7 @@ import typer
 
 from sentikit.cli.app import app
 from sentikit.cli.options import with_default
-from sentikit.cli.output import render_table, shown, stdout_console
+from sentikit.cli.output import render_table, shown, stdout_all_or_nothing, stdout_console
 
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -55,7 +55,8 @@ def show(
         sys.stdout.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         return
     try:
-        _print_card(path, manifest)
+        with stdout_all_or_nothing():
+            _print_card(path, manifest)
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
         # The model loads, but a part of the manifest only the card reads was edited into something unexpected.
         raise ModelError(f"{path}: the manifest has unexpected content ({type(exc).__name__}: {exc})",
@@ -138,9 +139,10 @@ def _settings_without_effect(arch: str, configs: dict[str, Any]) -> set[str]:
 
     if arch not in ARCHITECTURES:
         return set()
-    model = configs.get("model")
+    model, features = configs.get("model"), configs.get("features")
     try:  # resolved as loading does: a conv1d saved before conv_input existed reads embeddings
-        used = settings_used(arch, NeuralConfig.from_dict(dict(model)).to_dict() if isinstance(model, dict) else {})
+        settings = NeuralConfig.from_dict(dict(model)).to_dict() if isinstance(model, dict) else {}
+        used = settings_used(arch, {**(features if isinstance(features, dict) else {}), **settings})
     except (SentikitError, TypeError, ValueError):
         return set()
     return {f"{section}.{name}" for section in ("model", "sequence", "training", "features", "linear")

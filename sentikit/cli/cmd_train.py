@@ -146,10 +146,11 @@ def _for_table(row: dict[str, Any]) -> dict[str, Any]:
             else value for key, value in row.items()}
 
 
-def _for_csv(row: dict[str, Any]) -> dict[str, Any]:
-    """Figures to at most 4 decimals without padding zeros (14960.0, 0.42, 0.7778): the writer's fixed 4-decimal
-    form suits probabilities, not timings."""
-    return {key: repr(round(value, 4)) if isinstance(value, float) else value for key, value in row.items()}
+def _rounded(row: dict[str, Any], as_text: bool) -> dict[str, Any]:
+    """Figures to at most 4 decimals: JSON numbers for jsonl, and for csv text without padding zeros (14960.0,
+    0.42, 0.7778), since the writer's fixed 4-decimal form suits probabilities, not timings."""
+    return {key: (repr(round(value, 4)) if as_text else round(value, 4)) if isinstance(value, float) else value
+            for key, value in row.items()}
 
 
 class _ComparisonWriter:
@@ -165,7 +166,8 @@ class _ComparisonWriter:
         if self._json is not None:
             self._json.append(row)
         elif self._rows is not None:
-            self._rows.write(_for_table(row) if self._rows.fmt == "table" else _for_csv(row))
+            self._rows.write(_for_table(row) if self._rows.fmt == "table"
+                            else _rounded(row, as_text=self._rows.fmt == "csv"))
 
     def close(self) -> None:
         from sentikit.cli.output import write_json

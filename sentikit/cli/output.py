@@ -41,8 +41,29 @@ def stderr_console() -> Console:
     return Console(stderr=True, quiet=False, highlight=False)
 
 
+_buffered: list[Console] = []  # set by `stdout_all_or_nothing`: where stdout_console() renders meanwhile
+
+
 def stdout_console() -> Console:
-    return Console(highlight=False)
+    return _buffered[-1] if _buffered else Console(highlight=False)
+
+
+@contextmanager
+def stdout_all_or_nothing() -> Iterator[None]:
+    """Render what the block prints through `stdout_console` into memory, as the terminal would show it, and
+    write it only when the block succeeds: a command that fails part-way prints its error alone, not half a
+    result followed by an error."""
+    import io
+
+    real = Console(highlight=False)
+    buffer = io.StringIO()
+    _buffered.append(Console(file=buffer, highlight=False, width=real.width, force_terminal=real.is_terminal,
+                             color_system=real.color_system, no_color=real.no_color))
+    try:
+        yield
+    finally:
+        _buffered.pop()
+    sys.stdout.write(buffer.getvalue())
 
 
 def info(message: str, style: str | None = None) -> None:

@@ -61,6 +61,9 @@ def check_output(out: Path, *, force: bool) -> None:
     or already holds a matrix or vocabulary (replaced only with `force`)."""
     from sentikit.artifacts import MANIFEST_FILE, check_outside_models
 
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out}: a file already exists there; --out names a folder for {' and '.join(OUTPUT_FILES)}",
+                          hint="choose another --out; --force does not replace a file with a folder")
     if (out / MANIFEST_FILE).exists():
         raise OutputError(f"{out}: is a model folder ({MANIFEST_FILE}); vectorize never writes into one",
                           hint="choose another --out")

@@ -84,9 +84,9 @@ def latest_model() -> Path | None:
         raise ModelError(f"cannot read {pointer} ({exc.strerror or exc})", hint=fix) from exc
     except UnicodeDecodeError as exc:
         raise ModelError(f"{pointer} is damaged: it does not hold a folder name", hint=fix) from exc
-    if "\0" in name:  # no path can hold one
+    if not name or "\0" in name:  # an emptied file, or one no path can be read from
         raise ModelError(f"{pointer} is damaged: it does not hold a folder name", hint=fix)
-    return Path(name) if name else None
+    return Path(name)
 
 
 def _remember_latest(path: Path) -> None:

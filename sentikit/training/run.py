@@ -155,8 +155,14 @@ def check_weights_fit(model_cfg: NeuralConfig, vocab_size: int, n_classes: int, 
     needed = n_weights * 4 * (6 if cfg.ema > 0 else 5)
     if needed <= available:
         return
-    hint = ("lower --max-vocab or --conv-filters, use fewer or narrower --conv-widths, or --conv-input embedding"
-            if not model_cfg.has_embedding else "lower --max-vocab, --embed-dim, --hidden-size or --layers")
+    if not model_cfg.has_embedding:  # conv1d over one-hot words: vocabulary x filters x window offsets
+        hint = "lower --max-vocab or --conv-filters, use fewer or narrower --conv-widths, or --conv-input embedding"
+    elif model_cfg.cell is None:
+        hint = "lower --max-vocab, --embed-dim or --conv-filters, or use fewer or narrower --conv-widths"
+    else:
+        hint = "lower --max-vocab, --embed-dim, --hidden-size or --layers"
+    if cfg.ema > 0:
+        hint += "; --ema keeps one more copy of every weight"
     raise DataError(f"{model_cfg.arch} has {n_weights:,} weights, which need at least {needed / 2**30:.1f} GiB to "
                     f"train, but only {available / 2**30:.1f} GiB of memory is available", hint=hint)
 

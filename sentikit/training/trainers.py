@@ -274,7 +274,7 @@ def settings_used(arch: str, overrides: dict[str, Any]) -> set[str]:
     from sentikit.features.sequences import SequenceConfig
     from sentikit.features.vectorize import FeatureConfig
     from sentikit.models.config import BIDIRECTIONAL_ARCHS, NeuralConfig
-    from sentikit.models.linear import DEFAULT_C, DEFAULT_NB_ALPHA, LinearConfig
+    from sentikit.models.linear import DEFAULT_C, DEFAULT_NB_ALPHA, LinearConfig, default_features
     from sentikit.training.config import TrainConfig
 
     def names(*configs: Any) -> set[str]:
@@ -286,6 +286,8 @@ def settings_used(arch: str, overrides: dict[str, Any]) -> set[str]:
             unused |= {"C", "max_iter"}
         if DEFAULT_NB_ALPHA[arch] is None:  # logreg: no Naive Bayes counts to smooth
             unused.add("nb_alpha")
+        if overrides.get("encoding", default_features(arch).encoding) != "tfidf":
+            unused.add("sublinear_tf")  # scales the term frequencies of tfidf only
         return names(FeatureConfig, LinearConfig) - unused
     used = names(NeuralConfig, SequenceConfig, TrainConfig) | {"vectors"}
     defaults = NeuralConfig(arch=arch)
