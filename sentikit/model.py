@@ -19,7 +19,7 @@ from sentikit.artifact_encoding import InvalidWeights
 from sentikit.artifacts import load_model as load_folder
 from sentikit.configs import require_saved_settings
 from sentikit.corpus import is_blank_text
-from sentikit.errors import ModelError
+from sentikit.errors import ModelError, UsageError
 from sentikit.text.config import PreprocessConfig
 from sentikit.text.normalize import TEXT_RULES
 from sentikit.text.pipeline import Preprocessor, checked_texts
@@ -81,6 +81,7 @@ class SentimentModel:
         self._labels = list(labels)
         self.manifest = manifest or {}
         self.path = path
+        self._directions: np.ndarray | None = None  # a linear model's (C, F) label directions, for `evidence`
 
     @property
     def labels(self) -> list[str]:
@@ -154,6 +155,27 @@ class SentimentModel:
         if filled:
             probs[filled], known[filled] = score(self._tokens([texts[i] for i in filled]))
         return probs, blank, known
+
+    def evidence(self, texts: Iterable[str], top: int = 5) -> list[list[tuple[str, float]] | None]:
+        """Per text, why a linear model (logreg, nbsvm, nb) chose the label `predict` gives it: up to `top`
+        (term, share) pairs, largest first, where share is the term's value x weight toward that label, the
+        exact part of the score it contributed (character n-grams are written ⟨gram⟩). None for a blank text, []
+        for one with no known term. A UsageError for a neural model: it has no such exact decomposition."""
+        from sentikit.models.evidence import label_directions, top_evidence
+        from sentikit.models.linear import LinearPredictor
+
+        if not isinstance(self.predictor, LinearPredictor):
+            raise UsageError(f"evidence needs a linear model (logreg, nbsvm or nb), and this one is {self.arch}",
+                             hint="a neural network's score does not split into per-word shares")
+        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+            raise UsageError(f"invalid number of evidence terms {top!r}", hint="expected a positive integer")
+        texts = checked_texts(texts, "evidence")
+        blank = [is_blank_text(text) for text in texts]
+        filled = [text for text, is_blank in zip(texts, blank) if not is_blank]
+        if self._directions is None:  # computed once per loaded model, not once per batch of a stream
+            self._directions = label_directions(self.predictor.weights)
+        found = iter(top_evidence(self.predictor, self._tokens(filled), top, self._directions) if filled else [])
+        return [None if is_blank else next(found) for is_blank in blank]
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         process = self.preprocessor.process  # the texts are checked already: no second pass over them

@@ -71,10 +71,12 @@ EMPTY_NOTE = "empty text"
 UNKNOWN_NOTE = "no word the model knows"
 
 
-def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable[[], bool] | None = None
-                 ) -> Iterator[dict[str, Any]]:
+def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable[[], bool] | None = None,
+                 explain: int = 0) -> Iterator[dict[str, Any]]:
     """Yield one result row per text, in order. Empty texts (`is_blank_text`) get label None and an explanatory
-    note; a text with no word the model knows gets its label with a note saying so (`UNKNOWN_NOTE`).
+    note; a text with no word the model knows gets its label with a note saying so (`UNKNOWN_NOTE`). With
+    `explain` > 0 (linear models), every row also has "evidence": up to that many {"term", "weight"} records
+    (`SentimentModel.evidence`), None for an empty text.
 
     Texts are classified in batches of up to `BATCH`; `flush`, when given, is asked after each text that does
     not fill its batch, and a true answer sends the batch so far at once (see `stdin_rows`). When `texts`
@@ -83,12 +85,15 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable
     labels = model.labels
     for chunk in batched(texts, BATCH, flush):
         probs, blank, known = model.predict_proba_known(chunk)
-        for text, row, is_blank, n_known in zip(chunk, probs, blank, known.tolist()):
+        reasons = model.evidence(chunk, explain) if explain else [None] * len(chunk)
+        for text, row, is_blank, n_known, why in zip(chunk, probs, blank, known.tolist(), reasons):
+            evidence = {} if not explain else {
+                "evidence": None if why is None else [{"term": t, "weight": round(w, 4)} for t, w in why]}
             if is_blank:
-                yield {"text": text, "label": None, "probabilities": None, "note": EMPTY_NOTE}
+                yield {"text": text, "label": None, "probabilities": None, **evidence, "note": EMPTY_NOTE}
             else:
                 yield {"text": text, "label": labels[int(row.argmax())],
-                       "probabilities": {lab: round(float(p), 6) for lab, p in zip(labels, row)},
+                       "probabilities": {lab: round(float(p), 6) for lab, p in zip(labels, row)}, **evidence,
                        **({"note": UNKNOWN_NOTE} if n_known == 0 else {})}
 
 
@@ -121,7 +126,8 @@ def argument_texts(texts: Iterable[str], options: CorpusOptions | None = None) -
     return decoded
 
 
-def stdin_rows(model: SentimentModel, options: CorpusOptions | None = None) -> Iterator[dict[str, Any]]:
+def stdin_rows(model: SentimentModel, options: CorpusOptions | None = None, explain: int = 0
+               ) -> Iterator[dict[str, Any]]:
     """`predict_rows` for the lines of stdin, answered as soon as no more input is waiting, so results
     stream behind `tail -f` while large piped inputs still get full batches.
 
@@ -132,10 +138,10 @@ def stdin_rows(model: SentimentModel, options: CorpusOptions | None = None) -> I
     """
     lines = read_corpus("-", replace(options or CorpusOptions(), input_format="txt"), keep_empty_text=True)
     texts = _warn_if_corpus_like(record.text for record in lines)
-    return predict_rows(model, texts, flush=_input_drained(sys.stdin))
+    return predict_rows(model, texts, flush=_input_drained(sys.stdin), explain=explain)
 
 
-def corpus_rows(model: SentimentModel, source: str, options: CorpusOptions | None = None
+def corpus_rows(model: SentimentModel, source: str, options: CorpusOptions | None = None, explain: int = 0
                 ) -> Iterator[tuple[dict[str, Any], Record]]:
     """`predict_rows` for a corpus file (or `-`), each row with the record it was made from. Empty texts are
     kept (as rows with no label), so output row N is input row N. Stdin streams as in `stdin_rows`."""
@@ -147,7 +153,7 @@ def corpus_rows(model: SentimentModel, source: str, options: CorpusOptions | Non
             yield record.text
 
     flush = _input_drained(sys.stdin) if str(source) == "-" else None
-    for row in predict_rows(model, texts(), flush=flush):
+    for row in predict_rows(model, texts(), flush=flush, explain=explain):
         yield row, records.popleft()
 
 

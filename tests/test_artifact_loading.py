@@ -32,8 +32,9 @@ def test_commands_add_how_to_get_a_model(tmp_path: Path, given: str, monkeypatch
     monkeypatch.setenv(MODEL_ENV, str(tmp_path / "nope"))
     with pytest.raises(ModelError) as info:
         resolve_model_path(tmp_path / "nope" if given == "--model" else None)
+    named_by = "$SENTIKIT_MODEL names it; " if given == "env" else ""  # a name the user did not type here
     assert str(info.value) == (f"no model at {tmp_path / 'nope'}: no such folder "
-                               "(train one with `sentikit train` or pass --model DIR)")
+                               f"({named_by}train one with `sentikit train` or pass --model DIR)")
 
 
 def test_load_missing_path_points_at_model_left_aside(tmp_path: Path) -> None:

@@ -52,6 +52,9 @@ def predict(
         "input_NAME)."))] = None,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
         "table, jsonl, tsv or csv.", "table on a terminal, else jsonl"))] = None,
+    explain: Annotated[int | None, typer.Option("--explain", min=1, help=(
+        "Linear models: add the N terms that pushed each text's label up most, with their exact share of the "
+        "score (field evidence)."))] = None,
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Label texts with a trained model, with the probability of every label."""
@@ -72,7 +75,12 @@ def predict(
         raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
     texts = argument_texts(texts, corpus) if texts else None  # refused before any is classified
     source = require_input(input, "--input") if input is not None else None  # a usage error before any loading
-    loaded = load_model(resolve_model_path(model))
+    path = resolve_model_path(model)
+    loaded = load_model(path)
+    explain = explain or 0
+    if explain and loaded.manifest.get("kind") != "linear":  # before any input is read
+        raise UsageError(f"--explain needs a linear model (logreg, nbsvm or nb); {path} is {loaded.arch}",
+                         hint="a neural network's score does not split into per-word shares")
     labels = loaded.labels
     flat = fmt != "jsonl"  # one p_LABEL column per label instead of the probabilities object
 
@@ -85,17 +93,19 @@ def predict(
             return row
         probabilities = row["probabilities"] or {}
         return {"text": row["text"], "label": row["label"],
-                **{f"p_{label}": probabilities.get(label) for label in labels}}
+                **{f"p_{label}": probabilities.get(label) for label in labels},
+                **({"evidence": _evidence_text(row["evidence"])} if explain else {})}
 
     def output_rows() -> Iterator[dict[str, Any]]:
         if source is None:
-            yield from map(shaped, predict_rows(loaded, texts) if texts else stdin_rows(loaded, corpus))
+            rows = predict_rows(loaded, texts, explain=explain) if texts else stdin_rows(loaded, corpus, explain)
+            yield from map(shaped, rows)
             return
         # The names predict writes itself, in every format (so a file scored as csv or as jsonl can be scored
         # again either way): an input column of one of these names is kept under another name.
-        columns = InputColumns(["text", "label", "probabilities", "note", GOLD, *(f"p_{lab}" for lab in labels)],
-                               source_name(source))
-        for row, record in corpus_rows(loaded, source, corpus):
+        columns = InputColumns(["text", "label", "probabilities", "evidence", "note", GOLD,
+                                *(f"p_{lab}" for lab in labels)], source_name(source))
+        for row, record in corpus_rows(loaded, source, corpus, explain):
             gold = {} if record.label is None else {GOLD: record.label}  # None: no label column
             yield {**shaped(row), **columns.rename(record.extra), **gold}
 
@@ -103,7 +113,7 @@ def predict(
     # The boxed table waits for the last row: behind tail -f, forever. Rows are drawn as they come only for a
     # person at a terminal: in a file, the text would be cut at a width no one reads it at.
     if fmt == "table" and not texts and _is_stream(input) and _stdout_is_terminal():
-        writer = _streaming_table(labels, gold=source is not None)
+        writer = _streaming_table(labels, gold=source is not None, evidence=bool(explain))
     ended = False  # the input ended, or Ctrl-C ended it (how `tail -f | sentikit predict` stops): not an error
     try:
         for row in output_rows():
@@ -151,9 +161,17 @@ def _stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def _streaming_table(labels: list[str], gold: bool) -> StreamingTable:
+def _evidence_text(evidence: list[dict[str, Any]] | None) -> str | None:
+    """Evidence in one cell (table, tsv, csv): "great +1.2345; not bad +0.4000"."""
+    if evidence is None:
+        return None
+    return "; ".join(f"{item['term']} {item['weight']:+.4f}" for item in evidence)
+
+
+def _streaming_table(labels: list[str], gold: bool, evidence: bool = False) -> StreamingTable:
     """Rows drawn as they are answered, with widths known before the first: a label column as wide as the
-    model's widest label (and so the gold label's, cut when longer), "0.1234" probabilities, the text last.
+    model's widest label (and so the gold label's, cut when longer), "0.1234" probabilities, with --explain the
+    evidence, the text last.
     `gold`: the input may have a label column; the first row tells whether it has."""
     from rich.cells import cell_len
 
@@ -162,6 +180,7 @@ def _streaming_table(labels: list[str], gold: bool) -> StreamingTable:
     columns += [Column(GOLD, max(label_width, len(GOLD)))] if gold else []
     columns += [Column(name, max(cell_len(shown(name)), len("0.0000")), numeric=True)
                 for name in (f"p_{label}" for label in labels)]
+    columns += [Column("evidence", 40)] if evidence else []  # cut with "…": other formats have it whole
     return StreamingTable(columns, "text")
 
 

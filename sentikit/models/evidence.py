@@ -1,0 +1,54 @@
+"""Why a linear model chose its label: per document, the terms whose share of the score pushed the chosen label up
+most (`SentimentModel.evidence`, `sentikit predict --explain N`).
+
+A linear model's score is a sum over the document's features of value x weight, so each term's share is exact,
+not an estimate. Neural networks have no such decomposition, so they give no evidence rather than a guess.
+numpy only, like the rest of the prediction path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sentikit.features.lean import display_term
+from sentikit.models.linear import LinearPredictor, LinearWeights, predict_proba_lean
+
+Evidence = list[tuple[str, float]]  # (term as `display_term` writes it, its share of the score), largest first
+
+
+def label_directions(weights: LinearWeights) -> np.ndarray:
+    """(C, F) float64: how much one unit of each feature moves each label's side of the decision.
+
+    Two labels scored by one row of log-odds (binary_sigmoid): that row for the second label, its negation for
+    the first. One-vs-rest: each label's own row. Softmax: each row minus the rows' mean, since a softmax only
+    sees differences between rows."""
+    coef = weights.coef.astype(np.float64)
+    if weights.link == "binary_sigmoid":
+        return np.vstack([-coef[0], coef[0]])
+    if weights.link == "softmax":
+        return coef - coef.mean(axis=0)
+    return coef
+
+
+def top_evidence(predictor: LinearPredictor, docs: Sequence[list[str]], top: int,
+                 directions: np.ndarray | None = None) -> list[Evidence]:
+    """For each preprocessed document, up to `top` terms with the largest positive share of the score of the
+    label the model predicts for it (the argmax of the same probabilities `predict_proba` gives). Fewer when
+    fewer terms speak for that label; none for a document without a known term. `directions` may be given to
+    reuse `label_directions(predictor.weights)` across calls."""
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    if directions is None:
+        directions = label_directions(predictor.weights)
+    indptr, indices, values = predictor.vectorizer.transform(docs)
+    chosen = predict_proba_lean(indptr, indices, values, predictor.weights).argmax(axis=1)
+    terms = predictor.vectorizer.terms_
+    found: list[Evidence] = []
+    for i, label in enumerate(chosen.tolist()):
+        columns = indices[indptr[i] : indptr[i + 1]]
+        shares = values[indptr[i] : indptr[i + 1]].astype(np.float64) * directions[label, columns]
+        order = np.argsort(-shares, kind="stable")[:top]  # ties: the earlier column (word block first)
+        found.append([(display_term(terms[int(columns[j])]), float(shares[j])) for j in order if shares[j] > 0])
+    return found

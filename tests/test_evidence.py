@@ -1,0 +1,165 @@
+"""`SentimentModel.evidence` and `sentikit predict --explain N`: the terms behind a linear model's label, their
+shares of the score (exact: they rebuild the model's own probabilities), and the command line around them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import sentikit
+from sentikit.cli.app import app
+from sentikit.errors import UsageError
+from sentikit.models.evidence import label_directions, top_evidence
+from tests.corpus_samples import english_sample
+
+TEXTS = ["Great product, works perfectly and I love it", "Terrible, broke after a day. Awful support.",
+         "It arrived on Tuesday", ""]
+
+
+def run(args: list[str], input: str | None = None):
+    return CliRunner().invoke(app, args, input=input)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Three-label nb, nbsvm and logreg, a two-label logreg (one row of log-odds) and a tiny gru."""
+    folder = tmp_path_factory.mktemp("evidence")
+    three = english_sample(folder, per_label=40)
+    two = folder / "two.csv"
+    rows = [row for row in csv.DictReader(three.open(encoding="utf-8")) if row["label"] != "neutral"]
+    with two.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, ["text", "label"])
+        writer.writeheader()
+        writer.writerows(rows)
+    runs = {"nb": (three, "nb"), "nbsvm": (three, "nbsvm"), "logreg": (three, "logreg"), "logreg2": (two, "logreg"),
+            "gru": (three, "gru")}
+    out = {}
+    for name, (data, arch) in runs.items():
+        tiny = ["--epochs", "1", "--embed-dim", "8", "--hidden-size", "8", "--max-len", "30"] if arch == "gru" else []
+        result = run(["-q", "train", str(data), "--arch", arch, "--out", str(folder / name), *tiny])
+        assert result.exit_code == 0, result.stderr
+        out[name] = folder / name
+    return out
+
+
+LINEAR = ["nb", "nbsvm", "logreg", "logreg2"]
+
+
+@pytest.mark.parametrize("name", LINEAR)
+def test_shares_rebuild_the_models_own_probabilities(models: dict[str, Path], name: str) -> None:
+    """Every term's share (value x direction) summed with the intercepts gives back predict_proba: the shares
+    are the score, split by term, whatever the link."""
+    model = sentikit.load(models[name])
+    predictor = model.predictor
+    weights = predictor.weights
+    docs = model.tokens(TEXTS[:3])
+    indptr, indices, values = predictor.vectorizer.transform(docs)
+    dense = np.zeros((len(docs), predictor.vectorizer.n_features_))
+    for i in range(len(docs)):
+        dense[i, indices[indptr[i]:indptr[i + 1]]] = values[indptr[i]:indptr[i + 1]]
+    scores = dense @ label_directions(weights).T  # (N, C): the summed shares of each label
+    probs = model.predict_proba(TEXTS[:3])
+    if weights.link == "binary_sigmoid":  # second label's shares + intercept = its log-odds
+        assert np.allclose(1 / (1 + np.exp(-(scores[:, 1] + weights.intercept[0]))), probs[:, 1])
+        assert np.allclose(scores[:, 0], -scores[:, 1])
+    elif weights.link == "softmax":
+        logits = scores + (weights.intercept - weights.intercept.mean())
+        expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+        assert np.allclose(expected / expected.sum(axis=1, keepdims=True), probs)
+    else:  # one-vs-rest: each label's own sigmoid, normalised over labels
+        sigmoid = 1 / (1 + np.exp(-(scores + weights.intercept)))
+        assert np.allclose(sigmoid / sigmoid.sum(axis=1, keepdims=True), probs)
+
+
+@pytest.mark.parametrize("name", LINEAR)
+@pytest.mark.parametrize("top", [1, 3, 1000])
+def test_evidence_is_the_largest_positive_shares_of_the_predicted_label(models: dict[str, Path], name: str,
+                                                                        top: int) -> None:
+    model = sentikit.load(models[name])
+    found = model.evidence(TEXTS, top=top)
+    assert len(found) == len(TEXTS) and found[3] is None  # the empty text
+    predicted = [p.label for p in model.predict(TEXTS[:3])]
+    docs = model.tokens(TEXTS[:3])
+    directions = label_directions(model.predictor.weights)
+    for doc, label, evidence in zip(docs, predicted, found[:3]):
+        assert evidence is not None and len(evidence) <= top
+        shares = [w for _, w in evidence]
+        assert all(w > 0 for w in shares) and shares == sorted(shares, reverse=True)
+        # Recomputed independently: every term of the document with its share toward the predicted label.
+        _, indices, values = model.predictor.vectorizer.transform([doc])
+        k = model.labels.index(label)
+        every = sorted((float(v) * directions[k, c] for c, v in zip(indices, values)), reverse=True)
+        positive = [s for s in every if s > 0][:top]
+        assert np.allclose(shares, positive)
+        assert all(term.split(" ")[0] in doc or term.startswith("⟨") for term, _ in evidence)
+
+
+def test_a_text_with_no_known_term_has_no_evidence(models: dict[str, Path]) -> None:
+    model = sentikit.load(models["nbsvm"])
+    assert model.evidence(["zzqx qqzx"], top=3) == [[]]
+    assert top_evidence(model.predictor, [[]], 3) == [[]]
+
+
+@pytest.mark.parametrize("top", [0, -1, True, 2.5])
+def test_evidence_checks_its_arguments(models: dict[str, Path], top: object) -> None:
+    with pytest.raises(UsageError, match="invalid number of evidence terms"):
+        sentikit.load(models["nb"]).evidence(["good"], top=top)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        sentikit.load(models["nb"]).evidence("good")
+
+
+def test_a_neural_model_has_no_evidence(models: dict[str, Path]) -> None:
+    with pytest.raises(UsageError, match="needs a linear model"):
+        sentikit.load(models["gru"]).evidence(["good"])
+
+
+@pytest.mark.parametrize("via", ["args", "stdin"])
+def test_predict_explain_adds_the_evidence_field(models: dict[str, Path], via: str) -> None:
+    args = ["predict", "--model", str(models["logreg2"]), "--explain", "2", "--format", "jsonl"]
+    texts = TEXTS[:3]
+    result = run(args + texts) if via == "args" else run(args, input="\n".join(texts) + "\n")
+    assert result.exit_code == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    expected = sentikit.load(models["logreg2"]).evidence(texts, top=2)
+    assert [[(e["term"], e["weight"]) for e in row["evidence"]] for row in rows] == \
+        [[(t, round(w, 4)) for t, w in ev] for ev in expected]
+    plain = run(["predict", "--model", str(models["logreg2"]), "--format", "jsonl", *texts])
+    assert [{k: v for k, v in row.items() if k != "evidence"} for row in rows] == \
+        [json.loads(line) for line in plain.stdout.splitlines()]  # nothing else changes
+    assert "evidence" not in plain.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_flat_formats_write_the_evidence_in_one_column(models: dict[str, Path], fmt: str) -> None:
+    result = run(["predict", "--model", str(models["nb"]), "--explain", "3", "--format", fmt, *TEXTS[:2]])
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout), delimiter="," if fmt == "csv" else "\t"))
+    expected = sentikit.load(models["nb"]).evidence(TEXTS[:2], top=3)
+    assert [row["evidence"] for row in rows] == ["; ".join(f"{t} {round(w, 4):+.4f}" for t, w in ev)
+                                                 for ev in expected]
+
+
+def test_explain_keeps_an_input_column_of_that_name(models: dict[str, Path], tmp_path: Path) -> None:
+    data = tmp_path / "in.csv"
+    data.write_text("text,evidence\nGreat product,my notes\n", encoding="utf-8")
+    result = run(["predict", "--model", str(models["nb"]), "--explain", "1", "--input", str(data), "--format",
+                  "jsonl"])
+    assert result.exit_code == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert row["input_evidence"] == "my notes" and isinstance(row["evidence"], list)
+
+
+@pytest.mark.parametrize("args", [["--explain", "2"], ["--explain", "0"]])
+def test_explain_refuses_a_neural_model_or_a_count_below_one(models: dict[str, Path], args: list[str]) -> None:
+    result = run(["predict", "--model", str(models["gru"]), *args, "good"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    if args[1] == "2":
+        assert result.stderr.splitlines() == [
+            f"error: --explain needs a linear model (logreg, nbsvm or nb); {models['gru']} is gru (a neural "
+            "network's score does not split into per-word shares)"]
