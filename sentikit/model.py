@@ -8,6 +8,7 @@ registry; loading never imports scikit-learn, nltk or torch.
 from __future__ import annotations
 
 import importlib
+import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,14 +168,15 @@ class SentimentModel:
         if not isinstance(self.predictor, LinearPredictor):
             raise UsageError(f"evidence needs a linear model (logreg, nbsvm or nb), and this one is {self.arch}",
                              hint="a neural network's score does not split into per-word shares")
-        if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        if isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1:  # numpy integers too
             raise UsageError(f"invalid number of evidence terms {top!r}", hint="expected a positive integer")
         texts = checked_texts(texts, "evidence")
         blank = [is_blank_text(text) for text in texts]
         filled = [text for text, is_blank in zip(texts, blank) if not is_blank]
         if self._directions is None:  # computed once per loaded model, not once per batch of a stream
             self._directions = label_directions(self.predictor.weights)
-        found = iter(top_evidence(self.predictor, self._tokens(filled), top, self._directions) if filled else [])
+        docs = self._tokens(filled)
+        found = iter(top_evidence(self.predictor, docs, int(top), self._directions) if filled else [])
         return [None if is_blank else next(found) for is_blank in blank]
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:

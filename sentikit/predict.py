@@ -76,7 +76,8 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable
     """Yield one result row per text, in order. Empty texts (`is_blank_text`) get label None and an explanatory
     note; a text with no word the model knows gets its label with a note saying so (`UNKNOWN_NOTE`). With
     `explain` > 0 (linear models), every row also has "evidence": up to that many {"term", "weight"} records
-    (`SentimentModel.evidence`), None for an empty text.
+    (`SentimentModel.evidence`; weights to 4 significant digits, so a small share never reads as 0), None for an
+    empty text.
 
     Texts are classified in batches of up to `BATCH`; `flush`, when given, is asked after each text that does
     not fill its batch, and a true answer sends the batch so far at once (see `stdin_rows`). When `texts`
@@ -88,7 +89,7 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable
         reasons = model.evidence(chunk, explain) if explain else [None] * len(chunk)
         for text, row, is_blank, n_known, why in zip(chunk, probs, blank, known.tolist(), reasons):
             evidence = {} if not explain else {
-                "evidence": None if why is None else [{"term": t, "weight": round(w, 4)} for t, w in why]}
+                "evidence": None if why is None else [{"term": t, "weight": float(f"{w:.4g}")} for t, w in why]}
             if is_blank:
                 yield {"text": text, "label": None, "probabilities": None, **evidence, "note": EMPTY_NOTE}
             else:

@@ -93,7 +93,7 @@ def test_columns_that_do_not_fit_are_left_out_with_a_note(model: Path) -> None:
     code, out, err = _invoke("--model", str(model), "--format", "table", input="great films\n", columns=24)
     assert code == 0
     assert out.splitlines()[0].split() == ["label", "text"]
-    assert "showing 2 of 4 columns, as many as fit 24" in err
+    assert "showing 2 of 4 columns, as many as fit 24; left out: p_neg, p_pos" in err
 
 
 @pytest.mark.usefixtures("terminal")
@@ -173,3 +173,18 @@ def test_piped_formats_are_unchanged(model: Path) -> None:
 def test_fitted(text: str, width: int, right: bool, expected: str) -> None:
     assert fitted(text, width, right) == expected
     assert cell_len(fitted(text, width, right)) == width
+
+
+@pytest.mark.usefixtures("terminal")
+def test_explain_draws_the_evidence_before_the_probabilities(model: Path) -> None:
+    """The evidence asked for comes right after the label, so a narrow terminal drops probabilities first."""
+    code, out, err = _invoke("--model", str(model), "--format", "table", "--explain", "2",
+                             input="great films\nужасные наушники\n", columns=100)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["label", "evidence", "p_neg", "p_pos", "text"]
+    assert "great" in lines[1] and re.search(r"great \+\d", lines[1])
+    code, out, err = _invoke("--model", str(model), "--format", "table", "--explain", "2", input="great films\n",
+                             columns=60)
+    assert out.splitlines()[0].split() == ["label", "evidence", "p_neg", "text"]
+    assert "left out: p_pos (" in err

@@ -148,6 +148,8 @@ def test_a_review_too_narrow_to_read_leaves_out_trailing_columns(model: Path) ->
         assert result.exit_code == 0, result.stderr
         header = ["text", "label", "p_negative", "p_neutral", "p_positive"][:shown]
         assert header_rows(result.stdout) == [header] and f"showing {shown} of 5 columns" in result.stderr
+        left_out = ["text", "label", "p_negative", "p_neutral", "p_positive"][shown:]
+        assert (f"left out: {', '.join(left_out)} (" in result.stderr) == bool(left_out)
         widths = column_widths(result.stdout)
         assert widths[1:] == [8, 10, 9, 10][: shown - 1] and widths[0] >= min(MIN_TEXT_WIDTH, columns // 2)
         assert sum(widths) + 3 * shown + 1 == columns  # the review takes every cell the others leave

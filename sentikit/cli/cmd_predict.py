@@ -92,9 +92,10 @@ def predict(
         if not flat:
             return row
         probabilities = row["probabilities"] or {}
+        # Asked-for evidence before the probabilities: a table too wide for the terminal drops columns from the right.
         return {"text": row["text"], "label": row["label"],
-                **{f"p_{label}": probabilities.get(label) for label in labels},
-                **({"evidence": _evidence_text(row["evidence"])} if explain else {})}
+                **({"evidence": _evidence_text(row["evidence"])} if explain else {}),
+                **{f"p_{label}": probabilities.get(label) for label in labels}}
 
     def output_rows() -> Iterator[dict[str, Any]]:
         if source is None:
@@ -162,25 +163,25 @@ def _stdout_is_terminal() -> bool:
 
 
 def _evidence_text(evidence: list[dict[str, Any]] | None) -> str | None:
-    """Evidence in one cell (table, tsv, csv): "great +1.2345; not bad +0.4000"."""
+    """Evidence in one cell (table, tsv, csv): "great +1.234; not bad +0.4"."""
     if evidence is None:
         return None
-    return "; ".join(f"{item['term']} {item['weight']:+.4f}" for item in evidence)
+    return "; ".join(f"{item['term']} {item['weight']:+.4g}" for item in evidence)
 
 
 def _streaming_table(labels: list[str], gold: bool, evidence: bool = False) -> StreamingTable:
     """Rows drawn as they are answered, with widths known before the first: a label column as wide as the
-    model's widest label (and so the gold label's, cut when longer), "0.1234" probabilities, with --explain the
-    evidence, the text last.
+    model's widest label (and so the gold label's, cut when longer), with --explain the evidence, "0.1234"
+    probabilities, the text last.
     `gold`: the input may have a label column; the first row tells whether it has."""
     from rich.cells import cell_len
 
     label_width = max(cell_len(shown(name)) for name in ["label", *labels])
     columns = [Column("label", label_width)]
     columns += [Column(GOLD, max(label_width, len(GOLD)))] if gold else []
+    columns += [Column("evidence", 40)] if evidence else []  # cut with "…": other formats have it whole
     columns += [Column(name, max(cell_len(shown(name)), len("0.0000")), numeric=True)
                 for name in (f"p_{label}" for label in labels)]
-    columns += [Column("evidence", 40)] if evidence else []  # cut with "…": other formats have it whole
     return StreamingTable(columns, "text")
 
 

@@ -334,6 +334,12 @@ def _squeezed(cols: Sequence[str], values: list[int], natural: list[int], words:
     return _fill(steps[step], steps[step - 1], room)
 
 
+def columns_left_out(title: str | None, columns: Sequence[str], left_out: Sequence[str], width: int) -> None:
+    """Say on stderr which columns a table too wide for the terminal leaves out."""
+    info(f"{title or 'table'}: showing {len(columns) - len(left_out)} of {len(columns)} columns, as many as fit "
+         f"{width}; left out: {', '.join(left_out)} (a wider terminal or another --format shows them all)")
+
+
 def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None = None,
                  title: str | None = None) -> None:
     rows = list(rows)
@@ -342,8 +348,7 @@ def render_table(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None =
     console = stdout_console()
     widths = _column_widths(rows, cols, numeric, console.width)
     if widths is not None and len(widths) < len(cols):  # rather than cropped mid-number at the edge
-        info(f"{title or 'table'}: showing {len(widths)} of {len(cols)} columns, as many as fit {console.width} "
-             "(a wider terminal or another --format shows them all)")
+        columns_left_out(title, cols, cols[len(widths):], console.width)
     # Text, not str: cells, headers and titles hold user data, which Rich must not read as markup; `shown`
     # keeps their control characters off the terminal.
     table = Table(title=Text(shown(title)) if title else None, show_lines=False)

@@ -16,7 +16,15 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
-from sentikit.cli.output import MIN_TEXT_WIDTH, field_names, info, shown, shown_cell, stdout_console
+from sentikit.cli.output import (
+    MIN_TEXT_WIDTH,
+    columns_left_out,
+    field_names,
+    info,
+    shown,
+    shown_cell,
+    stdout_console,
+)
 
 GAP = "  "  # between columns: the table has no rules, so alignment alone must keep them apart
 NARROWEST = 6  # a column is never capped below this: "0.1234", "posit…"; narrower, a cut value says nothing
@@ -57,13 +65,12 @@ class StreamingTable:
         least = min(MIN_TEXT_WIDTH, width // 2)
         most = max(width // 3, NARROWEST)  # the boxed table wraps a long label; this one cuts it, with "…"
         self.columns = [replace(c, width=min(c.width, most)) for c in self.columns if c.name in row]
-        total = len(self.columns) + 1
         dropped = []
         while len(self.columns) > 1 and sum(c.width + len(GAP) for c in self.columns) + least > width:
             dropped.append(self.columns.pop().name)
         if dropped:  # as render_table says it, rather than a review cut to nothing
-            info(f"{self.title}: showing {total - len(dropped)} of {total} columns, as many as fit {width} (a wider "
-                 "terminal or another --format shows them all)")
+            columns_left_out(self.title, [c.name for c in self.columns] + dropped[::-1] + [self.last],
+                             dropped[::-1], width)
         self._noted_fields.update(dropped)
         self._header = [c.name for c in self.columns] + [self.last]
         self._note_fields(row)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sentikit.features.lean import display_term
+from sentikit.features.vectorize import CHAR_PREFIX
 from sentikit.models.linear import LinearPredictor, LinearWeights, predict_proba_lean
 
 Evidence = list[tuple[str, float]]  # (term as `display_term` writes it, its share of the score), largest first
@@ -36,8 +37,9 @@ def top_evidence(predictor: LinearPredictor, docs: Sequence[list[str]], top: int
                  directions: np.ndarray | None = None) -> list[Evidence]:
     """For each preprocessed document, up to `top` terms with the largest positive share of the score of the
     label the model predicts for it (the argmax of the same probabilities `predict_proba` gives). Fewer when
-    fewer terms speak for that label; none for a document without a known term. `directions` may be given to
-    reuse `label_directions(predictor.weights)` across calls."""
+    fewer terms speak for that label; none for a document without a known term. Character grams of spaces
+    alone (the padding around each word) are skipped: they are no term the text holds. `directions` may be
+    given to reuse `label_directions(predictor.weights)` across calls."""
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
     if directions is None:
@@ -49,6 +51,13 @@ def top_evidence(predictor: LinearPredictor, docs: Sequence[list[str]], top: int
     for i, label in enumerate(chosen.tolist()):
         columns = indices[indptr[i] : indptr[i + 1]]
         shares = values[indptr[i] : indptr[i + 1]].astype(np.float64) * directions[label, columns]
-        order = np.argsort(-shares, kind="stable")[:top]  # ties: the earlier column (word block first)
-        found.append([(display_term(terms[int(columns[j])]), float(shares[j])) for j in order if shares[j] > 0])
+        kept: Evidence = []
+        for j in np.argsort(-shares, kind="stable").tolist():  # ties: the earlier column (word block first)
+            if shares[j] <= 0 or len(kept) == top:
+                break
+            term = terms[int(columns[j])]
+            if term.startswith(CHAR_PREFIX) and term[1:].isspace():
+                continue  # a character gram of the padding around words ("⟨␣⟩"): no term the text holds
+            kept.append((display_term(term), float(shares[j])))
+        found.append(kept)
     return found
