@@ -157,24 +157,43 @@ class SentimentModel:
             probs[filled], known[filled] = score(self._tokens([texts[i] for i in filled]))
         return probs, blank, known
 
+    def top_terms(self, n: int = 10) -> dict[str, list[tuple[str, float]]]:
+        """What a linear model (logreg, nbsvm, nb) learned: per label, the `n` terms with the largest weight toward
+        it (term, weight), largest first, in the form `evidence` writes them. A UsageError for a neural model."""
+        from sentikit.models.evidence import strongest_terms
+
+        self._check_linear("top terms", n)
+        if self._directions is None:
+            self._directions = self._label_directions()
+        return dict(zip(self._labels, strongest_terms(self.predictor, int(n), self._directions)))
+
+    def _check_linear(self, what: str, count: object) -> None:
+        from sentikit.models.linear import LinearPredictor
+
+        if not isinstance(self.predictor, LinearPredictor):
+            raise UsageError(f"{what} need a linear model (logreg, nbsvm or nb), and this one is {self.arch}",
+                             hint="a neural network's score does not split into per-word shares")
+        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:  # numpy integers too
+            raise UsageError(f"invalid number of {what} {count!r}", hint="expected a positive integer")
+
+    def _label_directions(self) -> np.ndarray:
+        from sentikit.models.evidence import label_directions
+
+        return label_directions(self.predictor.weights)  # type: ignore[attr-defined]
+
     def evidence(self, texts: Iterable[str], top: int = 5) -> list[list[tuple[str, float]] | None]:
         """Per text, why a linear model (logreg, nbsvm, nb) chose the label `predict` gives it: up to `top`
         (term, share) pairs, largest first, where share is the term's value x weight toward that label, the
         exact part of the score it contributed (character n-grams are written ⟨gram⟩). None for a blank text, []
         for one with no known term. A UsageError for a neural model: it has no such exact decomposition."""
-        from sentikit.models.evidence import label_directions, top_evidence
-        from sentikit.models.linear import LinearPredictor
+        from sentikit.models.evidence import top_evidence
 
-        if not isinstance(self.predictor, LinearPredictor):
-            raise UsageError(f"evidence needs a linear model (logreg, nbsvm or nb), and this one is {self.arch}",
-                             hint="a neural network's score does not split into per-word shares")
-        if isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 1:  # numpy integers too
-            raise UsageError(f"invalid number of evidence terms {top!r}", hint="expected a positive integer")
+        self._check_linear("evidence terms", top)
         texts = checked_texts(texts, "evidence")
         blank = [is_blank_text(text) for text in texts]
         filled = [text for text, is_blank in zip(texts, blank) if not is_blank]
         if self._directions is None:  # computed once per loaded model, not once per batch of a stream
-            self._directions = label_directions(self.predictor.weights)
+            self._directions = self._label_directions()
         docs = self._tokens(filled)
         found = iter(top_evidence(self.predictor, docs, int(top), self._directions) if filled else [])
         return [None if is_blank else next(found) for is_blank in blank]

@@ -125,8 +125,10 @@ def test_evidence_checks_its_arguments(models: dict[str, Path], top: object) -> 
 
 
 def test_a_neural_model_has_no_evidence(models: dict[str, Path]) -> None:
-    with pytest.raises(UsageError, match="needs a linear model"):
+    with pytest.raises(UsageError, match="need a linear model"):
         sentikit.load(models["gru"]).evidence(["good"])
+    with pytest.raises(UsageError, match="need a linear model"):
+        sentikit.load(models["gru"]).top_terms(3)
 
 
 @pytest.mark.parametrize("via", ["args", "stdin"])
@@ -173,3 +175,40 @@ def test_explain_refuses_a_neural_model_or_a_count_below_one(models: dict[str, P
         assert result.stderr.splitlines() == [
             f"error: --explain needs a linear model (logreg, nbsvm or nb); {models['gru']} is gru (a neural "
             "network's score does not split into per-word shares)"]
+
+
+@pytest.mark.parametrize("name", LINEAR)
+def test_top_terms_are_each_labels_largest_weights(models: dict[str, Path], name: str) -> None:
+    model = sentikit.load(models[name])
+    top = model.top_terms(4)
+    assert list(top) == model.labels
+    directions = label_directions(model.predictor.weights)
+    terms = model.predictor.vectorizer.terms_
+    for k, label in enumerate(model.labels):
+        written = [(w, t) for w, t in zip(directions[k].tolist(), terms) if w > 0 and not t[1:].isspace()]
+        expected = sorted(written, key=lambda pair: -pair[0])[:4]
+        assert [w for _, w in top[label]] == pytest.approx([w for w, _ in expected])
+        assert all(term.strip("⟨␣⟩") for term, _ in top[label])
+
+
+def test_show_top_lists_them_in_the_table_and_in_json(models: dict[str, Path]) -> None:
+    model = sentikit.load(models["nb"])
+    top = model.top_terms(3)
+    as_json = json.loads(run(["show", str(models["nb"]), "--top", "3", "--format", "json"]).stdout)
+    assert as_json["top_terms"] == {label: [{"term": t, "weight": float(f"{w:.4g}")} for t, w in terms]
+                                    for label, terms in top.items()}
+    assert "top_terms" not in json.loads(run(["show", str(models["nb"]), "--format", "json"]).stdout)
+    table = run(["show", str(models["nb"]), "--top", "3", "--format", "table"], )
+    assert table.exit_code == 0, table.stderr
+    assert "strongest terms per label (top 3)" in table.stdout
+    for terms in top.values():
+        assert all(f"{t} {w:+.4g}" in table.stdout for t, w in terms)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_show_top_refuses_a_neural_model(models: dict[str, Path], fmt: str) -> None:
+    result = run(["show", str(models["gru"]), "--top", "3", "--format", fmt])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [
+        f"error: --top needs a linear model (logreg, nbsvm or nb); {models['gru']} is gru (a neural network's "
+        "weights do not belong to single words)"]

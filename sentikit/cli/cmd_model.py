@@ -32,12 +32,15 @@ def _flatten(prefix: str, data: Any, out: dict[str, Any]) -> None:
 
 
 @app.command(epilog="Examples:\n\n  sentikit show models/reviews-gru\n\n"
-                    "  sentikit show models/reviews-gru --format json")
+                    "  sentikit show models/reviews-gru --format json\n\n"
+                    "  sentikit show models/reviews-nbsvm --top 15")
 def show(
     model: Annotated[str | None, typer.Argument(help=with_default(
         "Model folder.", "$SENTIKIT_MODEL, else the last model trained here"))] = None,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
         "table or json.", "table on a terminal, else json"))] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help=(
+        "Linear models: also list each label's N strongest terms, with their weights (json: top_terms)."))] = None,
 ) -> None:
     """Print the model card: architecture, parameters, options, metrics and training history."""
     from sentikit.errors import ModelError, UsageError
@@ -50,13 +53,23 @@ def show(
     path = resolve_model_path(model, option="MODEL", usage="the model folder (`sentikit show MODEL`)")
     # Rebuilt the way predict does (numpy only, no torch): a card for a model that predict would reject
     # would tell the user it is fine.
-    manifest = load_model(path).manifest
+    loaded = load_model(path)
+    manifest = loaded.manifest
+    if top and manifest.get("kind") != "linear":  # before any output
+        raise UsageError(f"--top needs a linear model (logreg, nbsvm or nb); {path} is {loaded.arch}",
+                         hint="a neural network's weights do not belong to single words")
+    strongest = loaded.top_terms(top) if top else None
     if fmt == "json":
-        sys.stdout.write(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
+        shown_terms = {} if strongest is None else {"top_terms": {
+            label: [{"term": term, "weight": float(f"{weight:.4g}")} for term, weight in terms]
+            for label, terms in strongest.items()}}
+        sys.stdout.write(json.dumps({**manifest, **shown_terms}, ensure_ascii=False, indent=2) + "\n")
         return
     try:
         with stdout_all_or_nothing():
             _print_card(path, manifest)
+            if strongest is not None:
+                render_table(_strongest_rows(strongest), title=f"strongest terms per label (top {top})")
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
         # The model loads, but a part of the manifest only the card reads was edited into something unexpected.
         raise ModelError(f"{path}: the manifest has unexpected content ({type(exc).__name__}: {exc})",
@@ -127,6 +140,13 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
             values = [h.get(key) for h in history]
             if any(v is not None for v in values):
                 console.print(f"{key:>13} {sparkline(values)}  {values[0]:.4f} → {values[-1]:.4f}")
+
+
+def _strongest_rows(strongest: dict[str, list[tuple[str, float]]]) -> list[dict[str, Any]]:
+    """Rank by rank, each label's term and weight in one cell ("great +1.269")."""
+    depth = max((len(terms) for terms in strongest.values()), default=0)
+    return [{"rank": rank + 1, **{label: f"{terms[rank][0]} {terms[rank][1]:+.4g}" if rank < len(terms) else ""
+                                  for label, terms in strongest.items()}} for rank in range(depth)]
 
 
 def _settings_without_effect(arch: str, configs: dict[str, Any]) -> set[str]:

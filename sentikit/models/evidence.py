@@ -1,5 +1,6 @@
 """Why a linear model chose its label: per document, the terms whose share of the score pushed the chosen label up
-most (`SentimentModel.evidence`, `sentikit predict --explain N`).
+most (`SentimentModel.evidence`, `sentikit predict --explain N`); and per label, the terms that speak for it most
+strongly anywhere (`SentimentModel.top_terms`, `sentikit show --top N`).
 
 A linear model's score is a sum over the document's features of value x weight, so each term's share is exact,
 not an estimate. Neural networks have no such decomposition, so they give no evidence rather than a guess.
@@ -33,6 +34,31 @@ def label_directions(weights: LinearWeights) -> np.ndarray:
     return coef
 
 
+def _is_padding(term: str) -> bool:
+    """A character gram of the spaces around words alone ("⟨␣⟩"): no term a text holds."""
+    return term.startswith(CHAR_PREFIX) and term[1:].isspace()
+
+
+def strongest_terms(predictor: LinearPredictor, n: int, directions: np.ndarray | None = None) -> list[Evidence]:
+    """Per label (in the model's order), the `n` terms whose single occurrence moves that label's side of the
+    decision up most, with that weight, largest first. For binary or count features that is what one
+    occurrence adds; tf and tfidf values are scaled per document, so there the ranking is by weight alone."""
+    if n < 1:
+        raise ValueError(f"n must be at least 1, got {n}")
+    if directions is None:
+        directions = label_directions(predictor.weights)
+    terms = predictor.vectorizer.terms_
+    found: list[Evidence] = []
+    for row in directions:
+        # argpartition first: a model may have a million terms, of which only the top few are sorted.
+        candidates = np.argpartition(-row, min(len(row) - 1, 2 * n + 2))[: 2 * n + 3]
+        ordered = candidates[np.argsort(-row[candidates], kind="stable")]
+        kept = [(display_term(terms[int(c)]), float(row[c])) for c in ordered.tolist()
+                if row[c] > 0 and not _is_padding(terms[int(c)])]
+        found.append(kept[:n])
+    return found
+
+
 def top_evidence(predictor: LinearPredictor, docs: Sequence[list[str]], top: int,
                  directions: np.ndarray | None = None) -> list[Evidence]:
     """For each preprocessed document, up to `top` terms with the largest positive share of the score of the
@@ -56,8 +82,8 @@ def top_evidence(predictor: LinearPredictor, docs: Sequence[list[str]], top: int
             if shares[j] <= 0 or len(kept) == top:
                 break
             term = terms[int(columns[j])]
-            if term.startswith(CHAR_PREFIX) and term[1:].isspace():
-                continue  # a character gram of the padding around words ("⟨␣⟩"): no term the text holds
+            if _is_padding(term):
+                continue
             kept.append((display_term(term), float(shares[j])))
         found.append(kept)
     return found
