@@ -163,9 +163,7 @@ class SentimentModel:
         from sentikit.models.evidence import strongest_terms
 
         self._check_linear("top terms", n)
-        if self._directions is None:
-            self._directions = self._label_directions()
-        return dict(zip(self._labels, strongest_terms(self.predictor, int(n), self._directions)))
+        return dict(zip(self._labels, strongest_terms(self.predictor, int(n), self._label_directions())))
 
     def _check_linear(self, what: str, count: object) -> None:
         from sentikit.models.linear import LinearPredictor
@@ -177,9 +175,13 @@ class SentimentModel:
             raise UsageError(f"invalid number of {what} {count!r}", hint="expected a positive integer")
 
     def _label_directions(self) -> np.ndarray:
-        from sentikit.models.evidence import label_directions
+        """A linear model's (C, F) label directions, computed once per loaded model, not once per batch."""
+        directions = getattr(self, "_directions", None)  # absent from a model pickled before it existed
+        if directions is None:
+            from sentikit.models.evidence import label_directions
 
-        return label_directions(self.predictor.weights)  # type: ignore[attr-defined]
+            directions = self._directions = label_directions(self.predictor.weights)  # type: ignore[attr-defined]
+        return directions
 
     def evidence(self, texts: Iterable[str], top: int = 5) -> list[list[tuple[str, float]] | None]:
         """Per text, why a linear model (logreg, nbsvm, nb) chose the label `predict` gives it: up to `top`
@@ -192,10 +194,8 @@ class SentimentModel:
         texts = checked_texts(texts, "evidence")
         blank = [is_blank_text(text) for text in texts]
         filled = [text for text, is_blank in zip(texts, blank) if not is_blank]
-        if self._directions is None:  # computed once per loaded model, not once per batch of a stream
-            self._directions = self._label_directions()
         docs = self._tokens(filled)
-        found = iter(top_evidence(self.predictor, docs, int(top), self._directions) if filled else [])
+        found = iter(top_evidence(self.predictor, docs, int(top), self._label_directions()) if filled else [])
         return [None if is_blank else next(found) for is_blank in blank]
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:

@@ -212,3 +212,14 @@ def test_show_top_refuses_a_neural_model(models: dict[str, Path], fmt: str) -> N
     assert result.stderr.splitlines() == [
         f"error: --top needs a linear model (logreg, nbsvm or nb); {models['gru']} is gru (a neural network's "
         "weights do not belong to single words)"]
+
+
+def test_evidence_after_pickling_a_model_even_one_pickled_before_it_existed(models: dict[str, Path]) -> None:
+    import pickle
+
+    model = sentikit.load(models["nb"])
+    expected = model.evidence(TEXTS[:2], top=2)
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.evidence(TEXTS[:2], top=2) == expected
+    del copy.__dict__["_directions"]  # as in a SentimentModel pickled by an earlier sentikit
+    assert copy.evidence(TEXTS[:2], top=2) == expected and copy.top_terms(2) == model.top_terms(2)
