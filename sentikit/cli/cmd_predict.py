@@ -39,6 +39,8 @@ MODEL_HELP = with_default("Model folder.", "$SENTIKIT_MODEL, else the last model
   sentikit predict --input reviews.csv --format csv > scored.csv
 
   head -1000 reviews.csv | sentikit predict --input - --format csv
+
+  sentikit predict --model models/reviews-nbsvm --explain 3 "ужасная доставка"
 """)
 @with_options(CORPUS_OPTIONS)
 def predict(
