@@ -48,12 +48,12 @@ def resolve_model_path(model: str | Path | None, *, option: str = "--model", usa
         if not str(model).strip():  # an unset shell variable in `--model "$M"`: never fall back silently
             raise UsageError(f"an empty path {str(model)!r} was given for {option}", hint="pass a model folder")
         path = Path(model)
-    elif os.environ.get(MODEL_ENV):
+    elif os.environ.get(MODEL_ENV, "").strip():  # set to nothing but spaces: as good as unset
         path, named_by = Path(os.environ[MODEL_ENV]), f"${MODEL_ENV} names it; "
     else:
         from sentikit.training.pipeline import DEFAULT_MODELS_DIR, LATEST_POINTER, latest_model
 
-        latest = latest_model()
+        latest = latest_model(usage)
         if latest is None:
             raise ModelError("no model given", hint=f"pass {usage}, set SENTIKIT_MODEL, or train one with "
                              "`sentikit train DATA`")

@@ -72,7 +72,10 @@ def test_damaged_latest_pointer_is_a_clean_error(tmp_path: Path, content: bytes)
         result = invoke(*command)
         assert result.exit_code == 1 and result.stdout == ""
         line = one_error_line(result)
-        assert "models/.latest" in line and "--model" in line and "internal error" not in line
+        # show takes its model as an argument, not as --model
+        how = "pass the model folder (`sentikit show MODEL`)" if command == ["show"] else "pass --model DIR"
+        assert "models/.latest" in line and how in line
+        assert "internal error" not in line
 
 
 def test_latest_pointer_that_cannot_be_written_is_a_warning(tmp_path: Path) -> None:
@@ -116,6 +119,18 @@ def test_no_model_hint_says_how_the_command_takes_one(args: list[str], how: str)
     result = invoke(*args)
     assert result.exit_code == 1
     assert one_error_line(result).startswith(f"error: no model given ({how}, set SENTIKIT_MODEL")
+
+
+def test_a_damaged_latest_pointer_tells_show_how_it_takes_a_model(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / ".latest").write_text("", encoding="utf-8")
+    line = one_error_line(invoke("show"))
+    assert "damaged" in line and "pass the model folder (`sentikit show MODEL`)" in line and "--model" not in line
+
+
+def test_a_blank_model_variable_counts_as_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENTIKIT_MODEL", "  ")
+    assert one_error_line(invoke("predict", "hi")).startswith("error: no model given (pass --model DIR")
 
 
 @pytest.mark.parametrize("via", ["latest", "env"])

@@ -72,10 +72,11 @@ def default_output(data: str, arch: str) -> Path:
     return DEFAULT_MODELS_DIR / f"{stem}-{arch}"
 
 
-def latest_model() -> Path | None:
-    """The model folder named by models/.latest (written by the last `sentikit train` in this folder)."""
+def latest_model(usage: str = "--model DIR") -> Path | None:
+    """The model folder named by models/.latest (written by the last `sentikit train` in this folder); `usage`
+    says how the command takes a model instead, for the error about a damaged file."""
     pointer = DEFAULT_MODELS_DIR / LATEST_POINTER
-    fix = "pass --model DIR, or delete it and train again"
+    fix = f"pass {usage}, or delete it and train again"
     try:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
