@@ -441,3 +441,17 @@ def test_a_neural_model_records_the_epoch_it_kept(trained: dict[str, Path], arch
     assert manifest["training"]["best_epoch"] == scores.index(max(scores)) + 1
     card = run(["show", str(trained[arch]), "--format", "table"])
     assert card.exit_code == 0 and "kept epoch" in card.stdout
+
+
+def test_show_notes_follow_the_card_and_are_dropped_with_it(trained: dict[str, Path], tmp_path: Path) -> None:
+    """A narrow terminal: the card's tables name the columns they leave out; when the card fails part-way
+    (a hand-edited history), neither the card nor those notes come out, only the error."""
+    narrow = {"COLUMNS": "50", "NO_COLOR": "1"}
+    shown = CliRunner().invoke(app, ["show", str(trained["gru"]), "--format", "table"], env=narrow)
+    assert shown.exit_code == 0 and "training history" in shown.stdout
+    assert "training history: showing" in shown.stderr and "left out:" in shown.stderr
+    broken = Path(shutil.copytree(trained["gru"], tmp_path / "broken"))
+    rewrite_manifest(broken, history="x")
+    failed = CliRunner().invoke(app, ["show", str(broken), "--format", "table"], env=narrow)
+    assert (failed.exit_code, failed.stdout) == (1, "")
+    assert failed.stderr.splitlines() == [line for line in failed.stderr.splitlines() if line.startswith("error:")]

@@ -42,6 +42,7 @@ def stderr_console() -> Console:
 
 
 _buffered: list[Console] = []  # set by `stdout_all_or_nothing`: where stdout_console() renders meanwhile
+_held: list[list[tuple[str, str | None]]] = []  # and the info lines it holds back until that output is out
 
 
 def stdout_console() -> Console:
@@ -52,25 +53,32 @@ def stdout_console() -> Console:
 def stdout_all_or_nothing() -> Iterator[None]:
     """Render what the block prints through `stdout_console` into memory, as the terminal would show it, and
     write it only when the block succeeds: a command that fails part-way prints its error alone, not half a
-    result followed by an error."""
+    result followed by an error. Its `info` notes (a table's left-out columns) follow the output, not precede it."""
     import io
 
     real = Console(highlight=False)
     buffer = io.StringIO()
     _buffered.append(Console(file=buffer, highlight=False, width=real.width, force_terminal=real.is_terminal,
                              color_system=real.color_system, no_color=real.no_color))
+    _held.append([])
     try:
         yield
     finally:
         _buffered.pop()
+        notes = _held.pop()
     sys.stdout.write(buffer.getvalue())
+    sys.stdout.flush()
+    for message, style in notes:
+        info(message, style)
 
 
 def info(message: str, style: str | None = None) -> None:
     """A progress/summary line on stderr (suppressed by --quiet). Plain text, never Rich markup: messages
     quote file names, labels and columns, and "[red]pos" is a label like any other; their control characters
     are written as escapes (see `shown`)."""
-    if not _state["quiet"]:
+    if _held:
+        _held[-1].append((message, style))
+    elif not _state["quiet"]:
         stderr_console().print(Text(shown(message), style=style or ""), highlight=False, soft_wrap=True)
 
 
