@@ -42,14 +42,35 @@ def resolve_model_path(model: str | Path | None, *, option: str = "--model", usa
     """The model folder a command uses: `model` (given as `option`), else $SENTIKIT_MODEL, else the last model
     trained in this folder (models/.latest). A ModelError, with what the command's user can do, when there is
     none: `usage` says how this command takes a model (default "OPTION DIR"; `show` takes it as an argument)."""
+    return _chosen_model_path(model, option, usage)[0]
+
+
+def load_chosen_model(model: str | Path | None, *, option: str = "--model", usage: str | None = None
+                      ) -> tuple[Path, SentimentModel]:
+    """`resolve_model_path`, then the model loaded from there. When the folder's name came from $SENTIKIT_MODEL
+    or models/.latest rather than from the command line, an error loading it says so: the user never typed
+    "notmodel", and "notmodel is not a sentikit model folder" alone would be a riddle."""
+    from sentikit.model import load_model
+
+    path, named_by = _chosen_model_path(model, option, usage)
+    try:
+        return path, load_model(path)
+    except ModelError as exc:
+        if named_by:
+            exc.hint = f"{named_by}; {exc.hint}" if exc.hint else named_by
+        raise
+
+
+def _chosen_model_path(model: str | Path | None, option: str, usage: str | None) -> tuple[Path, str]:
+    """The folder and, when the user did not type it, what named it."""
     usage = usage or f"{option} DIR"
-    named_by = ""  # where a folder the user did not type came from, for the error when it is gone
+    named_by = ""
     if model is not None:
         if not str(model).strip():  # an unset shell variable in `--model "$M"`: never fall back silently
             raise UsageError(f"an empty path {str(model)!r} was given for {option}", hint="pass a model folder")
         path = Path(model)
     elif os.environ.get(MODEL_ENV, "").strip():  # set to nothing but spaces: as good as unset
-        path, named_by = Path(os.environ[MODEL_ENV]), f"${MODEL_ENV} names it; "
+        path, named_by = Path(os.environ[MODEL_ENV]), f"${MODEL_ENV} names it"
     else:
         from sentikit.training.pipeline import DEFAULT_MODELS_DIR, LATEST_POINTER, latest_model
 
@@ -58,10 +79,11 @@ def resolve_model_path(model: str | Path | None, *, option: str = "--model", usa
             raise ModelError("no model given", hint=f"pass {usage}, set SENTIKIT_MODEL, or train one with "
                              "`sentikit train DATA`")
         path = latest
-        named_by = f"{DEFAULT_MODELS_DIR / LATEST_POINTER} names it as the last model trained here; "
+        named_by = f"{DEFAULT_MODELS_DIR / LATEST_POINTER} names it as the last model trained here"
     if not path.exists():  # load_model would say so too, but it cannot name the commands' ways to a model
-        raise missing_model_error(path, hint=f"{named_by}train one with `sentikit train` or pass {usage}")
-    return path
+        source = f"{named_by}; " if named_by else ""
+        raise missing_model_error(path, hint=f"{source}train one with `sentikit train` or pass {usage}")
+    return path, named_by
 
 
 BATCH = 256  # texts per predict_proba call: big enough to amortise the call, small enough to answer soon

@@ -148,3 +148,22 @@ def test_a_model_folder_named_for_the_user_that_is_gone_says_who_named_it(
     source = "models/.latest names it as the last model trained here" if via == "latest" else "$SENTIKIT_MODEL names it"
     assert one_error_line(result) == (f"error: no model at old-run: no such folder ({source}; train one with "
                                       "`sentikit train` or pass --model DIR)")
+
+
+@pytest.mark.parametrize("via", ["latest", "env"])
+@pytest.mark.parametrize("command", [["predict", "hi"], ["evaluate", "data.csv"], ["show"]])
+def test_a_non_model_named_for_the_user_says_who_named_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, via: str, command: list[str]) -> None:
+    (tmp_path / "notes").mkdir()  # a folder, but no model in it
+    Path("data.csv").write_text(CSV, encoding="utf-8")
+    if via == "latest":
+        (tmp_path / "models").mkdir()
+        (tmp_path / "models" / ".latest").write_text("notes\n", encoding="utf-8")
+    else:
+        monkeypatch.setenv("SENTIKIT_MODEL", "notes")
+    result = invoke(*command)
+    assert result.exit_code == 1 and result.stdout == ""
+    line = one_error_line(result)
+    assert line.startswith("error: notes is not a sentikit model folder")
+    assert line.endswith("(models/.latest names it as the last model trained here)" if via == "latest"
+                         else "($SENTIKIT_MODEL names it)")

@@ -44,16 +44,14 @@ def show(
 ) -> None:
     """Print the model card: architecture, parameters, options, metrics and training history."""
     from sentikit.errors import ModelError, UsageError
-    from sentikit.model import load_model
-    from sentikit.predict import resolve_model_path
+    from sentikit.predict import load_chosen_model
 
     fmt = format or ("table" if sys.stdout.isatty() else "json")
     if fmt not in ("table", "json"):
         raise UsageError(f"invalid --format {fmt!r}", hint="choose one of: table, json")
-    path = resolve_model_path(model, option="MODEL", usage="the model folder (`sentikit show MODEL`)")
     # Rebuilt the way predict does (numpy only, no torch): a card for a model that predict would reject
     # would tell the user it is fine.
-    loaded = load_model(path)
+    path, loaded = load_chosen_model(model, option="MODEL", usage="the model folder (`sentikit show MODEL`)")
     manifest = loaded.manifest
     if top and manifest.get("kind") != "linear":  # before any output
         raise UsageError(f"--top needs a linear model (logreg, nbsvm or nb); {path} is {loaded.arch}",

@@ -60,8 +60,7 @@ def predict(
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Label texts with a trained model, with the probability of every label."""
-    from sentikit.model import load_model
-    from sentikit.predict import UNKNOWN_NOTE, argument_texts, corpus_rows, predict_rows, resolve_model_path, stdin_rows
+    from sentikit.predict import UNKNOWN_NOTE, argument_texts, corpus_rows, load_chosen_model, predict_rows, stdin_rows
 
     fmt = resolve_format(format, OUTPUT_FORMATS)
     if texts and input is not None:
@@ -77,8 +76,7 @@ def predict(
         raise UsageError("no texts: pass them as arguments, pipe lines into stdin, or use --input FILE")
     texts = argument_texts(texts, corpus) if texts else None  # refused before any is classified
     source = require_input(input, "--input") if input is not None else None  # a usage error before any loading
-    path = resolve_model_path(model)
-    loaded = load_model(path)
+    path, loaded = load_chosen_model(model)
     explain = explain or 0
     if explain and loaded.manifest.get("kind") != "linear":  # before any input is read
         raise UsageError(f"--explain needs a linear model (logreg, nbsvm or nb); {path} is {loaded.arch}",
@@ -214,14 +212,13 @@ def evaluate(
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
     """Accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix on a labelled corpus."""
-    from sentikit.model import load_model
     from sentikit.predict import evaluate as evaluate_model
-    from sentikit.predict import resolve_model_path
+    from sentikit.predict import load_chosen_model
 
     fmt = "json" if format is None and not sys.stdout.isatty() else (format or "table")
     if fmt not in ("table", "json"):
         raise UsageError(f"invalid --format {fmt!r}", hint="choose one of: table, json")
-    loaded = load_model(resolve_model_path(model))
+    _, loaded = load_chosen_model(model)
     report = evaluate_model(loaded, require_input(data), corpus)
     if report["unknown_labels"]:
         from sentikit.training.labels import near_misses
