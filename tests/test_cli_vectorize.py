@@ -72,6 +72,9 @@ def test_out_that_is_a_file_is_refused_and_kept(corpus: Path, tmp_path: Path, fo
     assert result.exit_code == 1 and result.stdout == ""
     assert one_error_line(result).startswith(f"error: {out}: a file already exists there; --out names a folder")
     assert out.read_text() == "mine\n"
+    inside = invoke("vectorize", corpus, "--out", out / "sub", *force)
+    assert inside.exit_code == 1 and inside.stdout == ""
+    assert one_error_line(inside).startswith(f"error: {out / 'sub'}: {out} is a file, so no folder can be made")
 
 
 def test_a_folder_without_earlier_output_is_written_without_force(corpus: Path, tmp_path: Path) -> None:

@@ -64,6 +64,9 @@ def check_output(out: Path, *, force: bool) -> None:
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: a file already exists there; --out names a folder for {' and '.join(OUTPUT_FILES)}",
                           hint="choose another --out; --force does not replace a file with a folder")
+    above = next((parent for parent in out.parents if parent.exists()), None)  # the nearest that exists
+    if above is not None and not above.is_dir():
+        raise OutputError(f"{out}: {above} is a file, so no folder can be made inside it", hint="choose another --out")
     if (out / MANIFEST_FILE).exists():
         raise OutputError(f"{out}: is a model folder ({MANIFEST_FILE}); vectorize never writes into one",
                           hint="choose another --out")
