@@ -284,7 +284,8 @@ def test_vectorize_into_read_only_folder(corpus: Path, tmp_path: Path, monkeypat
     assert_error(cli("-q", "vectorize", corpus, "--out", folder), 1, "cannot write", "Read-only")
     assert list(folder.iterdir()) == []
     (tmp_path / "plain").write_text("x")
-    assert_error(cli("-q", "vectorize", corpus, "--out", tmp_path / "plain" / "v"), 1, "cannot create")
+    assert_error(cli("-q", "vectorize", corpus, "--out", tmp_path / "plain" / "v"), 1,
+                 f"{tmp_path / 'plain'} is a file, so no folder can be made inside it")
 
 
 @pytest.mark.parametrize(("fault", "code", "fragments"), [
