@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from typer.testing import CliRunner, Result
 
 from sentikit.cli.app import app
-from sentikit.cli.output import MIN_TEXT_WIDTH
+from sentikit.cli.cells import MIN_TEXT_WIDTH
 from tests.corpus_samples import english_sample
 
 REPO = Path(__file__).resolve().parent.parent
@@ -179,69 +179,69 @@ def test_a_scored_corpus_keeps_the_review_wide_and_labels_whole(model: Path, tmp
 
 
 def test_squeezing_takes_the_free_text_column_first() -> None:
-    from sentikit.cli.output import _column_widths
+    from sentikit.cli.cells import column_widths
 
     rows = [{"text": REVIEW, "label": "positive", "p_negative": 0.0118, "p_neutral": 0.0288},
             {"text": "awful", "label": "negative", "p_negative": 0.9116, "p_neutral": 0.0458}]
     cols = list(rows[0])
     numeric = {"text": False, "label": False, "p_negative": True, "p_neutral": True}
     rest = 8 + 10 + 9 + 3 * len(cols) + 1  # the other columns whole, padding and edges
-    assert _column_widths(rows, cols, numeric, rest + len(REVIEW)) is None
+    assert column_widths(rows, cols, numeric, rest + len(REVIEW)) is None
     for width in range(rest + MIN_TEXT_WIDTH, rest + len(REVIEW)):
-        assert _column_widths(rows, cols, numeric, width) == [width - rest, 8, 10, 9]
+        assert column_widths(rows, cols, numeric, width) == [width - rest, 8, 10, 9]
     # Narrower still, the review would get less than MIN_TEXT_WIDTH: the last column is left out instead, and
     # the review takes its room. The others never get narrower than their labels, numbers and headers.
     three = 8 + 10 + 3 * 3 + 1
     for width in range(three + MIN_TEXT_WIDTH, rest + MIN_TEXT_WIDTH):
-        assert _column_widths(rows, cols, numeric, width) == [width - three, 8, 10]
+        assert column_widths(rows, cols, numeric, width) == [width - three, 8, 10]
     two = 8 + 3 * 2 + 1
     for width in range(two + MIN_TEXT_WIDTH, three + MIN_TEXT_WIDTH):
-        assert _column_widths(rows, cols, numeric, width) == [width - two, 8]
+        assert column_widths(rows, cols, numeric, width) == [width - two, 8]
     # On a terminal under 2 * MIN_TEXT_WIDTH, half the width is enough to keep the label beside the review.
-    assert _column_widths(rows, cols, numeric, 30) == [30 - two, 8]
-    assert _column_widths(rows, cols, numeric, 28) == [28 - 4]
-    assert _column_widths(rows, cols, numeric, 12) == [12 - 4]  # alone, the review takes whatever there is
+    assert column_widths(rows, cols, numeric, 30) == [30 - two, 8]
+    assert column_widths(rows, cols, numeric, 28) == [28 - 4]
+    assert column_widths(rows, cols, numeric, 12) == [12 - 4]  # alone, the review takes whatever there is
 
 
 def test_several_free_text_columns_share_the_room() -> None:
-    from sentikit.cli.output import _column_widths
+    from sentikit.cli.cells import column_widths
 
     note = "carried from the input file, a long note that is free text too"
     rows = [{"text": REVIEW, "label": "positive", "note": note}]
     numeric = {"text": False, "label": False, "note": False}
     room = 100 - (3 * 3 + 1) - 8
-    assert _column_widths(rows, list(rows[0]), numeric, 100) == [room - room // 2, 8, room // 2]
+    assert column_widths(rows, list(rows[0]), numeric, 100) == [room - room // 2, 8, room // 2]
     # Shorter than its share, a column keeps its natural width and the other takes the rest.
-    assert _column_widths(rows, list(rows[0]), numeric, 200) == [200 - 10 - 8 - len(note), 8, len(note)]
+    assert column_widths(rows, list(rows[0]), numeric, 200) == [200 - 10 - 8 - len(note), 8, len(note)]
     # Too narrow for both to be readable: the trailing one is left out.
-    assert _column_widths(rows, list(rows[0]), numeric, 10 + 8 + 2 * MIN_TEXT_WIDTH - 1) == [
+    assert column_widths(rows, list(rows[0]), numeric, 10 + 8 + 2 * MIN_TEXT_WIDTH - 1) == [
         2 * MIN_TEXT_WIDTH - 1 + 3, 8]
 
 
 def test_no_free_text_leaves_out_columns_rather_than_split_headers() -> None:
-    from sentikit.cli.output import _column_widths
+    from sentikit.cli.cells import column_widths
 
     rows = [{"true \\ predicted": "negative", "negative": 120, "neutral": 0, "positive": 0}]
     numeric = {"true \\ predicted": False, "negative": True, "neutral": True, "positive": True}
     # Whole, the columns need 16 + 8 + 7 + 8 cells: wrapping the first header at its space keeps a column more.
-    assert _column_widths(rows, list(rows[0]), numeric, 40) == [40 - 8 - 7 - 10, 8, 7]
-    assert _column_widths(rows, list(rows[0]), numeric, 24) == [9, 8]  # "true \\" over "predicted"
-    assert _column_widths(rows, list(rows[0]), numeric, 20) == [16]
+    assert column_widths(rows, list(rows[0]), numeric, 40) == [40 - 8 - 7 - 10, 8, 7]
+    assert column_widths(rows, list(rows[0]), numeric, 24) == [9, 8]  # "true \\" over "predicted"
+    assert column_widths(rows, list(rows[0]), numeric, 20) == [16]
 
 
 def test_text_columns_wrap_at_spaces_before_splitting_words() -> None:
-    from sentikit.cli.output import FOLD_WIDTH, _column_widths
+    from sentikit.cli.cells import FOLD_WIDTH, column_widths
 
     rows = [{"option": "preprocess.stopwords", "value": "a b c d e f g h i j k l m n o p"}]
     numeric = {"option": False, "value": False}
     # 20 + 31 cells of text do not fit in 40, nor does the option name with MIN_TEXT_WIDTH of value; leaving out
     # the value would not give it room: it wraps at its spaces, narrower, while the option name stays whole.
-    assert _column_widths(rows, list(rows[0]), numeric, 40) == [20, 40 - 20 - 7]
+    assert column_widths(rows, list(rows[0]), numeric, 40) == [20, 40 - 20 - 7]
     # Narrower than the option name and the widest word of a review: the review splits words first, then the
     # option name does, down to FOLD_WIDTH.
     rows = [{"option": "preprocess.stopwords", "value": REVIEW}]
-    assert _column_widths(rows, list(rows[0]), numeric, 34) == [20, 34 - 20 - 7]
-    assert _column_widths(rows, list(rows[0]), numeric, 30) == [30 - 7 - FOLD_WIDTH, FOLD_WIDTH]
+    assert column_widths(rows, list(rows[0]), numeric, 34) == [20, 34 - 20 - 7]
+    assert column_widths(rows, list(rows[0]), numeric, 30) == [30 - 7 - FOLD_WIDTH, FOLD_WIDTH]
 
 
 def test_compare_figures_are_shown_at_their_own_precision(corpus: Path) -> None:

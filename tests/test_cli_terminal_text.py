@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from sentikit.cli.app import app
-from sentikit.cli.output import shown
+from sentikit.cli.cells import shown
 from tests.corpus_samples import english_sample
 
 TITLE, CLEAR, CSI = "\x1b]0;pwned\x07", "\x1b[2J", "\x9b2J"  # CSI: the one-byte (C1) form of "\x1b["

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 import typer
 
 from sentikit.cli.app import app
+from sentikit.cli.cells import shown
 from sentikit.cli.options import with_default
-from sentikit.cli.output import render_table, shown, stdout_all_or_nothing, stdout_console
+from sentikit.cli.output import render_table, stdout_all_or_nothing, stdout_console
 
 SPARK = "▁▂▃▄▅▆▇█"
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from sentikit.cli.app import app
+from sentikit.cli.cells import shown
 from sentikit.cli.input_columns import InputColumns
 from sentikit.cli.options import CORPUS_OPTIONS, require_input, with_default, with_options
 from sentikit.cli.output import (
@@ -18,7 +19,6 @@ from sentikit.cli.output import (
     info,
     render_table,
     resolve_format,
-    shown,
     warn,
     write_json,
 )

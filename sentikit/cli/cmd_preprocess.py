@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sentikit.cli.app import app
+from sentikit.cli.cells import columns_that_fit
 from sentikit.cli.input_columns import InputColumns
 from sentikit.cli.options import (
     CHAR_NGRAMS_RANGE,
@@ -21,7 +22,6 @@ from sentikit.cli.options import (
 from sentikit.cli.output import (
     OUTPUT_FORMATS,
     RowWriter,
-    columns_that_fit,
     file_progress,
     info,
     resolve_format,

@@ -16,15 +16,8 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 
-from sentikit.cli.output import (
-    MIN_TEXT_WIDTH,
-    columns_left_out,
-    field_names,
-    info,
-    shown,
-    shown_cell,
-    stdout_console,
-)
+from sentikit.cli.cells import MIN_TEXT_WIDTH, shown, shown_cell
+from sentikit.cli.output import columns_left_out, field_names, info, stdout_console
 
 GAP = "  "  # between columns: the table has no rules, so alignment alone must keep them apart
 NARROWEST = 6  # a column is never capped below this: "0.1234", "posit…"; narrower, a cut value says nothing
