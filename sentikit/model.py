@@ -124,7 +124,7 @@ class SentimentModel:
         """`predict_proba` for a list of str that is already checked, plus which texts were blank (their rows
         are NaN). For callers that treat blank texts apart, like `sentikit predict`: they learn it from the
         text, not from a NaN, which could also come out of a damaged model."""
-        probs, blank, _ = self._scored(texts, count=False)
+        probs, blank, _, _ = self._scored(texts, count=False)
         return probs, blank
 
     def predict_proba_known(self, texts: Iterable[str]) -> tuple[np.ndarray, list[bool], np.ndarray]:
@@ -132,30 +132,39 @@ class SentimentModel:
         knows, after its preprocessing (0 for a blank text; see `Predictor.predict_proba_known`). A text with
         none still gets probabilities, but they say little about it: a model for another language, say,
         answers every such text alike. `sentikit predict` notes such rows."""
-        return self._scored(checked_texts(texts, "predict_proba_known"), count=True)
+        return self._scored(checked_texts(texts, "predict_proba_known"), count=True)[:3]
 
-    def _scored(self, texts: list[str], count: bool) -> tuple[np.ndarray, list[bool], np.ndarray]:
-        """Probabilities, blanks and, when `count`, known words (else zeros: `predict` and `predict_proba`
-        do not pay for counting)."""
+    def _scored(self, texts: list[str], count: bool, top: int = 0
+                ) -> tuple[np.ndarray, list[bool], np.ndarray, list[list[tuple[str, float]] | None]]:
+        """Probabilities, blanks, when `count` known words (else zeros: `predict` and `predict_proba` do not pay
+        for counting), and with `top` > 0 (linear models) each text's evidence, from the same pass over its
+        features (else None per text)."""
         blank = [is_blank_text(text) for text in texts]
         known = np.zeros(len(texts), dtype=np.int64)
+        found: list[list[tuple[str, float]] | None] = [None] * len(texts)
         if not texts:
-            return np.zeros((0, len(self._labels))), blank, known
+            return np.zeros((0, len(self._labels))), blank, known, found
 
-        def score(docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        def score(docs: list[list[str]]) -> tuple[np.ndarray, np.ndarray, list[Any]]:
+            if top:
+                from sentikit.models.evidence import scored_with_evidence
+
+                return scored_with_evidence(self.predictor, docs, top, self._label_directions())  # type: ignore[arg-type]
             if count:
-                return self.predictor.predict_proba_known(docs)
-            return self.predictor.predict_proba(docs), np.zeros(len(docs), dtype=np.int64)
+                return (*self.predictor.predict_proba_known(docs), [None] * len(docs))
+            return self.predictor.predict_proba(docs), np.zeros(len(docs), dtype=np.int64), [None] * len(docs)
 
         # A blank text would get the model's prior, as confidently as any other answer: it gets NaN instead.
-        if not any(blank):
-            probs, known = score(self._tokens(texts))
-            return probs, blank, known
         filled = [i for i, is_blank in enumerate(blank) if not is_blank]
+        if len(filled) == len(texts):
+            probs, known, found = score(self._tokens(texts))
+            return probs, blank, known, found
         probs = np.full((len(texts), len(self._labels)), np.nan)
         if filled:
-            probs[filled], known[filled] = score(self._tokens([texts[i] for i in filled]))
-        return probs, blank, known
+            probs[filled], known[filled], some = score(self._tokens([texts[i] for i in filled]))
+            for i, evidence in zip(filled, some):
+                found[i] = evidence
+        return probs, blank, known, found
 
     def top_terms(self, n: int = 10) -> dict[str, list[tuple[str, float]]]:
         """What a linear model (logreg, nbsvm, nb) learned: per label, the `n` terms with the largest weight toward
@@ -188,15 +197,14 @@ class SentimentModel:
         (term, share) pairs, largest first, where share is the term's value x weight toward that label, the
         exact part of the score it contributed (character n-grams are written ⟨gram⟩). None for a blank text, []
         for one with no known term. A UsageError for a neural model: it has no such exact decomposition."""
-        from sentikit.models.evidence import top_evidence
+        return self.predict_proba_evidence(texts, top)[3]
 
+    def predict_proba_evidence(self, texts: Iterable[str], top: int = 5
+                               ) -> tuple[np.ndarray, list[bool], np.ndarray, list[list[tuple[str, float]] | None]]:
+        """`predict_proba_known` and `evidence` in one pass over the texts' features (what `sentikit predict
+        --explain` uses): probabilities, blanks, known-word counts and evidence."""
         self._check_linear("evidence terms", top)
-        texts = checked_texts(texts, "evidence")
-        blank = [is_blank_text(text) for text in texts]
-        filled = [text for text, is_blank in zip(texts, blank) if not is_blank]
-        docs = self._tokens(filled)
-        found = iter(top_evidence(self.predictor, docs, int(top), self._label_directions()) if filled else [])
-        return [None if is_blank else next(found) for is_blank in blank]
+        return self._scored(checked_texts(texts, "evidence"), count=True, top=int(top))
 
     def _tokens(self, texts: list[str]) -> list[list[str]]:
         process = self.preprocessor.process  # the texts are checked already: no second pass over them

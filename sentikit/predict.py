@@ -107,8 +107,10 @@ def predict_rows(model: SentimentModel, texts: Iterable[str], *, flush: Callable
     """
     labels = model.labels
     for chunk in batched(texts, BATCH, flush):
-        probs, blank, known = model.predict_proba_known(chunk)
-        reasons = model.evidence(chunk, explain) if explain else [None] * len(chunk)
+        if explain:  # one pass over the features for both
+            probs, blank, known, reasons = model.predict_proba_evidence(chunk, explain)
+        else:
+            (probs, blank, known), reasons = model.predict_proba_known(chunk), [None] * len(chunk)
         for text, row, is_blank, n_known, why in zip(chunk, probs, blank, known.tolist(), reasons):
             evidence = {} if not explain else {
                 "evidence": None if why is None else [{"term": t, "weight": float(f"{w:.4g}")} for t, w in why]}

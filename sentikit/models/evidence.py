@@ -66,15 +66,22 @@ def top_evidence(predictor: LinearPredictor, docs: Sequence[list[str]], top: int
     fewer terms speak for that label; none for a document without a known term. Character grams of spaces
     alone (the padding around each word) are skipped: they are no term the text holds. `directions` may be
     given to reuse `label_directions(predictor.weights)` across calls."""
+    return scored_with_evidence(predictor, docs, top, directions)[2]
+
+
+def scored_with_evidence(predictor: LinearPredictor, docs: Sequence[list[str]], top: int,
+                         directions: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, list[Evidence]]:
+    """`predictor.predict_proba_known(docs)` and `top_evidence` from one pass over the features: (N, C)
+    probabilities, (N,) known-feature counts, and each document's evidence."""
     if top < 1:
         raise ValueError(f"top must be at least 1, got {top}")
     if directions is None:
         directions = label_directions(predictor.weights)
-    indptr, indices, values = predictor.vectorizer.transform(docs)
-    chosen = predict_proba_lean(indptr, indices, values, predictor.weights).argmax(axis=1)
+    indptr, indices, values = parts = predictor.vectorizer.transform(docs)
+    probs = predict_proba_lean(indptr, indices, values, predictor.weights)
     terms = predictor.vectorizer.terms_
     found: list[Evidence] = []
-    for i, label in enumerate(chosen.tolist()):
+    for i, label in enumerate(probs.argmax(axis=1).tolist()):
         columns = indices[indptr[i] : indptr[i + 1]]
         shares = values[indptr[i] : indptr[i + 1]].astype(np.float64) * directions[label, columns]
         kept: Evidence = []
@@ -86,4 +93,4 @@ def top_evidence(predictor: LinearPredictor, docs: Sequence[list[str]], top: int
                 continue
             kept.append((display_term(term), float(shares[j])))
         found.append(kept)
-    return found
+    return probs, predictor.informative.counts(parts), found

@@ -232,7 +232,6 @@ class ConvClassifier(nn.Module):
         return windows
 
 
-
 # name -> builder(config, vocab_size, num_classes). Names match `sentikit.models.config.ARCH_NAMES`; the
 # recurrent cell and direction of each name live in that module, next to the names.
 ARCHITECTURES: dict[str, Callable[[NeuralConfig, int, int], nn.Module]] = {
