@@ -22,8 +22,8 @@ TEXTS = ["Great product, works perfectly and I love it", "Terrible, broke after 
          "It arrived on Tuesday", ""]
 
 
-def run(args: list[str], input: str | None = None):
-    return CliRunner().invoke(app, args, input=input)
+def run(args: list[str], input: str | None = None, env: dict[str, str] | None = None):
+    return CliRunner().invoke(app, args, input=input, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +203,21 @@ def test_show_top_lists_them_in_the_table_and_in_json(models: dict[str, Path]) -
     assert "strongest terms per label (top 3)" in table.stdout
     for terms in top.values():
         assert all(f"{t} {w:+.4g}" in table.stdout for t, w in terms)
+
+
+def test_show_top_on_a_narrow_terminal_lists_every_label_one_row_per_term(models: dict[str, Path]) -> None:
+    top = sentikit.load(models["nbsvm"]).top_terms(3)
+    wide = run(["show", str(models["nbsvm"]), "--top", "3", "--format", "table"], env={"COLUMNS": "200"})
+    narrow = run(["show", str(models["nbsvm"]), "--top", "3", "--format", "table"], env={"COLUMNS": "40"})
+    assert (wide.exit_code, narrow.exit_code) == (0, 0)
+    assert "strongest terms" not in wide.stderr + narrow.stderr  # no "columns left out" note for them
+    terms_table = narrow.stdout[narrow.stdout.index("strongest terms"):]
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in terms_table.splitlines()
+            if line.startswith("│")]
+    assert [[*cells[:3], float(cells[3])] for cells in rows] == [
+        [label, str(rank + 1), term, float(f"{weight:.4g}")]
+        for label, terms in top.items() for rank, (term, weight) in enumerate(terms)]
+    assert all(f"{t} {w:+.4g}" in wide.stdout for terms in top.values() for t, w in terms)
 
 
 @pytest.mark.parametrize("fmt", ["table", "json"])

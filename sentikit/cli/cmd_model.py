@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from sentikit.cli.app import app
-from sentikit.cli.cells import shown
+from sentikit.cli.cells import columns_that_fit, shown
 from sentikit.cli.options import with_default
 from sentikit.cli.output import render_table, stdout_all_or_nothing, stdout_console
 
@@ -68,7 +68,8 @@ def show(
         with stdout_all_or_nothing():
             _print_card(path, manifest)
             if strongest is not None:
-                render_table(_strongest_rows(strongest), title=f"strongest terms per label (top {top})")
+                rows = _strongest_rows(strongest, stdout_console().width)
+                render_table(rows, title=f"strongest terms per label (top {top})")
     except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
         # The model loads, but a part of the manifest only the card reads was edited into something unexpected.
         raise ModelError(f"{path}: the manifest has unexpected content ({type(exc).__name__}: {exc})",
@@ -141,11 +142,16 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
                 console.print(f"{key:>13} {sparkline(values)}  {values[0]:.4f} → {values[-1]:.4f}")
 
 
-def _strongest_rows(strongest: dict[str, list[tuple[str, float]]]) -> list[dict[str, Any]]:
-    """Rank by rank, each label's term and weight in one cell ("great +1.269")."""
+def _strongest_rows(strongest: dict[str, list[tuple[str, float]]], width: int) -> list[dict[str, Any]]:
+    """Rank by rank, each label's term and weight in one cell ("great +1.269"); on a terminal too narrow for
+    a column per label, one row per label and rank instead, so that no label is left out."""
     depth = max((len(terms) for terms in strongest.values()), default=0)
-    return [{"rank": rank + 1, **{label: f"{terms[rank][0]} {terms[rank][1]:+.4g}" if rank < len(terms) else ""
+    wide = [{"rank": rank + 1, **{label: f"{terms[rank][0]} {terms[rank][1]:+.4g}" if rank < len(terms) else ""
                                   for label, terms in strongest.items()}} for rank in range(depth)]
+    if not wide or columns_that_fit(wide, list(wide[0]), width) == len(wide[0]):
+        return wide
+    return [{"label": label, "rank": rank + 1, "term": term, "weight": float(f"{weight:.4g}")}
+            for label, terms in strongest.items() for rank, (term, weight) in enumerate(terms)]
 
 
 def _settings_without_effect(arch: str, configs: dict[str, Any]) -> set[str]:
