@@ -16,6 +16,9 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# pip byte-compiles what it installs, but not an editable project; where PYTHONDONTWRITEBYTECODE is set
+	# (as on our machines) Python never caches it either, and every command would compile sentikit again.
+	$(BIN)/python -m compileall -q sentikit
 	touch $@
 
 install: $(BIN)/.installed
