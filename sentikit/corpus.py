@@ -235,6 +235,8 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
                 raise DataError(f"{name}: read as plain lines (one document per line), which have no labels",
                                 hint="for a CSV, TSV or JSON file pass --input-format csv, tsv, jsonl or json, "
                                      "and --text-col/--label-col")
+            if fmt == "txt" and need_labels and first and not content:  # as a CSV of blank lines is told
+                raise DataError(f"{name}: no documents, only blank lines", hint="pass a file with one document per row")
             if fmt == "tsv" and opts.delimiter is not None:
                 fmt = "csv"  # a .tsv read with a delimiter the user names: CSV's rules (docs/input.md)
             records = _records(fmt, counter, name, opts, need_labels, sniffed, guessed)
@@ -269,9 +271,10 @@ def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) ->
     (the first, blank lines before the first non-blank one, and after a lone "[" the next non-blank one) are
     handed back to `counter`, to be read again: nothing more than those is held."""
     peeked = [first]
-    if opts.input_format == "auto":
+    if opts.input_format in ("auto", "json"):
         while peeked[-1] and not peeked[-1].strip() and len(peeked) <= MAX_BLANK_LINES:
             peeked.append(counter.readline())
+    if opts.input_format == "auto":
         head = peeked[-1]
         following = None
         if head.strip() == "[" and _extension_format(name) is None:
@@ -284,7 +287,9 @@ def _format(name: str, first: str, counter: LineCounter, opts: CorpusOptions) ->
         # Past MAX_BLANK_LINES blank lines, whatever follows may be content: say what plain lines are.
         sniffed, content = _extension_format(name) is None, bool(head.strip()) or len(peeked) > MAX_BLANK_LINES
     else:
-        fmt, sniffed, content = opts.input_format, False, bool(first)
+        # JSON Lines is JSON too: read so under --input-format json, as in a .json file.
+        fmt = _json_kind(peeked[-1]) if opts.input_format == "json" else opts.input_format
+        sniffed, content = False, bool(first)
     told = opts.delimiter is not None or opts.text_col is not None or opts.label_col is not None
     guessed = sniffed and fmt in ("csv", "tsv") and not told and not _sure_header(peeked[-1])
     counter.push_back([line for line in peeked if line])

@@ -69,12 +69,13 @@ DECODER = json.JSONDecoder(parse_int=JsonInt, parse_float=JsonFloat)
 
 
 def _spelled(value: object) -> str:
-    """A number as the file writes it, anything else (true, [1, 2]) as JSON writes it (valid JSON: see
+    """A number as the file writes it, anything else (true, [1,2]) as compact JSON it (valid JSON: see
     `_finite`)."""
     literal = getattr(value, "literal", None)
     if isinstance(literal, str):
         return literal
-    return json.dumps(_finite(value) if isinstance(value, list | dict) else value, ensure_ascii=False)
+    return json.dumps(_finite(value) if isinstance(value, list | dict) else value, ensure_ascii=False,
+                      separators=(",", ":"))  # compact, as pandas and JavaScript write it
 
 
 def _missing(value: object) -> bool:

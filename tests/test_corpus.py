@@ -190,7 +190,7 @@ def test_jsonl_values_become_text(tmp_path: Path) -> None:
                     '{"text": "b", "label": 2.0}\n', encoding="utf-8")
     records = read(path, need_labels=True)
     assert [(r.text, r.label) for r in records] == [("a", "1"), ("b", "2")]
-    assert records[0].extra == {"meta": '{"k": [1, "ё"]}', "ok": "true", "none": ""}
+    assert records[0].extra == {"meta": '{"k":[1,"ё"]}', "ok": "true", "none": ""}
     assert records[1].line == 3
 
 

@@ -47,6 +47,14 @@ def test_json_lines_saved_as_json(tmp_path: Path) -> None:
     assert [r.label for r in read(path, need_labels=True)] == ["positive", "negative"]
 
 
+@pytest.mark.parametrize("name", ["records", "records.json", "records.txt"])
+def test_json_lines_under_input_format_json(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name  # a .json file of JSON Lines is read; so is any file given as --input-format json
+    path.write_text("\n  \n" + "".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    records = read(path, CorpusOptions(input_format="json"), need_labels=True)
+    assert [(r.text, r.label, r.line) for r in records] == [("отлично", "positive", 3), ("ужасно", "negative", 4)]
+
+
 def test_input_format_json(tmp_path: Path) -> None:
     path = tmp_path / "records"
     path.write_text(' \n[{"review": "a"}, {"review": "b", "label": null}]', encoding="utf-8")

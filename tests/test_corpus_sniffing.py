@@ -107,11 +107,17 @@ def test_a_quoted_field_of_spaces_is_a_row_not_a_blank_line(tmp_path: Path) -> N
     assert [r.text for r in records] == ["хорошо", "   ", "\n", "плохо"]
 
 
-@pytest.mark.parametrize("name", ["b.csv", "b.tsv"])
-def test_only_blank_lines_have_no_header(tmp_path: Path, name: str) -> None:
-    path = tmp_path / name
-    path.write_text("\n  \n\n", encoding="utf-8")
-    message = expect_error(path, [f"{path}: no documents, only blank lines"])
+@pytest.mark.parametrize("name", ["b.csv", "b.tsv", "b.txt", "stdin"])
+def test_only_blank_lines_have_no_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    # Plain lines (.txt, stdin) are documents, so blank ones are told apart only where labels are needed.
+    path: str | Path = tmp_path / name
+    if name == "stdin":
+        monkeypatch.setattr(sys, "stdin", FakeStdin(b"\n  \n\n"))
+        path = "-"
+    else:
+        path.write_text("\n  \n\n", encoding="utf-8")
+    shown = "<stdin>" if name == "stdin" else path
+    message = expect_error(path, [f"{shown}: no documents, only blank lines"], need_labels=True)
     assert "header" not in message
 
 

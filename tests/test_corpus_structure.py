@@ -152,7 +152,7 @@ def test_jsonl_labels_of_other_types_are_refused(tmp_path: Path, value: str, kin
 
 
 @pytest.mark.parametrize(("value", "label"), [
-    ("0.73", "0.73"), ("true", "true"), ('["pos", "neg"]', '["pos", "neg"]'), ('{"a": 1}', '{"a": 1}'),
+    ("0.73", "0.73"), ("true", "true"), ('["pos", "neg"]', '["pos","neg"]'), ('{"a": 1}', '{"a":1}'),
     ("Infinity", "Infinity"), ("2.0", "2"), ("null", ""), ("9" * 400, "9" * 400), ("1e3", "1e3"),
 ])
 @pytest.mark.parametrize("fmt", ["jsonl", "json"])

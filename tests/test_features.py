@@ -216,7 +216,7 @@ def test_fit_errors_are_data_errors() -> None:
         fit_vectorizer([[], []], FeatureConfig())
     with pytest.raises(DataError, match="prune every term"):  # our words, not scikit-learn's
         fit_vectorizer([["a"], ["b"]], FeatureConfig(min_df=2))
-    with pytest.raises(DataError, match="--min-df 3 is more than the 2 training documents"):
+    with pytest.raises(DataError, match="--min-df 3 is more than the 2 documents"):
         fit_vectorizer([["a"], ["a"]], FeatureConfig(min_df=3))
 
 

@@ -16,7 +16,7 @@ from sentikit.corpus_json import json_ready
 
 RECORD = {"text": "great value", "id": 7, "score": 0.73, "ok": True, "tags": ["a"], "meta": {"k": 1}, "n": None,
           "s": "7"}
-AS_TEXT = {"id": "7", "score": "0.73", "ok": "true", "tags": '["a"]', "meta": '{"k": 1}', "n": "", "s": "7"}
+AS_TEXT = {"id": "7", "score": "0.73", "ok": "true", "tags": '["a"]', "meta": '{"k":1}', "n": "", "s": "7"}
 
 
 @pytest.fixture
@@ -69,4 +69,4 @@ def test_numbers_beyond_a_float_stay_valid_json(tmp_path: Path) -> None:
     # A CSV cell holds the same list as JSON text, so it reads back as JSON too.
     result = CliRunner().invoke(app, ["preprocess", str(path), "--format", "csv"])
     (cells,) = csv.DictReader(io.StringIO(result.stdout))
-    assert cells["score"] == "1e400" and cells["l"] == '["-1e999", 1.5, null]'
+    assert cells["score"] == "1e400" and cells["l"] == '["-1e999",1.5,null]'

@@ -49,9 +49,9 @@ def predict(
         "--input -). - alone also reads stdin lines; to classify the text \"-\" itself, pipe it in."))] = None,
     model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
     input: Annotated[str | None, typer.Option("--input", "-i", help=(
-        "Corpus file to classify, or - for stdin (keeps its columns and one row per row; an empty text gets no "
-        "label; its label column becomes gold_label, and a column named like an output field is kept as "
-        "input_NAME)."))] = None,
+        "Corpus file to classify (bundled:ru, bundled:en), or - for stdin (keeps its columns and one row per row; "
+        "an empty text gets no label; its label column becomes gold_label, and a column named like an output "
+        "field is kept as input_NAME)."))] = None,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
         "table, jsonl, tsv or csv.", "table on a terminal, else jsonl"))] = None,
     explain: Annotated[int | None, typer.Option("--explain", min=1, help=(
@@ -205,7 +205,7 @@ def _refuse_corpus_options(corpus: CorpusOptions) -> None:
 """)
 @with_options(CORPUS_OPTIONS)
 def evaluate(
-    data: Annotated[str, typer.Argument(help="Labelled corpus file or - for stdin.")],
+    data: Annotated[str, typer.Argument(help="Labelled corpus file (bundled:ru, bundled:en) or - for stdin.")],
     model: Annotated[str | None, typer.Option("--model", "-m", help=MODEL_HELP)] = None,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
         "table or json.", "table on a terminal, else json"))] = None,

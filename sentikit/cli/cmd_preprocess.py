@@ -48,8 +48,8 @@ PREPROCESS_FORMATS = ("txt", "jsonl", "csv")
 """)
 @with_options(PREPROCESS_OPTIONS, CORPUS_OPTIONS)
 def preprocess(
-    input: Annotated[str, typer.Argument(help="Corpus file (csv/tsv/jsonl/json/txt, optionally .gz; bundled:ru) "
-                                              "or - for stdin.")] = "-",
+    input: Annotated[str, typer.Argument(help=(
+        "Corpus file (csv/tsv/jsonl/json/txt, optionally .gz; bundled:ru, bundled:en) or - for stdin."))] = "-",
     format: Annotated[str, typer.Option("--format", "-f", help="Output: txt (tokens per line), jsonl or csv "
                                         "(text with label and other columns).")] = "txt",
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
@@ -112,7 +112,7 @@ _FEATURES = FeatureConfig()  # the defaults shown in --help come from the config
 """)
 @with_options(PREPROCESS_OPTIONS, CORPUS_OPTIONS)
 def vectorize(
-    input: Annotated[str, typer.Argument(help="Corpus file or - for stdin.")] = "-",
+    input: Annotated[str, typer.Argument(help="Corpus file (bundled:ru, bundled:en) or - for stdin.")] = "-",
     encoding_scheme: Annotated[str | None, typer.Option(
         "--encoding-scheme", "--scheme",
         help=with_default("binary (1/0 bag of words), count, tf or tfidf.", _FEATURES.encoding))] = None,

@@ -99,7 +99,7 @@ still train, their rows are written, and the exit code is 1 at the end.
 """)
 @with_options(MODEL_OPTIONS, PREPROCESS_OPTIONS, CORPUS_OPTIONS)
 def compare(
-    data: Annotated[str, typer.Argument(help="Labelled corpus or - for stdin.")],
+    data: Annotated[str, typer.Argument(help="Labelled corpus (bundled:ru, bundled:en) or - for stdin.")],
     arch: Annotated[str, typer.Option("--arch", "-a",
                                       help="Comma-separated architectures.")] = "logreg,nbsvm,conv1d,gru",
     keep: Annotated[str | None, typer.Option(metavar="PATH", help="Keep the trained models in this folder (one per "

@@ -164,7 +164,7 @@ CORPUS_OPTIONS = OptionGroup(
         _param("input_format", Annotated[str, typer.Option(
             help=_choice_help("Input format (auto: .csv, .tsv, .jsonl, .json by extension; .txt, other files and "
                                "stdin by content). A CSV may use commas, semicolons, tabs or pipes (see "
-                               "--delimiter); json is an array of records.", INPUT_FORMATS),
+                               "--delimiter); json is an array of records, or JSON Lines.", INPUT_FORMATS),
             rich_help_panel=READ)], "auto"),
         _param("text_col", Annotated[str | None, typer.Option(
             help="Text column (default: text, review, content, ...); case and surrounding spaces may differ. "

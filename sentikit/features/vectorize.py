@@ -188,7 +188,7 @@ def fit_vectorizer(docs: list[list[str]], cfg: FeatureConfig | None = None, *,
     if not docs:
         raise DataError("no documents to fit features on")
     if cfg.min_df > len(docs):  # scikit-learn words this in terms of max_df, which the user may not have set
-        raise DataError(f"--min-df {cfg.min_df} is more than the {len(docs)} training documents",
+        raise DataError(f"--min-df {cfg.min_df} is more than the {len(docs)} documents",
                         hint="lower --min-df")
     analyzers: list[tuple[str, Any]] = [("", partial(word_ngrams, n_max=cfg.ngram_max))]
     if cfg.char_ngrams is not None:
