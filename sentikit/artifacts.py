@@ -231,6 +231,11 @@ def _check_target(target: Path, *, force: bool) -> bool:
     if is_model_folder(target):
         if not force:
             raise OutputError(f"model exists at {target}; use --force to replace it")
+        foreign = _foreign_entries(target)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise OutputError(f"the model folder {target} also holds {shown}, which replacing it would delete; "
+                              "move them out, or choose another path for the model")
         return True
     try:
         empty = not any(target.iterdir())
@@ -239,6 +244,18 @@ def _check_target(target: Path, *, force: bool) -> bool:
     if not empty:
         raise OutputError(f"{target} is a folder that is not a sentikit model; choose another path")
     return True  # an empty folder holds nothing to lose
+
+
+def _foreign_entries(folder: Path) -> list[str]:
+    """Names in a model folder that its manifest does not list (a corpus or notes put there by hand), sorted;
+    folders end in "/"."""
+    try:
+        listed = json.loads((folder / MANIFEST_FILE).read_bytes()).get("files")
+        entries = sorted(folder.iterdir())
+    except (OSError, ValueError, RecursionError, AttributeError) as exc:
+        raise OutputError(f"cannot inspect {folder} ({exc}); choose another path") from exc
+    ours = {MANIFEST_FILE, *(listed if isinstance(listed, dict) else ())}
+    return [entry.name + ("/" if entry.is_dir() else "") for entry in entries if entry.name not in ours]
 
 
 def check_save_target(path: str | os.PathLike[str], *, force: bool = False) -> None:

@@ -19,7 +19,14 @@ import pytest
 import sentikit
 from sentikit import artifacts
 from sentikit.artifact_encoding import TextTable
-from sentikit.artifacts import FORMAT_VERSION, ModelFolder, is_model_folder, load_model, save_model
+from sentikit.artifacts import (
+    FORMAT_VERSION,
+    ModelFolder,
+    check_save_target,
+    is_model_folder,
+    load_model,
+    save_model,
+)
 from sentikit.errors import OutputError
 from tests.artifact_samples import sample_arrays, sample_texts
 
@@ -173,6 +180,23 @@ def test_force_replaces_model(saved: Path, tmp_path: Path) -> None:
     assert model.manifest["version"] == 2
     assert list(model.arrays) == ["new"] and model.texts == {"vocab": ["x"]}
     assert not (saved / "labels.txt").exists()
+    assert hidden_leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("extra", [["reviews.csv"], ["notes.txt", "sub/"], [f"{n}.csv" for n in range(7)]])
+def test_force_never_deletes_what_the_manifest_does_not_list(saved: Path, tmp_path: Path,
+                                                              extra: list[str]) -> None:
+    for name in extra:  # a corpus, notes or a folder put into the model folder by hand
+        (saved / name).mkdir() if name.endswith("/") else (saved / name).write_text("keep me")
+    before = snapshot(saved)
+    shown = ", ".join(extra) if len(extra) <= 5 else f"{', '.join(sorted(extra)[:5])} and 2 more"
+    for check in (lambda: check_save_target(saved, force=True),
+                  lambda: save_model(saved, {}, {"new": np.zeros(1)}, force=True)):
+        with pytest.raises(OutputError) as info:
+            check()
+        assert str(info.value) == (f"the model folder {saved} also holds {shown}, which replacing it would "
+                                   "delete; move them out, or choose another path for the model")
+    assert snapshot(saved) == before and all((saved / name).exists() for name in extra)
     assert hidden_leftovers(tmp_path) == []
 
 
