@@ -22,6 +22,7 @@ log = logging.getLogger("sentikit")
 # What the "surrogateescape" error handler makes of a byte the encoding cannot decode (0x80-0xff).
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 _CR_PEEK = 64  # lines read to tell a CR-terminated file (no LF in them) from lines with a stray CR
+_PIECE = 1 << 20  # characters of a line read and checked at a time
 _BINARY_PEEK = 8192  # characters after a bad line searched for NUL, to tell a binary file from a stray byte
 
 
@@ -55,6 +56,7 @@ class LineCounter(io.TextIOBase):
         self._name = name
         self._encoding = encoding
         self._again: list[str] = []  # lines handed back, to be read again (in reverse order)
+        self._pending = ""  # the start of the next line, read to see whether a CR was followed by LF
         self.line = 0
 
     def readable(self) -> bool:
@@ -72,18 +74,34 @@ class LineCounter(io.TextIOBase):
         if self._again:
             self.line += 1
             return self._again.pop()
-        line = self._text.readline()
-        if not line:
+        # In pieces, each checked as it comes: a stream of NULs with no line break (/dev/zero) is refused at
+        # once instead of being read until memory runs out.
+        piece, self._pending = self._pending or self._text.readline(_PIECE), ""
+        if not piece:
             raise StopIteration
         self.line += 1
-        bad = _UNDECODABLE.search(line)
+        pieces = [piece]
+        while True:
+            self._check(piece)
+            if len(piece) < _PIECE or piece.endswith("\n"):
+                break
+            piece = self._text.readline(_PIECE)
+            if pieces[-1].endswith("\r") and piece != "\n":  # that CR ended the line: this is the next one
+                self._pending = piece
+                break
+            if not piece:
+                break
+            pieces.append(piece)
+        return pieces[0] if len(pieces) == 1 else "".join(pieces)
+
+    def _check(self, piece: str) -> None:
+        bad = _UNDECODABLE.search(piece)
         if bad:
             raise decode_error(self._name, self.line, self._encoding, ord(bad.group()) - 0xDC00,
-                                binary="\x00" in line or "\x00" in self._peek())
-        if "\x00" in line:
+                               binary="\x00" in piece or "\x00" in self._peek())
+        if "\x00" in piece:
             raise DataError(f"{self._name}: line {self.line} contains NUL bytes; this looks like a binary file, "
                             "not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
-        return line
 
     def _peek(self) -> str:
         """Some text after a bad line (which ends the reading anyway), or "" when even that cannot be read."""

@@ -228,6 +228,10 @@ def load_model(path: str | Path) -> SentimentModel:
         predictor = _predictor_class(manifest["kind"]).from_export(folder.arrays, folder.texts,
                                                                    manifest["predictor"])
         labels = _checked_labels(manifest["labels"], predictor.n_classes)
+        built = predictor.config.arch if manifest["kind"] == "neural" else predictor.weights.arch
+        if manifest.get("arch", built) != built:  # the card would describe another model than the one used
+            raise ModelError(f"the manifest names the architecture {manifest['arch']!r}, but its weights are "
+                             f"{built}'s", hint="retrain the model")
         require_saved_settings(PreprocessConfig, manifest["preprocess"], "preprocess")
         prep = PreprocessConfig.from_dict(manifest["preprocess"])
         preprocessor = Preprocessor.from_state(prep, manifest["preprocess_state"])

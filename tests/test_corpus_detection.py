@@ -277,11 +277,13 @@ def test_a_json_file_starting_with_a_too_long_number_says_so(tmp_path: Path) -> 
 
 
 def test_a_blank_file_is_not_said_to_be_plain_lines_without_labels(tmp_path: Path) -> None:
-    # Only a file with a document in it has lines that could have been a corpus; blank lines are empty rows.
+    # Only a file with a document in it has lines that could have been a corpus: this one has none at all.
     path = tmp_path / "blank.txt"
     path.write_text("\n\n  \n", encoding="utf-8")
-    stats = ReadStats()
-    assert read(path, need_labels=True, stats=stats) == [] and stats.empty_text == 3
+    message = expect_error(path, [f"{path}: no documents, only blank lines"], need_labels=True)
+    assert "plain lines" not in message
+    stats = ReadStats()  # where labels are not needed, each is a row with an empty text
+    assert [r.text for r in read(path, stats=stats)] == [] and stats.empty_text == 3
 
 
 def test_blank_lines_held_to_find_the_format_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from sentikit import corpus_lines
 from sentikit.corpus import CorpusOptions
+from sentikit.corpus_lines import LineCounter
+from sentikit.errors import DataError
 from tests.test_corpus import EXTENSIONS, expect_error, read, serialise
 
 # -- encodings, BOM, line endings, quoting ------------------------------------------------------------------------
@@ -87,3 +92,46 @@ def test_ten_megabyte_single_line_documents(tmp_path: Path) -> None:
         path.write_text(data, encoding="utf-8")
         (record,) = read(path)
         assert record.text == big
+
+
+# -- lines read in pieces -------------------------------------------------------------------------------------------
+
+
+def _counter(raw: io.RawIOBase | bytes) -> LineCounter:
+    binary = io.BufferedReader(raw) if isinstance(raw, io.RawIOBase) else io.BytesIO(raw)
+    return LineCounter(io.TextIOWrapper(binary, encoding="utf-8", newline=""), "in", "utf-8")
+
+
+@pytest.mark.parametrize("data", ["abc\r\ndef\n", "abcd\r\nx", "abcd\rxyzwv\rq", "abcdefghij\nk", "abcd\r",
+                                  "abcd\n\n", "abcdefgh", "ab\rcd\r\n\r\r\nefghijklm\r", "ёжик\r\nёлка"])
+def test_long_lines_come_in_pieces_but_whole(monkeypatch: pytest.MonkeyPatch, data: str) -> None:
+    """Lines are read 4 characters at a time here: every line (LF, CRLF or lone CR ending, a CR at a piece's end
+    included) comes out as the text layer's own readlines() gives it, numbered the same."""
+    monkeypatch.setattr(corpus_lines, "_PIECE", 4)
+    counter = _counter(data.encode())
+    expected = io.TextIOWrapper(io.BytesIO(data.encode()), encoding="utf-8", newline="").readlines()
+    assert (list(counter), counter.line) == (expected, len(expected))
+
+
+class _Zeros(io.RawIOBase):
+    """/dev/zero (up to 64 MiB): NUL bytes, counting how many were read."""
+
+    def __init__(self) -> None:
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.read_bytes >= 64 << 20:  # an end after all, so that a reader that wants the whole line fails
+            return 0
+        buffer[:] = bytes(len(buffer))
+        self.read_bytes += len(buffer)
+        return len(buffer)
+
+
+def test_an_endless_line_of_nul_bytes_is_refused_at_once() -> None:
+    zeros = _Zeros()
+    with pytest.raises(DataError, match="in: line 1 contains NUL bytes; this looks like a binary file"):
+        next(_counter(zeros))
+    assert zeros.read_bytes < 8 << 20  # one piece of the line, not the whole of it

@@ -141,3 +141,20 @@ def test_the_trained_models_differ_from_the_defaults(trained: dict[str, Path]) -
     neural: Any = sentikit.load(trained["neural"])
     assert (neural.predictor.seq_config.max_len, neural.predictor.seq_config.truncate) == (3, "tail")
     assert neural.predictor.config.pool == "last"
+
+
+@pytest.mark.parametrize("kind", ["linear", "neural"])
+@pytest.mark.parametrize("arch", ["nb", "bigru", None, 7])
+def test_the_manifest_names_the_architecture_its_weights_are(trained: dict[str, Path], kind: str,
+                                                              arch: str | None, tmp_path: Path) -> None:
+    """`show` and `predict` name the model by the manifest's "arch": one that differs from what the weights were
+    trained as (an edit) would have the card describe another model than the one that answers."""
+    built = sentikit.load(trained[kind]).arch
+    copy = _without(trained[kind], "arch", tmp_path)
+    assert sentikit.load(copy).arch == "?"  # none named (a hand edit, or a very old model): the card says so
+    manifest = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "arch": arch}), encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        sentikit.load(copy)
+    assert str(info.value) == (f"{copy}: the manifest names the architecture {arch!r}, but its weights are "
+                               f"{built}'s (retrain the model)")

@@ -348,6 +348,13 @@ def test_read_stopword_file(tmp_path: Path) -> None:
     (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\xfa")
     with pytest.raises(DataError, match="UTF-8"):
         read_stopword_file(tmp_path / "bad.txt")
+    # Read at most 16 MiB, so a device that never ends (/dev/zero, /dev/urandom) is refused, not swallowed.
+    (tmp_path / "binary.txt").write_bytes(b"good\n\x00bad")
+    with pytest.raises(DataError, match=r"binary.txt: is not a stopword file \(it holds NUL bytes\)"):
+        read_stopword_file(tmp_path / "binary.txt")
+    (tmp_path / "huge.txt").write_bytes(b"word\n" * ((16 << 20) // 5 + 1))
+    with pytest.raises(DataError, match=r"huge.txt: is not a stopword file \(it is over 16 MiB\)"):
+        read_stopword_file(tmp_path / "huge.txt")
 
 
 def test_wordnet_without_its_data_is_a_data_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

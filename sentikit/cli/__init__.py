@@ -7,6 +7,7 @@ single stderr line and an exit code (0 ok, 1 data/model error, 2 usage, 130 inte
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 # Prediction multiplies small matrices batch by batch: one BLAS thread is as fast on an idle machine and up to
@@ -22,6 +23,21 @@ def main() -> None:
     if _command(sys.argv[1:]) in _SINGLE_BLAS_THREAD_COMMANDS:
         for var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
             os.environ.setdefault(var, "1")
-    from sentikit.cli.app import app
+    try:
+        # Ctrl-C here, while typer, rich and the command's modules load (up to a second on a busy machine),
+        # and in the moment between the command's own report and the exit, is outside `SentikitGroup.main`.
+        from sentikit.cli.app import app
 
-    app()
+        app()
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            sys.stderr.write("error: interrupted\n")
+        except (OSError, ValueError):
+            pass
+        raise SystemExit(130) from None
+    finally:
+        # The command is over and its exit code decided. A Ctrl-C during the interpreter's shutdown would only
+        # break an atexit handler (torch's, multiprocessing's) into a traceback, or kill the process with no
+        # word after a success; ignored signals stay ignored through shutdown.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import fields
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
@@ -289,7 +290,9 @@ class Preprocessor:
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         state = (self.config, self.get_state())
         failed: list[Exception] = []  # what reading the input raised, kept until the texts before it are out
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=state) as pool:
+        with _sigint_held():  # until each worker has set Ctrl-C aside (`_init_worker`)
+            pool = ctx.Pool(jobs, initializer=_init_worker, initargs=state)
+        with pool:
             # Pool.imap would read the whole input ahead; a bounded window of chunks keeps memory flat.
             window: deque[AsyncResult[list[list[str]]]] = deque()
             for batch in _chunks_until_error(texts, chunk, failed):
@@ -305,10 +308,29 @@ class Preprocessor:
 _worker: Preprocessor | None = None
 
 
+@contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Block SIGINT in this thread, and so in the processes and threads it starts, which inherit the mask. A
+    Ctrl-C meanwhile waits and is raised here on leaving. A worker that got it before `_init_worker` ran
+    would die, and a pool can hang on a task or a lock that a dead worker held."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: spawned workers start ignoring nothing
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _init_worker(config: PreprocessConfig, state: dict[str, Any]) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and tears the pool down
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held by `_sigint_held` until now
     global _worker
     _worker = Preprocessor.from_state(config, state)
 

@@ -94,12 +94,20 @@ def load_stopwords(lang: str, source: str = "auto", *,
     return sorted({w.lower().replace("ё", "е") for w in words} - POLARITY_WORDS), origin
 
 
+_MAX_STOPWORD_BYTES = 16 << 20  # the largest published lists are a few hundred KB
+
+
 def read_stopword_file(path: str | Path) -> list[str]:
     """Words from a user's --stopwords FILE as written: one or more per line, '#' starts a comment."""
     p = Path(path)
     what = "a UTF-8 text file of stopwords, one or more per line ('#' starts a comment)"
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        with p.open("rb") as handle:  # at most: a device such as /dev/zero never ends
+            data = handle.read(_MAX_STOPWORD_BYTES + 1)
+        if len(data) > _MAX_STOPWORD_BYTES or b"\0" in data:
+            why = "it holds NUL bytes" if b"\0" in data else "it is over 16 MiB"
+            raise DataError(f"{p}: is not a stopword file ({why})", hint=f"--stopwords takes {what}")
+        text = data.decode("utf-8-sig")
     except FileNotFoundError as exc:
         raise DataError(f"{p}: no such stopword file", hint=f"check the path; --stopwords takes {what}") from exc
     except IsADirectoryError as exc:

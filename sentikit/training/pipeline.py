@@ -78,7 +78,9 @@ def latest_model(usage: str = "--model DIR") -> Path | None:
     pointer = DEFAULT_MODELS_DIR / LATEST_POINTER
     fix = f"pass {usage}, or delete it and train again"
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
+        with pointer.open("rb") as handle:  # at most 64 KiB: a link to /dev/zero must not fill the memory
+            data = handle.read(1 << 16)
+        name = data.decode("utf-8").strip() if len(data) < 1 << 16 else ""
     except FileNotFoundError:
         return None
     except OSError as exc:  # a folder or an unreadable file in its place

@@ -43,6 +43,23 @@ def test_ctrl_c_while_streaming_stdin(command: str, models: Path, tmp_path: Path
     assert snapshot(models / "nb") == before
 
 
+def test_ctrl_c_to_the_whole_process_group_with_worker_processes(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches every process of the foreground group: the `-j 2` workers set it aside, the
+    parent reports it once and tears the pool down."""
+    import os
+
+    proc = subprocess.Popen(sentikit_cmd("preprocess", "-", "-j", "2"), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path, env=subprocess_env(),
+                            start_new_session=True)
+    assert proc.stdin and proc.stdout
+    proc.stdin.write(b"a fine first line\n" * 5000)  # more than the pool's window, so output starts
+    proc.stdin.flush()
+    assert proc.stdout.readline()  # the workers are up and working; stdin stays open
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err.decode()) == (130, "error: interrupted\n")
+
+
 def test_ctrl_c_during_training_saves_the_best_model(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "gru"
     proc = _start("train", corpus, "--arch", "gru", "--out", out, *TINY_NEURAL, "--epochs", "400", "--patience",
@@ -100,6 +117,45 @@ def test_signal_while_saving_leaves_no_half_model(signame: str, previous: bool, 
         assert "Traceback" not in done.stderr
     assert (snapshot(out) == before) if previous else not out.exists()
     assert leftovers(tmp_path) == []
+
+
+_SIGINT_WHILE_IMPORTING = """
+import os, signal, sys
+class Finder:  # Ctrl-C while the command line's modules load, before any command runs
+    def find_spec(self, name, path=None, target=None):
+        if name == "rich":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, Finder())
+sys.argv = ["sentikit", "stopwords"]
+from sentikit.cli import main
+main()
+"""
+
+_SIGINT_WHILE_EXITING = """
+import atexit, os, signal, sys, time
+def late_ctrl_c():  # runs last, as the interpreter shuts down after a successful command
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.2)
+    sys.stderr.write("shutdown went on\\n")
+atexit.register(late_ctrl_c)
+sys.argv = ["sentikit", "-q", "train", {corpus!r}, "--arch", "nb", "--out", {out!r}]
+from sentikit.cli import main
+main()
+"""
+
+
+def test_ctrl_c_while_loading_is_one_line(tmp_path: Path) -> None:
+    done = run_python(_SIGINT_WHILE_IMPORTING, tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "error: interrupted\n")
+
+
+def test_ctrl_c_after_the_command_finished_changes_nothing(corpus: Path, tmp_path: Path) -> None:
+    """The model is saved and the exit code decided: a Ctrl-C during shutdown neither breaks an atexit handler
+    into a traceback nor kills the process."""
+    done = run_python(_SIGINT_WHILE_EXITING.format(corpus=str(corpus), out=str(tmp_path / "m")), tmp_path)
+    assert (done.returncode, done.stderr) == (0, "shutdown went on\n")
+    sentikit.load(tmp_path / "m")
 
 
 def _big_text(rows: list[tuple[str, str]], tmp_path: Path) -> Path:
