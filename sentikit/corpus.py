@@ -31,7 +31,8 @@ from sentikit.corpus_columns import (
     label_as_read,
 )
 from sentikit.corpus_delimited import delimited_records, header_fields, sep_line
-from sentikit.corpus_json import json_array_objects, json_records, jsonl_objects
+from sentikit.corpus_json import json_records, jsonl_objects
+from sentikit.corpus_json_array import json_array_objects
 from sentikit.corpus_lines import (
     LineCounter,
     decode_error,
@@ -305,7 +306,7 @@ def _records(fmt: str, counter: LineCounter, name: str, opts: CorpusOptions, nee
         # A JSON error in an input taken for JSON by its content may mean that it is plain text after all.
         yield from json_records(jsonl_objects(counter, counter, name, sniffed), opts, need_labels, name)
     elif fmt == "json":
-        yield from json_records(json_array_objects(counter, name, sniffed), opts, need_labels, name)
+        yield from json_records(json_array_objects(counter.pieces(), name, sniffed), opts, need_labels, name)
     elif fmt in ("csv", "tsv"):
         yield from delimited_records(fmt, counter, counter, name, opts, need_labels, guessed=guessed)
     else:

@@ -178,20 +178,20 @@ def _kind(value: object) -> str:
 
 LOOK_AHEAD = 1000  # records held back at most while the text and label keys are not yet known
 _JSONL_HINT = 'each line must be one JSON object, e.g. {"text": "...", "label": "pos"}'
-_ARRAY_HINT = ("write a JSON array of objects (pandas: to_json(orient='records')) or JSON Lines, one object per "
+ARRAY_HINT = ("write a JSON array of objects (pandas: to_json(orient='records')) or JSON Lines, one object per "
                "line")
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
+WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 JsonObject = tuple[int, dict[str, Any], bool]  # (line, object, whether its source held a surrogate escape)
 _ABSENT = object()  # a key the record lacks
 
 
-def _hint(hint: str, sniffed: bool) -> str:
+def json_hint(hint: str, sniffed: bool) -> str:
     # An input taken for JSON by its content (stdin, .txt) may be plain text whose first line looks like JSON.
     return f"{hint}; if the input is plain text, one document per line, pass --input-format txt" if sniffed else hint
 
 
-def _too_long(name: str, line: int) -> DataError:
+def too_long_number(name: str, line: int) -> DataError:
     """Python refuses to read an integer of more than `sys.get_int_max_str_digits()` digits (4300)."""
     limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
     return DataError(f"{name}: line {line}: a JSON number too long to read (more than {limit} digits)",
@@ -208,79 +208,15 @@ def jsonl_objects(lines: Iterable[str], counter: LineCounter, name: str, sniffed
             obj = DECODER.decode(line)
         except json.JSONDecodeError as exc:
             raise DataError(f"{name}: line {counter.line}: not valid JSON ({exc.msg})",
-                            hint=_hint(_JSONL_HINT, sniffed)) from exc
+                            hint=json_hint(_JSONL_HINT, sniffed)) from exc
         except ValueError as exc:
-            raise _too_long(name, counter.line) from exc
+            raise too_long_number(name, counter.line) from exc
         except RecursionError as exc:
             raise DataError(f"{name}: line {counter.line}: JSON nested too deeply") from exc
         if not isinstance(obj, dict):
             raise DataError(f"{name}: line {counter.line}: expected a JSON object per line",
-                            hint=_hint(_JSONL_HINT, sniffed))
+                            hint=json_hint(_JSONL_HINT, sniffed))
         yield counter.line, obj, SURROGATE_ESCAPE.search(line) is not None
-
-
-def json_array_objects(lines: Iterable[str], name: str, sniffed: bool = False) -> Iterator[JsonObject]:
-    """The objects of a JSON array of records, each with the line it starts on. An array cannot be read line by
-    line, so the whole text is held in memory; the objects are decoded one at a time."""
-    text = "".join(lines)
-    decoder = DECODER
-    hint = _hint(_ARRAY_HINT, sniffed)
-    pos = _WHITESPACE.match(text).end()  # type: ignore[union-attr]
-    if pos == len(text):
-        return  # blank: the caller says the input is empty
-    line, counted = 1, 0
-
-    def line_at(at: int) -> int:
-        nonlocal line, counted
-        line += text.count("\n", counted, at)
-        counted = at
-        return line
-
-    if text[pos] != "[":
-        if text[pos] == "{":
-            try:
-                whole = decoder.raw_decode(text, pos)[0]
-            except (ValueError, RecursionError):
-                whole = None
-            if columns_layout(whole):
-                raise layout_error(name, line_at(pos))
-            raise DataError(f"{name}: a JSON object, not an array of records", hint=_ARRAY_HINT)
-        raise DataError(f"{name}: line {line_at(pos)}: not a JSON array of records", hint=hint)
-    pos += 1
-    first = True
-    while True:
-        pos = _WHITESPACE.match(text, pos).end()  # type: ignore[union-attr]
-        if pos == len(text):
-            raise DataError(f"{name}: not valid JSON (the array is never closed)", hint="the file is truncated?")
-        if first and text[pos] == "]":
-            raise DataError(f"{name}: the JSON array is empty", hint="pass a file with one document per record")
-        start = line_at(pos)
-        try:
-            obj, end = decoder.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{name}: line {exc.lineno}: not valid JSON ({exc.msg})", hint=hint) from exc
-        except ValueError as exc:
-            raise _too_long(name, start) from exc
-        except RecursionError as exc:
-            raise DataError(f"{name}: line {start}: JSON nested too deeply") from exc
-        if not isinstance(obj, dict):
-            raise DataError(f"{name}: line {start}: expected a JSON object in the array", hint=hint)
-        yield start, obj, SURROGATE_ESCAPE.search(text, pos, end) is not None
-        pos = _WHITESPACE.match(text, end).end()  # type: ignore[union-attr]
-        first = False
-        if text.startswith(",", pos):
-            pos += 1
-            continue
-        if text.startswith("]", pos):
-            rest = _WHITESPACE.match(text, pos + 1).end()  # type: ignore[union-attr]
-            if rest != len(text):
-                raise DataError(f"{name}: line {line_at(rest)}: not valid JSON (more data after the array)",
-                                hint=hint)
-            return
-        if pos == len(text):
-            raise DataError(f"{name}: not valid JSON (the array is never closed)", hint="the file is truncated?")
-        raise DataError(f"{name}: line {line_at(pos)}: not valid JSON (expected ',' or ']' after a record)",
-                        hint=hint)
 
 
 def columns_layout(value: object) -> bool:

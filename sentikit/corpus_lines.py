@@ -21,6 +21,7 @@ log = logging.getLogger("sentikit")
 
 # What the "surrogateescape" error handler makes of a byte the encoding cannot decode (0x80-0xff).
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
+_NUL = re.compile("\x00")
 _CR_PEEK = 64  # lines read to tell a CR-terminated file (no LF in them) from lines with a stray CR
 _PIECE = 1 << 20  # characters of a line read and checked at a time
 _BINARY_PEEK = 8192  # characters after a bad line searched for NUL, to tell a binary file from a stray byte
@@ -94,14 +95,37 @@ class LineCounter(io.TextIOBase):
             pieces.append(piece)
         return pieces[0] if len(pieces) == 1 else "".join(pieces)
 
-    def _check(self, piece: str) -> None:
+    def pieces(self) -> Iterator[str]:
+        """The rest of the input as it comes, in checked pieces of up to `_PIECE` characters that need not end at
+        a line break: for a JSON array, which is read by its own syntax, one line of it may be the whole file."""
+        while self._again:
+            self.line += 1
+            yield self._again.pop()
+        piece, self._pending = self._pending, ""
+        open_line = False  # whether the last piece ended inside a line
+        while piece or (piece := self._text.read(_PIECE)):
+            self._check(piece, self.line + 1)
+            self.line += piece.count("\n")
+            open_line = not piece.endswith("\n")
+            yield piece
+            piece = ""
+        self.line += open_line  # a last line without a line break counts too
+
+    def _check(self, piece: str, first_line: int | None = None) -> None:
+        """Refuse a piece of text that holds an undecodable byte or NUL; `first_line`: the line the piece starts
+        on (by default the one being read)."""
         bad = _UNDECODABLE.search(piece)
-        if bad:
-            raise decode_error(self._name, self.line, self._encoding, ord(bad.group()) - 0xDC00,
+        if bad is None:
+            if "\x00" not in piece:  # nearly always: this is all a line costs
+                return
+            bad = _NUL.search(piece)
+            assert bad is not None
+        line = (self.line if first_line is None else first_line) + piece.count("\n", 0, bad.start())
+        if bad.group() != "\x00":
+            raise decode_error(self._name, line, self._encoding, ord(bad.group()) - 0xDC00,
                                binary="\x00" in piece or "\x00" in self._peek())
-        if "\x00" in piece:
-            raise DataError(f"{self._name}: line {self.line} contains NUL bytes; this looks like a binary file, "
-                            "not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
+        raise DataError(f"{self._name}: line {line} contains NUL bytes; this looks like a binary file, "
+                        "not a text corpus", hint="if it is UTF-16 text, pass --encoding utf-16")
 
     def _peek(self) -> str:
         """Some text after a bad line (which ends the reading anyway), or "" when even that cannot be read."""

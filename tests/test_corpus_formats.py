@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,10 +23,22 @@ from tests.test_corpus import FakeStdin, expect_error, read
 RECORDS = [{"text": "отлично", "label": "positive", "id": 1}, {"text": "ужасно", "label": "negative", "id": 2}]
 
 
+@pytest.fixture(params=["whole", "in-pieces"])
+def pieces(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An array read as usual, or in pieces of 3 characters with decoded text let go after 4: every record,
+    line number and error must come out the same when records and escapes are cut anywhere."""
+    if request.param == "in-pieces":
+        from sentikit import corpus_json_array, corpus_lines
+
+        monkeypatch.setattr(corpus_lines, "_PIECE", 3)
+        monkeypatch.setattr(corpus_json_array, "_KEEP", 4)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("indent", [None, 2], ids=["one-line", "indented"])
 @pytest.mark.parametrize("via", ["a.json", "a.json.gz", "a.txt", "stdin"])
 def test_json_array_of_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indent: int | None,
-                               via: str) -> None:
+                               via: str, pieces: str) -> None:
     import gzip
 
     data = json.dumps(RECORDS, ensure_ascii=False, indent=indent).encode()
@@ -39,6 +53,41 @@ def test_json_array_of_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
                                                              ("ужасно", "negative", {"id": "2"})]
     if indent:
         assert [r.line for r in records] == [2, 7]  # the line where each record starts
+
+
+def test_records_cut_anywhere_come_out_whole(tmp_path: Path, pieces: str) -> None:
+    # Written with ASCII escapes: the emoji is the 12-character "\ud83d\ude00", the lone surrogate "\udfff".
+    records = [{"text": "с эмодзи 😀 и \\u-escape é", "label": 1, "n": [1.5, {"k": None}]},
+               {"text": "второй\r\nс переводом строки", "label": "neg", "lone": "\udfff"}] * 3
+    written = json.dumps(records, indent=1).replace("\n", "\r\n")
+    path = tmp_path / "a.json"
+    path.write_text(written, encoding="utf-8", newline="")
+    starts = [n for n, line in enumerate(written.split("\r\n"), 1) if line == " {"]
+    read_back = read(path, need_labels=True)
+    assert [(r.text, r.label, r.line) for r in read_back] == [
+        (record["text"], str(record["label"]), line) for record, line in zip(records, starts, strict=True)]
+    assert read_back[1].extra["lone"] == "\ufffd"
+
+
+def test_a_json_array_is_read_as_it_arrives() -> None:
+    """Records come while the input goes on, without end here: memory holds a record, not the array."""
+    from sentikit.corpus_json_array import json_array_objects
+
+    read = 0
+
+    def endless() -> Iterator[str]:
+        nonlocal read
+        yield "["
+        for n in itertools.count():
+            piece = f'{{"text": "отзыв {n}", "label": "pos"}},\n' * 100
+            read += len(piece)
+            yield piece
+
+    records = json_array_objects(endless(), "in")
+    for expected in range(5_000):
+        line, record, _ = next(records)
+        assert (line, record["text"]) == (expected + 1, f"отзыв {expected // 100}")
+    assert read < 1 << 20  # 5,000 records are about 0.2 MiB; the window reads ahead 64 KiB at most
 
 
 def test_json_lines_saved_as_json(tmp_path: Path) -> None:
@@ -79,7 +128,7 @@ def test_a_text_that_starts_with_a_bracket_stays_a_line(tmp_path: Path) -> None:
     ("[]", ["the JSON array is empty"]),
     ('[{"text": "a"},\n' + "[" * 100_000, ["line 2", "nested too deeply"]),
 ])
-def test_bad_json_arrays(tmp_path: Path, data: str, fragments: list[str]) -> None:
+def test_bad_json_arrays(tmp_path: Path, data: str, fragments: list[str], pieces: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(data, encoding="utf-8")
     message = expect_error(path, [f"{path}:", *fragments])
