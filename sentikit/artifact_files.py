@@ -15,7 +15,7 @@ import safetensors.numpy as st_numpy
 
 from sentikit.errors import ModelError
 
-REDO = "re-train or re-save the model"
+REDO = "retrain the model"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # absent on Windows, where lstat alone has to do
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import numbers
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,6 +37,12 @@ PREDICTORS: dict[str, str] = {
 PREDICTOR_KEYS: dict[str, frozenset[str]] = {
     "linear": frozenset({"kind", "arch", "link", "n_classes", "features", "linear", "n_features", "n_word_features"}),
     "neural": frozenset({"model", "sequence"}),
+}
+# The config sections of each kind's `predictor` (key, module, class), imported only to read their field names.
+_PREDICTOR_CONFIGS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "linear": (("features", "sentikit.features.vectorize", "FeatureConfig"),),
+    "neural": (("model", "sentikit.models.config", "NeuralConfig"),
+               ("sequence", "sentikit.features.sequences", "SequenceConfig")),
 }
 PREPROCESS_STATE_KEYS = frozenset({"stopwords", "stopword_sources", "en_lemmatizer", "rules"})
 
@@ -269,6 +275,17 @@ def _refuse_newer(path: str | Path, manifest: dict[str, Any]) -> None:
                     else "made by a newer sentikit? upgrade sentikit; if not, retrain the model")
             raise ModelError(f"{path}: unknown {section} setting(s) in the manifest: {', '.join(unknown)}",
                              hint=hint)
+    if newer:  # one level down, the configs refuse unknown keys themselves, with the advice for a hand edit
+        sections = {"preprocess": (manifest.get("preprocess"), PreprocessConfig)}
+        for key, module, name in _PREDICTOR_CONFIGS.get(str(manifest.get("kind")), ()):
+            data = predictor.get(key) if isinstance(predictor, dict) else None
+            sections[f"predictor.{key}"] = (data, getattr(importlib.import_module(module), name))
+        for section, (data, cls) in sections.items():
+            known_fields = {f.name for f in fields(cls)}
+            unknown = sorted(map(str, set(data) - known_fields)) if isinstance(data, dict) else []
+            if unknown:
+                raise ModelError(f"{path}: unknown {section} setting(s) in the manifest: {', '.join(unknown)}",
+                                 hint=f"it was made by sentikit {newer}: upgrade sentikit")
 
 
 def _newer_version(manifest: dict[str, Any]) -> str | None:

@@ -4,6 +4,7 @@ every seed is an integer numpy and scikit-learn accept, and training checks ever
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from sentikit.models.linear import LinearConfig
 from sentikit.training.config import TrainConfig
 from sentikit.training.pipeline import TrainSettings
 from sentikit.training.trainers import ARCHITECTURES, check_overrides
+
+REPO = Path(__file__).resolve().parent.parent
 
 # Every float setting of every config a training run builds.
 FLOAT_SETTINGS: list[tuple[type, str]] = [
@@ -77,3 +80,37 @@ def test_a_missing_gpu_is_refused_for_neural_architectures_only(monkeypatch: pyt
     with pytest.raises(UsageError, match="device 'cuda' requested but no CUDA GPU is available"):
         check_overrides("gru", {"device": "cuda"})
     check_overrides("logreg", {"device": "cuda"})  # linear models never use the device
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"epoch": 1}, "unknown setting(s): epoch (did you mean 'epochs'?)"),
+    ({"vectros": "v.vec", "zzz": 1}, "unknown setting(s): vectros, zzz (did you mean 'vectors'?)"),
+    ([("C", 1.0)], "overrides must be a dict of settings, not list"),
+])
+def test_an_unknown_setting_is_refused_not_ignored(overrides: Any, message: str) -> None:
+    """The command line cannot pass one; a library caller's typo would train with the default, unsaid."""
+    with pytest.raises(UsageError) as info:
+        check_overrides("gru", overrides)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"data": None}, "train(): data must be str or Path, not NoneType"),
+    ({"settings": {"arch": "nb"}}, "train(): settings must be TrainSettings or None, not dict"),
+    ({"prep": {"morph": "stem"}}, "train(): prep must be PreprocessConfig or None, not dict"),
+    ({"out": 5}, "train(): out must be str or Path or None, not int"),
+])
+def test_train_says_what_a_wrong_argument_should_be(tmp_path: Path, kwargs: dict[str, Any], message: str) -> None:
+    from sentikit.training.pipeline import train
+
+    arguments: dict[str, Any] = {"data": "data/reviews_en.csv", "out": tmp_path / "m", **kwargs}
+    with pytest.raises(UsageError) as info:
+        train(arguments.pop("data"), **arguments)
+    assert str(info.value) == message and not (tmp_path / "m").exists()
+
+
+def test_train_takes_its_paths_as_str_too(tmp_path: Path) -> None:
+    from sentikit.training.pipeline import train
+
+    outcome = train(str(REPO / "data" / "reviews_en.csv"), out=str(tmp_path / "m"), settings=TrainSettings(arch="nb"))
+    assert outcome.path == tmp_path / "m" and (tmp_path / "m" / "manifest.json").is_file()

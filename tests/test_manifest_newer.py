@@ -67,6 +67,27 @@ def test_the_advice_names_a_newer_version_on_record(trained: dict[str, Path], tm
         sentikit.load(copy)
 
 
+@pytest.mark.parametrize(("kind", "section"), [("linear", "preprocess"), ("linear", "predictor.features"),
+                                             ("neural", "predictor.model"), ("neural", "predictor.sequence")])
+@pytest.mark.parametrize("version", ["99.0.0", None])
+def test_one_level_down_the_advice_is_the_same(trained: dict[str, Path], tmp_path: Path, kind: str, section: str,
+                                              version: str | None) -> None:
+    def edit(d: dict[str, Any]) -> None:
+        *parents, key = section.split(".")
+        (d[parents[0]] if parents else d)[key]["newopt"] = True
+        if version:
+            d["sentikit_version"] = version
+
+    copy = _edited(trained[kind], tmp_path, edit)
+    with pytest.raises(ModelError) as info:
+        sentikit.load(copy)
+    if version:
+        assert str(info.value) == (f"{copy}: unknown {section} setting(s) in the manifest: newopt "
+                                   "(it was made by sentikit 99.0.0: upgrade sentikit)")
+    else:  # no newer version on record: a hand edit, as likely
+        assert "unknown" in str(info.value) and "newopt" in str(info.value) and "retrain the model" in str(info.value)
+
+
 def test_newer_text_rules_advise_upgrading_not_retraining(trained: dict[str, Path], tmp_path: Path) -> None:
     def edit(d: dict[str, Any]) -> None:
         d["preprocess_state"]["rules"] = TEXT_RULES + 1

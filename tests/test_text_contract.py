@@ -168,7 +168,7 @@ def test_repr_shows_the_settings_that_differ_from_the_defaults(config: Preproces
     assert eval(expected, namespace).config == pre.config  # it reads back as the same settings
 
 
-@pytest.mark.parametrize("method", ["transform", "fit_transform"])
+@pytest.mark.parametrize("method", ["transform", "fit_transform", "fit", "iter_transform"])
 @pytest.mark.parametrize(("texts", "message"), [
     ("great film", "{m}() takes a list of texts, not a single str; wrap it: {m}([text])"),
     (["ok", float("nan")], "{m}(): texts[1] is float, expected str"),
@@ -180,8 +180,22 @@ def test_transform_refuses_what_is_not_a_list_of_texts(method: str, texts: Any, 
     """As SentimentModel does: a str would be processed character by character, and a NaN (a missing value in
     a pandas column) failed deep inside with "'float' object has no attribute 'isascii'"."""
     with pytest.raises(TypeError) as info:
-        getattr(Preprocessor().fit(), method)(texts)
+        result = getattr(Preprocessor().fit(), method)(texts)
+        list(result) if method == "iter_transform" else None  # a generator: checked as the texts come
     assert str(info.value) == message.format(m=method)
+
+
+@pytest.mark.parametrize("config", [{"morph": "stem"}, "stem", PreprocessConfig().to_dict()])
+def test_a_config_that_is_not_a_preprocess_config_is_refused_at_once(config: Any) -> None:
+    with pytest.raises(TypeError, match=rf"^config must be a PreprocessConfig, not {type(config).__name__} \(for "):
+        Preprocessor(config)
+    with pytest.raises(TypeError, match=r"^config must be a PreprocessConfig"):
+        Preprocessor().set_params(config=config)
+
+
+def test_no_config_means_the_defaults_in_set_params_too() -> None:
+    pre = Preprocessor(PreprocessConfig(morph="stem")).set_params(config=None).fit()
+    assert pre.config == PreprocessConfig() and pre.transform(["Great films"]) == [["great", "films"]]
 
 
 @pytest.mark.parametrize("wrap", [list, tuple, iter, np.array])
@@ -190,3 +204,4 @@ def test_transform_takes_any_iterable_of_texts(wrap: Callable[[Any], Any]) -> No
     expected = [["great", "film"], ["ужасный", "фильм"]]
     assert Preprocessor().fit().transform(wrap(texts)) == expected
     assert Preprocessor().fit_transform(wrap(texts)) == expected
+    assert list(Preprocessor().fit(wrap(texts)).iter_transform(wrap(texts))) == expected

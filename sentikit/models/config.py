@@ -159,9 +159,11 @@ class NeuralConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NeuralConfig:
-        """Inverse of `to_dict`; missing keys take their defaults, unknown keys are an error. A model's
-        manifest must first pass `require_saved_settings`, so that only the settings a saved model may lack
-        take defaults."""
+        """Inverse of `to_dict`, for the `predictor.model` section of a saved model; unknown keys are an error.
+        A missing key takes what models saved before the setting existed were trained with (conv1d: conv_pool
+        "max", conv_input "embedding"), else its default, and a bi* architecture saved with bidirectional false
+        (as manifests once said) is bidirectional. A manifest must first pass `require_saved_settings`, so that
+        only the settings a saved model may lack are filled in. For settings of your own: `NeuralConfig(**d)`."""
         if not isinstance(data, dict):
             raise UsageError(f"neural config must be a mapping, got {type(data).__name__}")
         reject_unknown_keys(cls, data, "neural model")

@@ -356,7 +356,7 @@ class LinearPredictor:
             raise ModelError(f"the stored weights are invalid ({exc})", hint="retrain the model") from exc
         except (KeyError, TypeError, ValueError, UsageError) as exc:
             raise ModelError(f"linear model data is incomplete or inconsistent ({exc})",
-                             hint="re-train or re-save the model") from exc
+                             hint="retrain the model") from exc
         return cls(weights, vectorizer)
 
     @property

@@ -46,13 +46,28 @@ def detect_language(text: str) -> str:
     return "ru" if cyrillic > latin else "en"
 
 
+def _checked_stream(texts: Any, method: str) -> Iterator[str]:
+    """`checked_texts` for a stream: the same TypeErrors, raised as the texts come, without holding them."""
+    if isinstance(texts, (str, bytes, bytearray)) or not hasattr(texts, "__iter__"):
+        checked_texts(texts, method)  # raises its TypeError
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise _not_a_text(method, i, text)
+        yield text
+
+
+def _not_a_text(method: str, i: int, text: object) -> TypeError:
+    decode = " (decode it first)" if isinstance(text, (bytes, bytearray)) else ""
+    return TypeError(f"{method}(): texts[{i}] is {type(text).__name__}, expected str{decode}")
+
+
 def checked_texts(texts: Any, method: str) -> list[str]:
     """`texts` as a list of str, or a TypeError naming `method` and the mistake. A str is itself a sequence of
     str, so without this check `predict("text")` would quietly classify each character; other items (the NaN
     of a missing value in a pandas column) would fail deep in the preprocessing with a message about its
     internals. One isinstance per text costs under 0.1 % of a prediction. Used once by each public entry point
-    (`Preprocessor.transform`/`fit_transform`, the `SentimentModel` methods); `iter_transform`, fed by the
-    corpus reader, and `process`, for one text, do not check."""
+    (`Preprocessor.fit`/`transform`/`fit_transform`, the `SentimentModel` methods); `iter_transform` checks
+    each text as it comes (`_checked_stream`), and `process`, for one text, does not check."""
     if isinstance(texts, str):
         raise TypeError(f"{method}() takes a list of texts, not a single str; wrap it: {method}([text])")
     try:
@@ -63,8 +78,7 @@ def checked_texts(texts: Any, method: str) -> list[str]:
         raise TypeError(f"{method}() takes a list of texts, not {type(texts).__name__}") from None
     for i, text in enumerate(items):
         if not isinstance(text, str):
-            decode = " (decode it first)" if isinstance(text, (bytes, bytearray)) else ""
-            raise TypeError(f"{method}(): texts[{i}] is {type(text).__name__}, expected str{decode}")
+            raise _not_a_text(method, i, text)
     return items
 
 
@@ -77,16 +91,19 @@ class Preprocessor:
     """
 
     def __init__(self, config: PreprocessConfig | None = None) -> None:
-        self.config = config or PreprocessConfig()
+        self.config = config  # type: ignore[assignment]  # None: the defaults (see the setter)
 
     @property
     def config(self) -> PreprocessConfig:
         return self._config
 
     @config.setter
-    def config(self, config: PreprocessConfig) -> None:
+    def config(self, config: PreprocessConfig | None) -> None:
+        if config is not None and not isinstance(config, PreprocessConfig):
+            raise TypeError(f"config must be a PreprocessConfig, not {type(config).__name__} (for a dict of "
+                            "settings: PreprocessConfig.from_dict(settings))")
         # The fitted state was resolved from the old settings: keeping it would quietly apply them.
-        self._config = config
+        self._config = config or PreprocessConfig()
         self._forget_fit()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -134,7 +151,10 @@ class Preprocessor:
                     input_tags=InputTags(two_d_array=False, string=True))
 
     def fit(self, texts: Iterable[str] | None = None, y: Any = None) -> Preprocessor:
-        """Resolve machine-dependent choices; the texts themselves are not needed."""
+        """Resolve machine-dependent choices; the texts themselves are not needed (but, when given, must be a
+        list of str, as for `transform`)."""
+        if texts is not None:
+            checked_texts(texts, "fit")
         cfg = self.config
         langs = ("ru", "en") if cfg.lang == "auto" else (cfg.lang,)
         stopwords: set[str] = set()
@@ -281,8 +301,10 @@ class Preprocessor:
         return [self.process(text) for text in items]
 
     def iter_transform(self, texts: Iterable[str], jobs: int = 1, chunk: int = 512) -> Iterator[list[str]]:
-        """Stream token lists in input order; with jobs > 1, chunks go to worker processes."""
+        """Stream token lists in input order; with jobs > 1, chunks go to worker processes. `texts` is an iterable
+        of str, checked one text at a time as it comes (a TypeError as `transform` gives)."""
         self._check_fitted()
+        texts = _checked_stream(texts, "iter_transform")
         if jobs <= 1:
             for text in texts:
                 yield self.process(text)

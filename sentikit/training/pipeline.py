@@ -241,20 +241,28 @@ def _is_empty(folder: Path) -> bool:
         return False
 
 
-def train(data: str, *, out: Path | None = None, force: bool = False, settings: TrainSettings | None = None,
+def train(data: str | Path, *, out: str | Path | None = None, force: bool = False,
+          settings: TrainSettings | None = None,
           prep: PreprocessConfig | None = None, corpus_options: CorpusOptions | None = None,
           dev: str | None = None, overrides: dict[str, Any] | None = None,
           on_event: EventHandler | None = None) -> TrainOutcome:
     """Train `settings.arch` on a labelled corpus and save it; returns where and how well."""
     from sentikit.artifacts import save_model
 
+    for name, value, kind in (("data", data, (str, Path)), ("out", out, (str, Path, type(None))),
+                              ("settings", settings, (TrainSettings, type(None))),
+                              ("prep", prep, (PreprocessConfig, type(None)))):
+        if not isinstance(value, kind):  # a library caller's mistake, said here rather than deep inside
+            allowed = " or ".join("None" if k is type(None) else k.__name__ for k in kind)
+            raise UsageError(f"train(): {name} must be {allowed}, not {type(value).__name__}")
+    data = str(data)
     settings = settings or TrainSettings()
     trainer = get_trainer(settings.arch)
     check_overrides(settings.arch, overrides or {})
     check_vectors([settings.arch], overrides or {})
     warn_unused_settings([settings.arch], overrides or {})
     defaulted = out is None
-    out = out or default_output(data, settings.arch)
+    out = Path(out) if out is not None else default_output(data, settings.arch)
     check_output(out, force)
     prepared = prepare(data, settings=settings, prep=prep, corpus_options=corpus_options, dev=dev,
                        overrides=overrides, on_event=on_event)

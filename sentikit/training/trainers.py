@@ -6,6 +6,7 @@ metadata, dev metrics and history. Heavy libraries (scikit-learn, torch) are imp
 
 from __future__ import annotations
 
+import difflib
 import importlib.metadata
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sentikit.errors import DataError
+from sentikit.errors import DataError, UsageError
 from sentikit.models.config import ARCH_NAMES as NEURAL_ARCHS
 from sentikit.training.metrics import classification_report
 
@@ -255,6 +256,15 @@ def check_overrides(arch: str, overrides: dict[str, Any]) -> None:
     from sentikit.models.linear import LinearConfig, default_features
     from sentikit.training.config import TrainConfig
 
+    if not isinstance(overrides, dict):
+        raise UsageError(f"overrides must be a dict of settings, not {type(overrides).__name__}")
+    known = {f.name for cls in (FeatureConfig, LinearConfig, NeuralConfig, SequenceConfig, TrainConfig)
+             for f in fields(cls)} | {"vectors"}
+    unknown = sorted(map(str, set(overrides) - known))
+    if unknown:  # a library caller's typo would otherwise train with the default, unsaid
+        close = difflib.get_close_matches(unknown[0], known, n=1)
+        raise UsageError(f"unknown setting(s): {', '.join(unknown)}",
+                         hint=f"did you mean {close[0]!r}?" if close else "see the fields of the config classes")
     linear = arch in LINEAR_ARCHS
     _override(default_features(arch) if linear else FeatureConfig(), overrides)
     _override(LinearConfig(arch=arch) if linear else LinearConfig(), overrides)
