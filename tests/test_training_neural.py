@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,29 @@ def test_weights_that_are_not_finite_are_refused() -> None:
     with pytest.raises(DataError, match=r"the weights head\.bias are not finite"):
         check_finite(weights)
     check_finite({"head.bias": np.zeros(2, np.float32)})
+
+
+def test_refit_learns_the_words_and_class_balance_of_train_and_dev(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refitted network is fresh in its vocabulary and class weights too: a word that only the dev documents
+    have gets its own id, and "balanced" weighs the classes of train + dev."""
+    from sentikit.training import neural
+
+    weighed: list[np.ndarray] = []
+    real = neural._class_weights
+
+    def recorded(y: np.ndarray, n_classes: int, mode: str) -> Any:
+        weighed.append(np.bincount(y, minlength=n_classes))
+        return real(y, n_classes, mode)
+
+    monkeypatch.setattr(neural, "_class_weights", recorded)
+    dev_docs = [[*doc, "devonly"] for doc in DEV[0]]
+    cfg = TrainConfig(epochs=2, batch_size=16, lr=0.01, refit=True, class_weight="balanced")
+    first = train_neural(*TRAIN, dev_docs, DEV[1], LABELS, SMALL, SEQ, replace(cfg, refit=False))
+    refit = train_neural(*TRAIN, dev_docs, DEV[1], LABELS, SMALL, SEQ, cfg)
+    assert "devonly" not in first.vocab and "devonly" in refit.vocab
+    assert refit.weights["embedding.weight"].shape[0] == len(refit.vocab) == len(first.vocab) + 1
+    everything = np.bincount(np.array(TRAIN[1] + DEV[1]), minlength=2)
+    assert [w.tolist() for w in weighed[-2:]] == [np.bincount(TRAIN[1], minlength=2).tolist(), everything.tolist()]
 
 
 def test_refit_trains_a_fresh_network_on_train_and_dev_for_the_best_epoch_count() -> None:

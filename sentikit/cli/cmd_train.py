@@ -109,7 +109,8 @@ def compare(
     dev_fraction: Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, min=0.01, max=0.9)] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
-        "table, json, jsonl or csv.", "table on a terminal, else jsonl"))] = None,
+        "table, json, jsonl or csv (jsonl and csv round figures to 4 decimals; json keeps them whole).",
+        "table on a terminal, else jsonl"))] = None,
     overrides: dict[str, Any] | None = None,
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),

@@ -192,24 +192,31 @@ def _train(train_docs: list[list[str]], train_y: list[int], dev_docs: list[list[
         result.interrupted = True
     if train_cfg.refit and not result.interrupted and result.best_epoch > 0:
         del run
-        all_data = (train_seqs + dev_seqs, np.concatenate([train_lengths, dev_lengths]),
-                    np.concatenate([y_train, y_dev]))
-        _refit(result, all_data, model_cfg, n_classes, train_cfg, class_weights, device, pretrained, emit)
+        all_y = np.concatenate([y_train, y_dev])
+        # A fresh network on train + dev, with its own vocabulary (words that only the dev documents have, or
+        # that reach --min-count only with them) and class weights. Word vectors' rows follow the first
+        # vocabulary, so with them the refit keeps it.
+        refit_vocab = vocab if pretrained is not None else build_vocabulary(train_docs + dev_docs, seq_cfg)
+        seqs, lengths = encode(train_docs + dev_docs, {word: i for i, word in enumerate(refit_vocab)}, seq_cfg)
+        refit_weights = _class_weights(all_y, n_classes, train_cfg.class_weight)
+        _refit(result, refit_vocab, (seqs, lengths, all_y), model_cfg, n_classes, train_cfg,
+               None if refit_weights is None else refit_weights.to(device), device, pretrained, emit)
     check_finite(result.weights)
     return result
 
 
-def _refit(result: NeuralResult, data: tuple[list[np.ndarray], np.ndarray, np.ndarray], model_cfg: NeuralConfig,
-           n_classes: int, cfg: TrainConfig, class_weights: torch.Tensor | None, device: torch.device,
-           pretrained: np.ndarray | None, emit: EventHandler) -> None:
-    """Train a fresh network on train + dev for `result.best_epoch` epochs, under the same schedule as the
-    first run (it spans `cfg.epochs` epochs of the larger set), and put its weights into `result`.
-    Ctrl-C here keeps the first run's weights and marks the result interrupted."""
+def _refit(result: NeuralResult, vocab: list[str], data: tuple[list[np.ndarray], np.ndarray, np.ndarray],
+           model_cfg: NeuralConfig, n_classes: int, cfg: TrainConfig, class_weights: torch.Tensor | None,
+           device: torch.device, pretrained: np.ndarray | None, emit: EventHandler) -> None:
+    """Train a fresh network over `vocab` on train + dev (`data`, encoded with it) for `result.best_epoch`
+    epochs, under the same schedule as the first run (it spans `cfg.epochs` epochs of the larger set), and put
+    its weights and vocabulary into `result`. Ctrl-C here keeps the first run's weights (and vocabulary) and
+    marks the result interrupted."""
     n_docs = len(data[0])
     emit({"event": "stage", "stage": f"refitting on train + dev ({n_docs} documents) for "
                                      f"{result.best_epoch} epoch(s)"})
     rng = np.random.default_rng(cfg.seed)
-    run = start_run(model_cfg, len(result.vocab), n_classes, cfg, n_docs, device, pretrained)
+    run = start_run(model_cfg, len(vocab), n_classes, cfg, n_docs, device, pretrained)
     try:
         for epoch in range(1, result.best_epoch + 1):
             stats = train_epoch(run, data, cfg, rng, class_weights, device, emit, epoch, "refit")
@@ -221,4 +228,4 @@ def _refit(result: NeuralResult, data: tuple[list[np.ndarray], np.ndarray, np.nd
         return
     with run.weights_to_keep():
         result.weights = snapshot(run.model)
-    result.fit_rows = n_docs
+    result.vocab, result.fit_rows = vocab, n_docs
