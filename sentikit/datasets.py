@@ -22,7 +22,7 @@ def bundled_dirs() -> list[Path]:
 def bundled_corpus(name: str) -> Path:
     """Path of a bundled corpus: 'ru' or 'en'."""
     if name not in BUNDLED:
-        raise DataError(f"no bundled corpus {name!r}", hint=f"choose one of: {', '.join(PREFIX + k for k in BUNDLED)}")
+        raise DataError(f"no bundled corpus {name!r}", hint=f"choose one of: {', '.join(map(repr, BUNDLED))}")
     for folder in bundled_dirs():
         candidate = folder / BUNDLED[name]
         if candidate.is_file():
@@ -33,4 +33,8 @@ def bundled_corpus(name: str) -> Path:
 def resolve_corpus_path(path: str | Path) -> str | Path:
     """Turn `bundled:ru` into the file's path; anything else is returned unchanged."""
     text = str(path)
-    return bundled_corpus(text[len(PREFIX):]) if text.startswith(PREFIX) else path
+    if not text.startswith(PREFIX):
+        return path
+    if text[len(PREFIX):] not in BUNDLED:  # named as the command line names them
+        raise DataError(f"no bundled corpus {text!r}", hint=f"choose one of: {', '.join(PREFIX + k for k in BUNDLED)}")
+    return bundled_corpus(text[len(PREFIX):])

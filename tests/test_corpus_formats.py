@@ -313,3 +313,16 @@ def test_a_csv_quote_that_swallows_rows_is_reported(tmp_path: Path, caplog: pyte
     with caplog.at_level(logging.WARNING, logger="sentikit"):
         assert [r.text for r in read(paragraphs)] == [review, "x"]
     assert caplog.text == ""
+
+
+def test_bundled_corpora_are_named_as_the_caller_names_them() -> None:
+    from sentikit.datasets import bundled_corpus, resolve_corpus_path
+    from sentikit.errors import DataError
+
+    assert Path(resolve_corpus_path("bundled:ru")) == bundled_corpus("ru") and bundled_corpus("en").is_file()
+    with pytest.raises(DataError) as info:
+        resolve_corpus_path("bundled:fr")
+    assert str(info.value) == "no bundled corpus 'bundled:fr' (choose one of: bundled:ru, bundled:en)"
+    with pytest.raises(DataError) as info:
+        bundled_corpus("fr")
+    assert str(info.value) == "no bundled corpus 'fr' (choose one of: 'ru', 'en')"
