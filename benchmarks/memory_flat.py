@@ -7,6 +7,7 @@ Usage (from the repository root):
     .venv/bin/python benchmarks/memory_flat.py --size-mb 200    # 10 MB, 100 MB and 200 MB
     .venv/bin/python benchmarks/memory_flat.py --sizes 5,50 --commands predict --model models/reviews_en-gru
     .venv/bin/python benchmarks/memory_flat.py --sizes 10,100 --commands evaluate   # evaluate streams too
+    .venv/bin/python benchmarks/memory_flat.py --sizes 10,100 --commands preprocess-json  # so do JSON arrays
 
 Inputs are built under the system temp folder (/tmp) by repeating the reviews of the bundled corpus
 data/reviews_en.csv (a CSV with text,label,domain for `preprocess FILE` and `evaluate FILE`; plain lines for
@@ -41,7 +42,10 @@ def _reviews() -> list[tuple[str, str, str]]:
 
 
 def build_input(path: Path, size_bytes: int, kind: str, unique: bool) -> int:
-    """Write about `size_bytes` of repeated reviews (CSV or plain lines); return the number of documents."""
+    """Write about `size_bytes` of repeated reviews (CSV, plain lines, or an indented JSON array of records, as
+    `json.dump(records, indent=2)` writes it); return the number of documents."""
+    if kind == "json":
+        return _build_json_array(path, size_bytes, unique)
     reviews = _reviews()
     n = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -60,6 +64,24 @@ def build_input(path: Path, size_bytes: int, kind: str, unique: bool) -> int:
             if block:
                 handle.write("".join(block))
                 block.clear()
+    return n
+
+
+def _build_json_array(path: Path, size_bytes: int, unique: bool) -> int:
+    import json
+
+    reviews = _reviews()
+    n = 0
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        while handle.tell() < size_bytes:
+            block = []
+            for text, label, domain in reviews:
+                record = {"text": f"{text} w{n}x" if unique else text, "label": label, "domain": domain}
+                block.append(("\n" if n == 0 else ",\n") + json.dumps(record, ensure_ascii=False, indent=2))
+                n += 1
+            handle.write("".join(block))
+        handle.write("\n]\n")
     return n
 
 
@@ -102,7 +124,8 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024, help="largest input in MB (default 1024)")
     parser.add_argument("--sizes", help="comma-separated sizes in MB (default: 10, 100 and --size-mb)")
     parser.add_argument("--commands", default="preprocess,predict",
-                        help="comma-separated: preprocess, predict, evaluate (default: preprocess,predict)")
+                        help="comma-separated: preprocess, preprocess-json (an indented JSON array), predict, "
+                             "evaluate (default: preprocess,predict)")
     parser.add_argument("--model", type=Path, help="model for predict (default: train nb on the bundled corpus)")
     parser.add_argument("--arch", default="nb", help="architecture of the model trained without --model")
     parser.add_argument("--unique-tokens", action="store_true", help="a never-seen word on every line")
@@ -125,13 +148,14 @@ def main() -> None:
     try:
         for size in sizes:
             for command in commands:
-                kind = "txt" if command == "predict" else "csv"
+                kind = {"predict": "txt", "preprocess-json": "json"}.get(command, "csv")
                 path = tmp / f"input-{size}mb.{kind}"
                 if not path.exists():
                     docs = build_input(path, size * MB, kind, opts.unique_tokens)
                     (tmp / f"{path.name}.docs").write_text(str(docs))
                 docs = int((tmp / f"{path.name}.docs").read_text())
-                args = {"preprocess": ["preprocess", str(path)], "predict": ["predict", "--model", str(model)],
+                args = {"preprocess": ["preprocess", str(path)], "preprocess-json": ["preprocess", str(path)],
+                        "predict": ["predict", "--model", str(model)],
                         "evaluate": ["evaluate", str(path), "--model", str(model), "--format", "json"]}[command]
                 wall, cpu, peak = measure(args, path if command == "predict" else None, tmp)
                 rows.append((command, size, docs, wall, cpu, peak))
