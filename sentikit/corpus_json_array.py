@@ -74,7 +74,11 @@ class _Window:
         end of the input."""
         while True:
             pos = WHITESPACE.match(self.text, pos).end()  # type: ignore[union-attr]
-            if pos < len(self.text) or not self.more(1):
+            if pos < len(self.text):
+                return pos
+            if pos > _KEEP:  # all of it is read: let it go before reading on (a long run of whitespace)
+                pos = self.drop(pos)
+            if not self.more(1):
                 return pos
 
     def decode(self, pos: int, name: str, hint: str) -> tuple[Any, int]:

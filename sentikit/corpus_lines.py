@@ -102,14 +102,19 @@ class LineCounter(io.TextIOBase):
             self.line += 1
             yield self._again.pop()
         piece, self._pending = self._pending, ""
-        open_line = False  # whether the last piece ended inside a line
+        # Lines are counted as `__next__` counts them (LF, CRLF or a lone CR ends one); a CRLF may be split
+        # between two pieces.
+        cr = False  # the last piece ended in CR: an LF starting this one is part of that line break
+        last = ""
         while piece or (piece := self._text.read(_PIECE)):
-            self._check(piece, self.line + 1)
-            self.line += piece.count("\n")
-            open_line = not piece.endswith("\n")
-            yield piece
-            piece = ""
-        self.line += open_line  # a last line without a line break counts too
+            split = cr and piece.startswith("\n")
+            self._check(piece, self.line + 1 - split)
+            self.line += _line_breaks(piece) - split
+            cr = piece.endswith("\r")
+            last, piece = piece, ""
+            yield last
+        if last and not last.endswith(("\n", "\r")):
+            self.line += 1  # a last line without a line break counts too
 
     def _check(self, piece: str, first_line: int | None = None) -> None:
         """Refuse a piece of text that holds an undecodable byte or NUL; `first_line`: the line the piece starts
@@ -120,7 +125,7 @@ class LineCounter(io.TextIOBase):
                 return
             bad = _NUL.search(piece)
             assert bad is not None
-        line = (self.line if first_line is None else first_line) + piece.count("\n", 0, bad.start())
+        line = (self.line if first_line is None else first_line) + _line_breaks(piece[:bad.start()])
         if bad.group() != "\x00":
             raise decode_error(self._name, line, self._encoding, ord(bad.group()) - 0xDC00,
                                binary="\x00" in piece or "\x00" in self._peek())
@@ -139,6 +144,10 @@ class LineCounter(io.TextIOBase):
             return next(self)
         except StopIteration:
             return ""
+
+
+def _line_breaks(text: str) -> int:
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
 def plain_lines(counter: LineCounter) -> Iterator[tuple[str, int]]:

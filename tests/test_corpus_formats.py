@@ -326,3 +326,14 @@ def test_bundled_corpora_are_named_as_the_caller_names_them() -> None:
     with pytest.raises(DataError) as info:
         bundled_corpus("fr")
     assert str(info.value) == "no bundled corpus 'fr' (choose one of: 'ru', 'en')"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+@pytest.mark.parametrize("bad", ["\x00", "\udcff"], ids=["NUL", "undecodable"])
+def test_a_bad_character_in_a_json_array_is_named_by_its_line(tmp_path: Path, pieces: str, newline: str,
+                                                               bad: str) -> None:
+    """Counted as the line reader counts lines, whatever ends them, and wherever the pieces cut a CRLF."""
+    lines = ["[", '{"text": "a", "label": "pos"},', '{"text": "b", "label": "neg"},', f'{{"text": "c{bad}"}}', "]"]
+    path = tmp_path / "a.json"
+    path.write_bytes(newline.join(lines).encode("utf-8", "surrogateescape"))
+    expect_error(path, [f"{path}: line 4 "], need_labels=True)

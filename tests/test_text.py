@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -261,6 +264,48 @@ def test_texts_read_before_an_input_error_are_processed_first(jobs: int, chunk: 
         for tokens in make().iter_transform(texts(), jobs=jobs, chunk=chunk):
             out.append(tokens)
     assert out == [["text", str(i)] for i in range(10)]
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_starting_the_workers_leaves_the_callers_signal_mask_as_it_was() -> None:
+    """Ctrl-C is held while the workers start, then the mask is put back as it was: a caller's thread that keeps
+    SIGINT blocked (a server thread, say) still has it blocked after, and the main thread still gets it."""
+    masks: dict[str, bool] = {}
+
+    def in_a_thread() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        assert list(make().iter_transform(["good film"] * 5, jobs=2, chunk=2)) == [["good", "film"]] * 5
+        masks["thread"] = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+    worker = threading.Thread(target=in_a_thread)
+    worker.start()
+    worker.join()
+    assert list(make().iter_transform(["good film"], jobs=2)) == [["good", "film"]]
+    masks["main"] = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    assert masks == {"thread": True, "main": False}
+
+
+def test_ctrl_c_while_the_workers_start_leaves_no_worker_behind(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    from sentikit.text import pipeline
+
+    real = multiprocessing.get_context
+
+    class Context:  # the real one, but Ctrl-C comes while its pool starts (held until then)
+        def __init__(self, method: str | None) -> None:
+            self._context = real(method)
+
+        def Pool(self, *args: Any, **kwargs: Any) -> Any:  # multiprocessing's name
+            pool = self._context.Pool(*args, **kwargs)
+            os.kill(os.getpid(), signal.SIGINT)
+            return pool
+
+    monkeypatch.setattr(pipeline.multiprocessing, "get_context", lambda method=None: Context(method))
+    with pytest.raises(KeyboardInterrupt) as info:
+        list(make().iter_transform(["good film"] * 5, jobs=2))
+    # While the exception lives (a notebook keeps the last one), its frames keep the pool: it must be torn down.
+    assert info.tb is not None and multiprocessing.active_children() == []
 
 
 def test_preprocess_corpus_streams_records_with_their_tokens(tmp_path: Path) -> None:

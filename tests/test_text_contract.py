@@ -205,3 +205,5 @@ def test_transform_takes_any_iterable_of_texts(wrap: Callable[[Any], Any]) -> No
     assert Preprocessor().fit().transform(wrap(texts)) == expected
     assert Preprocessor().fit_transform(wrap(texts)) == expected
     assert list(Preprocessor().fit(wrap(texts)).iter_transform(wrap(texts))) == expected
+    stream = iter(texts)  # fit does not need the texts: an iterator is left for what follows
+    assert list(Preprocessor().fit(stream).iter_transform(stream)) == expected

@@ -199,6 +199,7 @@ def test_refit_learns_the_words_and_class_balance_of_train_and_dev(monkeypatch: 
     refit = train_neural(*TRAIN, dev_docs, DEV[1], LABELS, SMALL, SEQ, cfg)
     assert "devonly" not in first.vocab and "devonly" in refit.vocab
     assert refit.weights["embedding.weight"].shape[0] == len(refit.vocab) == len(first.vocab) + 1
+    assert refit.n_parameters == sum(w.size for w in refit.weights.values()) == first.n_parameters + SMALL.embed_dim
     everything = np.bincount(np.array(TRAIN[1] + DEV[1]), minlength=2)
     assert [w.tolist() for w in weighed[-2:]] == [np.bincount(TRAIN[1], minlength=2).tolist(), everything.tolist()]
 

@@ -6,9 +6,11 @@ single stderr line and an exit code (0 ok, 1 data/model error, 2 usage, 130 inte
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import sys
+import threading
 
 # Prediction multiplies small matrices batch by batch: one BLAS thread is as fast on an idle machine and up to
 # 10x faster on a busy one (threads spin waiting for each other). Set before numpy is first imported.
@@ -30,7 +32,7 @@ def main() -> None:
 
         app()
     except KeyboardInterrupt:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _ignore_sigint()
         try:
             sys.stderr.write("error: interrupted\n")
         except (OSError, ValueError):
@@ -39,5 +41,11 @@ def main() -> None:
     finally:
         # The command is over and its exit code decided. A Ctrl-C during the interpreter's shutdown would only
         # break an atexit handler (torch's, multiprocessing's) into a traceback, or kill the process with no
-        # word after a success; ignored signals stay ignored through shutdown.
+        # word after a success. Registered last, this handler runs first at exit; ignored signals stay ignored
+        # through shutdown. (Not now: a caller of main() in its own process keeps its Ctrl-C until it exits.)
+        atexit.register(_ignore_sigint)
+
+
+def _ignore_sigint() -> None:
+    if threading.current_thread() is threading.main_thread():  # signal handlers belong to the main thread
         signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -151,9 +151,9 @@ class Preprocessor:
                     input_tags=InputTags(two_d_array=False, string=True))
 
     def fit(self, texts: Iterable[str] | None = None, y: Any = None) -> Preprocessor:
-        """Resolve machine-dependent choices; the texts themselves are not needed (but, when given, must be a
-        list of str, as for `transform`)."""
-        if texts is not None:
+        """Resolve machine-dependent choices; the texts themselves are not needed (but, when given, must be texts,
+        as for `transform`; an iterator is left unread)."""
+        if texts is not None and not hasattr(texts, "__next__"):  # a list, a str by mistake, a number...
             checked_texts(texts, "fit")
         cfg = self.config
         langs = ("ru", "en") if cfg.lang == "auto" else (cfg.lang,)
@@ -312,8 +312,14 @@ class Preprocessor:
         ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
         state = (self.config, self.get_state())
         failed: list[Exception] = []  # what reading the input raised, kept until the texts before it are out
-        with _sigint_held():  # until each worker has set Ctrl-C aside (`_init_worker`)
-            pool = ctx.Pool(jobs, initializer=_init_worker, initargs=state)
+        pool = None
+        try:
+            with _sigint_held():  # until each worker has set Ctrl-C aside (`_init_worker`)
+                pool = ctx.Pool(jobs, initializer=_init_worker, initargs=state)
+        except BaseException:  # a Ctrl-C held meanwhile, raised on leaving: the workers must not outlive it
+            if pool is not None:
+                pool.terminate()
+            raise
         with pool:
             # Pool.imap would read the whole input ahead; a bounded window of chunks keeps memory flat.
             window: deque[AsyncResult[list[list[str]]]] = deque()
@@ -340,11 +346,11 @@ def _sigint_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # not POSIX: spawned workers start ignoring nothing
         yield
         return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a caller's own blocked signals stay blocked
 
 
 def _init_worker(config: PreprocessConfig, state: dict[str, Any]) -> None:

@@ -229,3 +229,4 @@ def _refit(result: NeuralResult, vocab: list[str], data: tuple[list[np.ndarray],
     with run.weights_to_keep():
         result.weights = snapshot(run.model)
     result.vocab, result.fit_rows = vocab, n_docs
+    result.n_parameters = count_parameters(run.model)  # its own vocabulary: another embedding size
