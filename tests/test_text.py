@@ -288,7 +288,7 @@ def test_starting_the_workers_leaves_the_callers_signal_mask_as_it_was() -> None
 def test_ctrl_c_while_the_workers_start_leaves_no_worker_behind(monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
 
-    from sentikit.text import pipeline
+    from sentikit.text import workers
 
     real = multiprocessing.get_context
 
@@ -301,7 +301,7 @@ def test_ctrl_c_while_the_workers_start_leaves_no_worker_behind(monkeypatch: pyt
             os.kill(os.getpid(), signal.SIGINT)
             return pool
 
-    monkeypatch.setattr(pipeline.multiprocessing, "get_context", lambda method=None: Context(method))
+    monkeypatch.setattr(workers.multiprocessing, "get_context", lambda method=None: Context(method))
     with pytest.raises(KeyboardInterrupt) as info:
         list(make().iter_transform(["good film"] * 5, jobs=2))
     # While the exception lives (a notebook keeps the last one), its frames keep the pool: it must be torn down.

@@ -6,18 +6,16 @@ only applies them. A trained model stores `PreprocessConfig` plus `get_state()`,
 rebuilds the very same pipeline elsewhere.
 
 Speed: review corpora are Zipfian, so every distinct token form is analysed once and cached; the hot loop is a
-regex `findall` plus one dict lookup per token, run by `map` in C.
+regex `findall` plus one dict lookup per token, run by `map` in C. Worker processes (`iter_transform(jobs=N)`)
+are `sentikit.text.workers`'s.
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import fields
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ from sentikit.text.morphology import Morphology, is_cyrillic, resolve_en_lemmati
 from sentikit.text.normalize import TEXT_RULE_VERSIONS, TEXT_RULES, normalize_text, normalize_word
 from sentikit.text.stopwords import is_negation, load_stopwords
 from sentikit.text.tokenize import char_units, is_word, word_tokens
+from sentikit.text.workers import parallel_tokens
 
 # What `fit` can record as the English lemmatizer ("none" when no lemmas are made).
 RESOLVED_EN_LEMMATIZERS: tuple[str, ...] = ("none", "simplemma", "wordnet")
@@ -309,83 +308,7 @@ class Preprocessor:
             for text in texts:
                 yield self.process(text)
             return
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-        state = (self.config, self.get_state())
-        failed: list[Exception] = []  # what reading the input raised, kept until the texts before it are out
-        pool = None
-        try:
-            with _sigint_held():  # until each worker has set Ctrl-C aside (`_init_worker`)
-                pool = ctx.Pool(jobs, initializer=_init_worker, initargs=state)
-        except BaseException:  # a Ctrl-C held meanwhile, raised on leaving: the workers must not outlive it
-            if pool is not None:
-                pool.terminate()
-            raise
-        with pool:
-            # Pool.imap would read the whole input ahead; a bounded window of chunks keeps memory flat.
-            window: deque[AsyncResult[list[list[str]]]] = deque()
-            for batch in _chunks_until_error(texts, chunk, failed):
-                window.append(pool.apply_async(_work_chunk, (batch,)))
-                if len(window) >= 4 * jobs:
-                    yield from window.popleft().get()
-            while window:
-                yield from window.popleft().get()
-        if failed:  # as with one job: every text read before a bad line (a decoding error) is processed first
-            raise failed[0]
-
-
-_worker: Preprocessor | None = None
-
-
-@contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Block SIGINT in this thread, and so in the processes and threads it starts, which inherit the mask. A
-    Ctrl-C meanwhile waits and is raised here on leaving. A worker that got it before `_init_worker` ran
-    would die, and a pool can hang on a task or a lock that a dead worker held."""
-    import signal
-
-    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: spawned workers start ignoring nothing
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a caller's own blocked signals stay blocked
-
-
-def _init_worker(config: PreprocessConfig, state: dict[str, Any]) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and tears the pool down
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held by `_sigint_held` until now
-    global _worker
-    _worker = Preprocessor.from_state(config, state)
-
-
-def _work_chunk(texts: list[str]) -> list[list[str]]:
-    assert _worker is not None
-    return [_worker.process(t) for t in texts]
-
-
-def _chunks_until_error(items: Iterable[str], size: int, failed: list[Exception]) -> Iterator[list[str]]:
-    """Lists of up to `size` items; when reading raises, the items before it still come as a last list and
-    the exception goes into `failed` for the caller to raise once they are done."""
-    iterator = iter(items)
-    batch: list[str] = []
-    while True:
-        try:
-            batch.append(next(iterator))
-        except StopIteration:
-            break
-        except Exception as exc:  # re-raised by the caller, after the texts read before it
-            failed.append(exc)
-            break
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        yield from parallel_tokens(self.config, self.get_state(), texts, jobs, chunk)
 
 
 def preprocess_corpus(source: str | Path, options: CorpusOptions, preprocessor: Preprocessor,
