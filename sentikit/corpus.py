@@ -193,6 +193,16 @@ def _is_json_object(line: str) -> bool:
         return True
 
 
+def _opens_json_array(name: str, head: str, opts: CorpusOptions) -> bool:
+    """Whether `head`, the start of the first line, opens a JSON array that this input is read as. For a first
+    line too long to read whole (`LineCounter.peek`): an array written on one line (pandas'
+    to_json(orient='records')) is then taken piece by piece by the array reader, not held whole to detect it."""
+    if opts.input_format == "auto" and _extension_format(name) is None:
+        return _JSON_ARRAY.match(head.strip()) is not None
+    json_input = opts.input_format == "json" or (opts.input_format == "auto" and _extension_format(name) == "json")
+    return json_input and head.lstrip(" \t").startswith("[")
+
+
 def _json_kind(line: str) -> str:
     """A .json file holds JSON Lines when its first line is a whole object, else (an array of records, or
     anything the JSON reader will then refuse with a reason) one JSON document."""
@@ -230,8 +240,12 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
         try:
             drop_utf8_bom(binary, opts.encoding, name)
             # A byte order mark is not text, whatever the encoding (utf-16-le and -be keep it as U+FEFF).
-            first = counter.readline().removeprefix("\ufeff")
-            fmt, sniffed, content, guessed = _format(name, first, counter, opts)
+            first, whole = counter.peek()
+            if not whole and _opens_json_array(name, first, opts):  # then that line would be the whole array
+                fmt, sniffed, content, guessed = "json", _extension_format(name) is None, True, False
+            else:
+                first = counter.readline().removeprefix("\ufeff")
+                fmt, sniffed, content, guessed = _format(name, first, counter, opts)
             if fmt == "txt" and need_labels and content:
                 raise DataError(f"{name}: read as plain lines (one document per line), which have no labels",
                                 hint="for a CSV, TSV or JSON file pass --input-format csv, tsv, jsonl or json, "

@@ -95,6 +95,20 @@ class LineCounter(io.TextIOBase):
             pieces.append(piece)
         return pieces[0] if len(pieces) == 1 else "".join(pieces)
 
+    def peek(self) -> tuple[str, bool]:
+        """The start of the next line, up to a piece (`_PIECE` characters), left to be read next, and whether
+        that is all of the line; a byte order mark there is dropped. A longer line is not read whole."""
+        if self._again:
+            return self._again[-1], True
+        if not self._pending:
+            piece = self._text.readline(_PIECE)
+            if piece.startswith("\ufeff"):  # topped up again: a whole piece means "the line goes on"
+                full = len(piece) == _PIECE and not piece.endswith(("\n", "\r"))
+                piece = piece[1:] + (self._text.readline(1) if full else "")
+            self._pending = piece
+        piece = self._pending
+        return piece, len(piece) < _PIECE or piece.endswith(("\n", "\r"))
+
     def pieces(self) -> Iterator[str]:
         """The rest of the input as it comes, in checked pieces of up to `_PIECE` characters that need not end at
         a line break: for a JSON array, which is read by its own syntax, one line of it may be the whole file."""

@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -337,3 +338,52 @@ def test_a_bad_character_in_a_json_array_is_named_by_its_line(tmp_path: Path, pi
     path = tmp_path / "a.json"
     path.write_bytes(newline.join(lines).encode("utf-8", "surrogateescape"))
     expect_error(path, [f"{path}: line 4 "], need_labels=True)
+
+
+@pytest.mark.parametrize("via", ["a.json", "a.txt", "records", "stdin"])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["no-bom", "bom"])
+def test_a_one_line_array_longer_than_a_piece_reads_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              via: str, bom: bytes) -> None:
+    """pandas' to_json(orient='records') writes the whole array on one line: past a piece (16 characters here),
+    it goes to the array reader without being read whole first, with the same records and errors."""
+    from sentikit import corpus_lines
+
+    monkeypatch.setattr(corpus_lines, "_PIECE", 16)
+    data = bom + json.dumps(RECORDS * 3, ensure_ascii=False).encode()
+    options = CorpusOptions(input_format="json") if via == "records" else None
+    if via == "stdin":
+        monkeypatch.setattr(sys, "stdin", FakeStdin(data))
+        source: str | Path = "-"
+    else:
+        source = tmp_path / via
+        source.write_bytes(data)
+    assert [(r.text, r.label, r.line) for r in read(source, options, need_labels=True)] == [
+        (r["text"], r["label"], 1) for r in RECORDS * 3]
+
+
+class _OneLineArray(io.RawIOBase):
+    """An array of records on one line, 64 MiB long: a reader that wants the whole line reads all of it."""
+
+    def __init__(self) -> None:
+        self.data = io.BytesIO(b"[" + b'{"text": "good", "label": "pos"}, ' * ((64 << 20) // 34) + b"{}]")
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.data.readinto(buffer)
+        self.read_bytes += n
+        return n
+
+
+def test_a_one_line_array_is_read_as_it_arrives(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = _OneLineArray()
+
+    class Stdin:
+        buffer = io.BufferedReader(stream)
+
+    monkeypatch.setattr(sys, "stdin", Stdin())
+    records = read_corpus("-", need_labels=True)
+    assert [next(records).text for _ in range(10_000)] == ["good"] * 10_000
+    assert stream.read_bytes < 8 << 20  # 10,000 records are 0.3 MiB: a piece or two of the line, not all of it
