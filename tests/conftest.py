@@ -2,7 +2,8 @@
 reproducible."""
 
 import os
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,19 @@ def saved(tmp_path: Path) -> Path:
     from sentikit.artifacts import save_model
 
     return save_model(tmp_path / "model", {"labels": ["neg", "pos"]}, sample_arrays(), sample_texts())
+
+
+@pytest.fixture
+def provide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[bytes, str, str], str]:
+    """provide(data, name, via) -> the source to pass to read_corpus: a file, or '-' with `data` on stdin."""
+    from tests.test_corpus import FakeStdin
+
+    def make(data: bytes, name: str, via: str) -> str:
+        if via == "stdin":
+            monkeypatch.setattr(sys, "stdin", FakeStdin(data))
+            return "-"
+        path = tmp_path / name
+        path.write_bytes(data)
+        return str(path)
+
+    return make

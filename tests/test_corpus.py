@@ -64,21 +64,6 @@ def read(source: str | Path, options: CorpusOptions | None = None, *, need_label
     return list(read_corpus(source, options, need_labels=need_labels, stats=stats))
 
 
-@pytest.fixture
-def provide(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[bytes, str, str], str]:
-    """provide(data, name, via) -> the source to pass to read_corpus: a file, or '-' with `data` on stdin."""
-
-    def make(data: bytes, name: str, via: str) -> str:
-        if via == "stdin":
-            monkeypatch.setattr(sys, "stdin", FakeStdin(data))
-            return "-"
-        path = tmp_path / name
-        path.write_bytes(data)
-        return str(path)
-
-    return make
-
-
 def expect_error(source: str | Path, fragments: list[str], options: CorpusOptions | None = None,
                  need_labels: bool = False, error: type[Exception] = DataError) -> str:
     with pytest.raises(error) as info:

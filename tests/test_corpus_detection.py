@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -108,17 +109,11 @@ def test_a_json_file_ignores_the_delimiter(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["x.csv", "x.txt", "stdin"])
 @pytest.mark.parametrize("sep", [";", ",", "\t", "|"])
-def test_excel_sep_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, sep: str) -> None:
+def test_excel_sep_line(provide: Callable[[bytes, str, str], str], name: str, sep: str) -> None:
     data = f"sep={sep}\r\ntext{sep}Оценка, 1-5{sep}label\r\nхорошо{sep}5{sep}pos\r\n".encode()
     if sep == ",":
         data = data.replace(b"\xd0\x9e\xd1\x86\xd0\xb5\xd0\xbd\xd0\xba\xd0\xb0, 1-5", b'"Rating, 1-5"')
-    if name == "stdin":
-        monkeypatch.setattr(sys, "stdin", FakeStdin(data))
-        source: str | Path = "-"
-    else:
-        source = tmp_path / name
-        source.write_bytes(data)
-    records = read(source, need_labels=True)
+    records = read(provide(data, name, name), need_labels=True)
     assert [(r.text, r.label, r.line) for r in records] == [("хорошо", "pos", 3)]
 
 

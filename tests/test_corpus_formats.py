@@ -9,7 +9,7 @@ import itertools
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -342,8 +342,9 @@ def test_a_bad_character_in_a_json_array_is_named_by_its_line(tmp_path: Path, pi
 
 @pytest.mark.parametrize("via", ["a.json", "a.txt", "records", "stdin"])
 @pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["no-bom", "bom"])
-def test_a_one_line_array_longer_than_a_piece_reads_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                              via: str, bom: bytes) -> None:
+def test_a_one_line_array_longer_than_a_piece_reads_the_same(monkeypatch: pytest.MonkeyPatch,
+                                                              provide: Callable[..., str], via: str,
+                                                              bom: bytes) -> None:
     """pandas' to_json(orient='records') writes the whole array on one line: past a piece (16 characters here),
     it goes to the array reader without being read whole first, with the same records and errors."""
     from sentikit import corpus_lines
@@ -351,12 +352,7 @@ def test_a_one_line_array_longer_than_a_piece_reads_the_same(tmp_path: Path, mon
     monkeypatch.setattr(corpus_lines, "_PIECE", 16)
     data = bom + json.dumps(RECORDS * 3, ensure_ascii=False).encode()
     options = CorpusOptions(input_format="json") if via == "records" else None
-    if via == "stdin":
-        monkeypatch.setattr(sys, "stdin", FakeStdin(data))
-        source: str | Path = "-"
-    else:
-        source = tmp_path / via
-        source.write_bytes(data)
+    source = provide(data, via, via)
     assert [(r.text, r.label, r.line) for r in read(source, options, need_labels=True)] == [
         (r["text"], r["label"], 1) for r in RECORDS * 3]
 
