@@ -70,6 +70,7 @@ _COLUMN_NAME = re.compile(r"(?=.{0,64}\Z)(?:[\w.()/,#?%$€₽£+&=-]+(?: [\w.()
 # JSON); "[" alone on its line is one too when a "{" starts the next (indented JSON). A review that starts with a
 # bracket ("[UPDATE] still great", "[{spoiler}] great") is none of these.
 _JSON_ARRAY = re.compile(r'\[\s*\{\s*(?:"|\Z)')
+_JSON_ARRAY_OPENING = re.compile(r'\[\s*\{\s*"')  # the same, in the start of a longer line
 
 
 @dataclass
@@ -197,8 +198,8 @@ def _opens_json_array(name: str, head: str, opts: CorpusOptions) -> bool:
     """Whether `head`, the start of the first line, opens a JSON array that this input is read as. For a first
     line too long to read whole (`LineCounter.peek`): an array written on one line (pandas'
     to_json(orient='records')) is then taken piece by piece by the array reader, not held whole to detect it."""
-    if opts.input_format == "auto" and _extension_format(name) is None:
-        return _JSON_ARRAY.match(head.strip()) is not None
+    if opts.input_format == "auto" and _extension_format(name) is None:  # the line goes on: `[{` must be `[{"`
+        return _JSON_ARRAY_OPENING.match(head.lstrip()) is not None
     json_input = opts.input_format == "json" or (opts.input_format == "auto" and _extension_format(name) == "json")
     return json_input and head.lstrip(" \t").startswith("[")
 
@@ -241,8 +242,10 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             drop_utf8_bom(binary, opts.encoding, name)
             # A byte order mark is not text, whatever the encoding (utf-16-le and -be keep it as U+FEFF).
             first, whole = counter.peek()
-            if not whole and _opens_json_array(name, first, opts):  # then that line would be the whole array
-                fmt, sniffed, content, guessed = "json", _extension_format(name) is None, True, False
+            if not whole and _opens_json_array(name, first.removeprefix("\ufeff"), opts):  # that line: the array
+                counter.drop_bom()
+                sniffed = opts.input_format == "auto" and _extension_format(name) is None
+                fmt, content, guessed = "json", True, False
             else:
                 first = counter.readline().removeprefix("\ufeff")
                 fmt, sniffed, content, guessed = _format(name, first, counter, opts)

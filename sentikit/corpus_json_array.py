@@ -22,10 +22,11 @@ from sentikit.corpus_json import (
 )
 from sentikit.errors import DataError
 
-# Characters of decoded text the window may hold before it lets them go, which copies what is left: only when
-# that is little. A one-line array is read whole by the format detection (its first line) and comes as one
-# piece; it is then let go of at its end, not copied over and over.
-_KEEP = 1 << 20
+# The input comes in lines (or pieces of a long one); each `more` appends at least _READ characters, since every
+# append copies the window. Decoded text beyond _KEEP characters is let go of, which copies what is left: only
+# when that is little, so a window that holds one long record is not copied over and over.
+_READ = 1 << 16
+_KEEP = 1 << 18
 # A decoding error this close to the end of the window may be a record cut off by the window's end (an escape
 # such as "\ud83d\ude00" is 12 characters): read on before calling it an error.
 _CUT_MARGIN = 12
@@ -42,15 +43,16 @@ class _Window:
         self._counted_line = 1
 
     def more(self, wanted: int) -> bool:
-        """Append at least `wanted` more characters, or all that is left; False when nothing was left."""
+        """Append at least `wanted` (and `_READ`) more characters, or all that is left; False when nothing was
+        left."""
         chunks, added = [self.text], 0
-        while added < wanted:
+        while added < max(wanted, _READ):
             piece = next(self._pieces, None)
             if piece is None:
                 break
             chunks.append(piece)
             added += len(piece)
-        if added:  # (one piece into an empty window is taken as it is: it may be a whole one-line array)
+        if added:  # (one piece into an empty window is taken as it is: no copy)
             self.text = chunks[1] if len(chunks) == 2 and not self.text else "".join(chunks)
         return added > 0
 

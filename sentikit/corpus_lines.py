@@ -97,17 +97,16 @@ class LineCounter(io.TextIOBase):
 
     def peek(self) -> tuple[str, bool]:
         """The start of the next line, up to a piece (`_PIECE` characters), left to be read next, and whether
-        that is all of the line; a byte order mark there is dropped. A longer line is not read whole."""
+        that is all of the line. A longer line is not read whole."""
         if self._again:
             return self._again[-1], True
         if not self._pending:
-            piece = self._text.readline(_PIECE)
-            if piece.startswith("\ufeff"):  # topped up again: a whole piece means "the line goes on"
-                full = len(piece) == _PIECE and not piece.endswith(("\n", "\r"))
-                piece = piece[1:] + (self._text.readline(1) if full else "")
-            self._pending = piece
-        piece = self._pending
-        return piece, len(piece) < _PIECE or piece.endswith(("\n", "\r"))
+            self._pending = self._text.readline(_PIECE)
+        return self._pending, len(self._pending) < _PIECE or self._pending.endswith(("\n", "\r"))
+
+    def drop_bom(self) -> None:
+        """Drop a byte order mark that starts the next piece (`peek` leaves it, as `__next__` would read it)."""
+        self._pending = self._pending.removeprefix("\ufeff")
 
     def pieces(self) -> Iterator[str]:
         """The rest of the input as it comes, in checked pieces of up to `_PIECE` characters that need not end at
@@ -120,7 +119,9 @@ class LineCounter(io.TextIOBase):
         # between two pieces.
         cr = False  # the last piece ended in CR: an LF starting this one is part of that line break
         last = ""
-        while piece or (piece := self._text.read(_PIECE)):
+        # By lines (or `_PIECE` characters of a longer one), as `__next__` reads: a byte the encoding cannot decode
+        # is then named by its line (`decode_error_line` counts from the lines handed out).
+        while piece or (piece := self._text.readline(_PIECE)):
             split = cr and piece.startswith("\n")
             self._check(piece, self.line + 1 - split)
             self.line += _line_breaks(piece) - split

@@ -383,3 +383,36 @@ def test_a_one_line_array_is_read_as_it_arrives(monkeypatch: pytest.MonkeyPatch)
     records = read_corpus("-", need_labels=True)
     assert [next(records).text for _ in range(10_000)] == ["good"] * 10_000
     assert stream.read_bytes < 8 << 20  # 10,000 records are 0.3 MiB: a piece or two of the line, not all of it
+
+
+@pytest.mark.parametrize(("data", "name", "piece", "options", "expected"), [
+    # Only one byte order mark is dropped at the start, as ever: a second is text.
+    (b"\xef\xbb\xbf" * 3 + b"hello\n", "f.txt", None, {}, [("\ufeffhello", None, 1)]),
+    (b"\xef\xbb\xbf" * 2, "f.txt", None, {}, "f.txt: no documents, only blank lines"),
+    # A mark before a first line that fills a piece up to its CR: the LF after it is not another line.
+    ("\ufeffsep=,\r\ntext,label\r\nhi,pos\r\n".encode("utf-16-le"), "f.csv", 7, {"encoding": "utf-16-le"},
+     [("hi", "pos", 3)]),
+    # A one-line array under --input-format json is no plain text taken for JSON: no hint about plain lines.
+    (b'[{"text": "' + b"a" * 40 + b'"}] x', "f", 16, {"input_format": "json"},
+     "f: line 1: not valid JSON (more data after the array) (write a JSON array of objects (pandas: "
+     "to_json(orient='records')) or JSON Lines, one object per line)"),
+    # "[{" at the end of a piece is not "[{" at the end of the line: this review stays a review.
+    (b"[{}] ok\nsecond\n", "f", 2, {}, [("[{}] ok", None, 1), ("second", None, 2)]),
+    # An undecodable UTF-16 unit deep in an array is named by its line.
+    (("[\n" + "".join(f'{{"text": "row {i}"}},\n' for i in range(1000))).encode("utf-16-le") + b"\x00\xd8a\x00",
+     "u.json", None, {"encoding": "utf-16-le"}, "u.json: line 1002 is not valid utf-16-le"),
+], ids=["three-boms", "two-boms-only", "bom-crlf-at-a-piece-end", "explicit-json", "cut-opening", "utf16-line"])
+def test_what_reading_in_pieces_must_not_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes,
+                                                name: str, piece: int | None, options: dict[str, Any],
+                                                expected: Any) -> None:
+    """Cases a differential fuzzer (reader of 2026-11-27 vs this one, pieces of 1-64 characters) found."""
+    from sentikit import corpus_lines
+
+    if piece:
+        monkeypatch.setattr(corpus_lines, "_PIECE", piece)
+    (tmp_path / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    if isinstance(expected, str):
+        assert expect_error(name, [expected], CorpusOptions(**options)).startswith(expected)
+    else:
+        assert [(r.text, r.label, r.line) for r in read(name, CorpusOptions(**options))] == expected
