@@ -114,3 +114,24 @@ def test_train_takes_its_paths_as_str_too(tmp_path: Path) -> None:
 
     outcome = train(str(REPO / "data" / "reviews_en.csv"), out=str(tmp_path / "m"), settings=TrainSettings(arch="nb"))
     assert outcome.path == tmp_path / "m" and (tmp_path / "m" / "manifest.json").is_file()
+
+
+def test_the_training_example_in_the_python_docs_runs_as_shown(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    import sentikit
+
+    docs = (REPO / "docs" / "python-api.md").read_text(encoding="utf-8")
+    section = docs[docs.index("## Training"):]
+    code = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python") + 9)]
+    (tmp_path / "data").mkdir()
+    shutil.copy(REPO / "data" / "reviews_en.csv", tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "python-api.md", "exec"), namespace)  # the documented example, as written
+    outcome, events = namespace["outcome"], namespace["events"]
+    assert outcome.path == tmp_path / "models" / "en-nbsvm" and 0 < outcome.dev_metrics["macro_f1"] <= 1
+    assert events[0] == {"event": "data", "train": 324, "dev": 36, "labels": ["negative", "neutral", "positive"]}
+    assert {e["event"] for e in events} == {"data", "stage"}
+    assert sentikit.load(outcome.path).manifest["configs"]["linear"]["C"] == 0.5
