@@ -61,11 +61,16 @@ class ModelFolder:
 
 def is_model_folder(path: str | os.PathLike[str]) -> bool:
     """True if `path` is a folder whose manifest declares the sentikit model format (files not checked)."""
+    return _model_manifest(Path(path)) is not None
+
+
+def _model_manifest(folder: Path) -> dict[str, Any] | None:
+    """The manifest of `folder` if it declares the sentikit model format, else None."""
     try:
-        manifest = json.loads((Path(path) / MANIFEST_FILE).read_bytes())
+        manifest = json.loads((folder / MANIFEST_FILE).read_bytes())
     except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME else None
 
 
 def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFolder:
@@ -228,10 +233,11 @@ def _check_target(target: Path, *, force: bool) -> bool:
         return False
     if not target.is_dir():
         raise OutputError(f"{target} is a file, not a model folder; choose another path for the model")
-    if is_model_folder(target):
+    manifest = _model_manifest(target)
+    if manifest is not None:
         if not force:
             raise OutputError(f"model exists at {target}; use --force to replace it")
-        foreign = _foreign_entries(target)
+        foreign = _foreign_entries(target, manifest.get("files"))
         if foreign:
             shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
             raise OutputError(f"the model folder {target} also holds {shown}, which replacing it would delete; "
@@ -246,14 +252,13 @@ def _check_target(target: Path, *, force: bool) -> bool:
     return True  # an empty folder holds nothing to lose
 
 
-def _foreign_entries(folder: Path) -> list[str]:
-    """Names in a model folder that its manifest does not list (a corpus or notes put there by hand), sorted;
-    folders end in "/"."""
+def _foreign_entries(folder: Path, listed: Any) -> list[str]:
+    """Names in a model folder that its manifest's `files` table (`listed`) does not hold (a corpus or notes put
+    there by hand), sorted; folders end in "/"."""
     try:
-        listed = json.loads((folder / MANIFEST_FILE).read_bytes()).get("files")
         entries = sorted(folder.iterdir())
-    except (OSError, ValueError, RecursionError, AttributeError) as exc:
-        raise OutputError(f"cannot inspect {folder} ({exc}); choose another path") from exc
+    except OSError as exc:
+        raise OutputError(f"cannot inspect {folder} ({_why(exc)}); choose another path") from exc
     ours = {MANIFEST_FILE, *(listed if isinstance(listed, dict) else ())}
     return [entry.name + ("/" if entry.is_dir() else "") for entry in entries if entry.name not in ours]
 

@@ -194,11 +194,12 @@ def _is_json_object(line: str) -> bool:
         return True
 
 
-def _opens_json_array(name: str, head: str, opts: CorpusOptions) -> bool:
-    """Whether `head`, the start of the first line, opens a JSON array that this input is read as. For a first
-    line too long to read whole (`LineCounter.peek`): an array written on one line (pandas'
-    to_json(orient='records')) is then taken piece by piece by the array reader, not held whole to detect it."""
-    if opts.input_format == "auto" and _extension_format(name) is None:  # the line goes on: `[{` must be `[{"`
+def _opens_json_array(name: str, head: str, opts: CorpusOptions, by_content: bool) -> bool:
+    """Whether `head`, the start of the first line, opens a JSON array that this input is read as (`by_content`:
+    its format is told by its content). For a first line too long to read whole (`LineCounter.peek`): an array
+    written on one line (pandas' to_json(orient='records')) is then taken piece by piece by the array reader, not
+    held whole to detect it."""
+    if by_content:  # the line goes on: `[{` must be `[{"`
         return _JSON_ARRAY_OPENING.match(head.lstrip()) is not None
     json_input = opts.input_format == "json" or (opts.input_format == "auto" and _extension_format(name) == "json")
     return json_input and head.lstrip(" \t").startswith("[")
@@ -242,10 +243,10 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
             drop_utf8_bom(binary, opts.encoding, name)
             # A byte order mark is not text, whatever the encoding (utf-16-le and -be keep it as U+FEFF).
             first, whole = counter.peek()
-            if not whole and _opens_json_array(name, first.removeprefix("\ufeff"), opts):  # that line: the array
-                counter.drop_bom()
-                sniffed = opts.input_format == "auto" and _extension_format(name) is None
-                fmt, content, guessed = "json", True, False
+            by_content = opts.input_format == "auto" and _extension_format(name) is None
+            if not whole and _opens_json_array(name, first.removeprefix("\ufeff"), opts, by_content):
+                counter.drop_bom()  # that line would be the whole array: the array reader takes it in pieces
+                fmt, sniffed, content, guessed = "json", by_content, True, False
             else:
                 first = counter.readline().removeprefix("\ufeff")
                 fmt, sniffed, content, guessed = _format(name, first, counter, opts)

@@ -90,7 +90,7 @@ class _Window:
                 return DECODER.raw_decode(self.text, pos)
             except json.JSONDecodeError as exc:
                 cut = exc.pos >= len(self.text) - _CUT_MARGIN or exc.msg.startswith("Unterminated string")
-                if cut and self.more(max(len(self.text) - pos, 1 << 16)):  # doubling: linear in the record
+                if cut and self.more(len(self.text) - pos):  # doubling: linear in the record
                     continue
                 line = self.line + exc.lineno - 1
                 raise DataError(f"{name}: line {line}: not valid JSON ({exc.msg})", hint=hint) from exc

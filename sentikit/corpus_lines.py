@@ -81,19 +81,24 @@ class LineCounter(io.TextIOBase):
         if not piece:
             raise StopIteration
         self.line += 1
+        self._check(piece)
+        if len(piece) < _PIECE or piece.endswith("\n"):
+            return piece  # nearly every line
+        return self._rest_of_line(piece)
+
+    def _rest_of_line(self, piece: str) -> str:
+        """A line longer than a piece: `piece`, its start, joined with the pieces that follow it."""
         pieces = [piece]
-        while True:
-            self._check(piece)
-            if len(piece) < _PIECE or piece.endswith("\n"):
-                break
+        while len(piece) == _PIECE and not piece.endswith("\n"):
             piece = self._text.readline(_PIECE)
             if pieces[-1].endswith("\r") and piece != "\n":  # that CR ended the line: this is the next one
                 self._pending = piece
                 break
             if not piece:
                 break
+            self._check(piece)
             pieces.append(piece)
-        return pieces[0] if len(pieces) == 1 else "".join(pieces)
+        return "".join(pieces)
 
     def peek(self) -> tuple[str, bool]:
         """The start of the next line, up to a piece (`_PIECE` characters), left to be read next, and whether

@@ -135,7 +135,8 @@ def _train(train_docs: list[list[str]], train_y: list[int], dev_docs: list[list[
     if len(vocab) <= 2:  # only <pad> and <unk>: every document would read as unknown words
         raise DataError("no tokens left to learn from (empty vocabulary: no token is seen --min-count times, or "
                         "the preprocessed texts are empty)", hint="lower --min-count, or keep stopwords")
-    if not dev_docs:  # the same seeded, stratified hold-out as `sentikit train` (DataError if too small)
+    dev_given = bool(dev_docs)  # else carved from train_docs, whose vocabulary already counts its words
+    if not dev_given:  # the same seeded, stratified hold-out as `sentikit train` (DataError if too small)
         train_idx, dev_idx = stratified_split(train_y, train_cfg.dev_fraction, train_cfg.seed)
         dev_docs, dev_y = [train_docs[i] for i in dev_idx], [train_y[i] for i in dev_idx]
         train_docs, train_y = [train_docs[i] for i in train_idx], [train_y[i] for i in train_idx]
@@ -195,9 +196,11 @@ def _train(train_docs: list[list[str]], train_y: list[int], dev_docs: list[list[
         all_y = np.concatenate([y_train, y_dev])
         # A fresh network on train + dev, with its own vocabulary (words that only the dev documents have, or
         # that reach --min-count only with them) and class weights. Word vectors' rows follow the first
-        # vocabulary, so with them the refit keeps it.
-        refit_vocab = vocab if pretrained is not None else build_vocabulary(train_docs + dev_docs, seq_cfg)
-        seqs, lengths = encode(train_docs + dev_docs, {word: i for i, word in enumerate(refit_vocab)}, seq_cfg)
+        # vocabulary, so with them the refit keeps it; a dev split carved from train has it already.
+        refit_vocab, seqs, lengths = vocab, train_seqs + dev_seqs, np.concatenate([train_lengths, dev_lengths])
+        if dev_given and pretrained is None:
+            refit_vocab = build_vocabulary(train_docs + dev_docs, seq_cfg)
+            seqs, lengths = encode(train_docs + dev_docs, {word: i for i, word in enumerate(refit_vocab)}, seq_cfg)
         refit_weights = _class_weights(all_y, n_classes, train_cfg.class_weight)
         _refit(result, refit_vocab, (seqs, lengths, all_y), model_cfg, n_classes, train_cfg,
                None if refit_weights is None else refit_weights.to(device), device, pretrained, emit)
