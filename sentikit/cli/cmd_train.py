@@ -9,6 +9,7 @@ from sentikit.cli.options import (
     CORPUS_OPTIONS,
     MODEL_OPTIONS,
     PREPROCESS_OPTIONS,
+    FiniteRange,
     output_folder,
     require_input,
     with_default,
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 ARCH_HELP = f"Architecture: {', '.join(ARCHITECTURES)}."
 DEV_FRACTION_HELP = with_default("Share of DATA held out for dev (not with --dev).", DEV_FRACTION)
 
+
+DevFraction = Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, click_type=FiniteRange(0.01, 0.9))]
 
 def _split_settings(arch: str, dev: str | None, dev_fraction: float | None, seed: int) -> "TrainSettings":
     """--dev-fraction carves the dev set out of DATA; a --dev file replaces that split, so giving both would
@@ -57,7 +60,7 @@ def train(
                                             help=with_default("Model folder.", "models/<data>-<arch>"))] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing model folder.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
-    dev_fraction: Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, min=0.01, max=0.9)] = None,
+    dev_fraction: DevFraction = None,
     seed: Annotated[int, typer.Option(help="Random seed (split, initialisation, batches).")] = 13,
     overrides: dict[str, Any] | None = None,
     prep: PreprocessConfig = PreprocessConfig(),
@@ -106,7 +109,7 @@ def compare(
                                                                    "arch).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace existing models under --keep.")] = False,
     dev: Annotated[str | None, typer.Option(help="Dev corpus file (default: a stratified split of DATA).")] = None,
-    dev_fraction: Annotated[float | None, typer.Option(help=DEV_FRACTION_HELP, min=0.01, max=0.9)] = None,
+    dev_fraction: DevFraction = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 13,
     format: Annotated[str | None, typer.Option("--format", "-f", help=with_default(
         "table, json, jsonl or csv (jsonl and csv round figures to 4 decimals; json keeps them whole).",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -323,6 +324,23 @@ def _class_weight_help() -> str:
                         f"{balanced}, none otherwise]")
 
 
+try:  # typer >= 0.20 vendors click, and takes only its own copy's types (see errors.py)
+    from typer._click.types import FloatRange
+except ImportError:  # pragma: no cover
+    from click.types import FloatRange  # type: ignore[assignment]
+
+
+class FiniteRange(FloatRange):
+    """click's FloatRange, which lets `nan` through (every comparison with it is false), refusing it and infinities
+    in the option's own terms rather than leaving the library to name its wider range."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value} is not a finite number.", param, ctx)
+        return number
+
+
 def _opt(name: str, kind: Any, help: str, panel: str, flag: str | None = None, **kw: Any) -> inspect.Parameter:
     # The option's own default is None ("not given": the config decides), so Typer cannot show the real one.
     # (class_weight's default depends on the architecture: its help says so itself.)
@@ -331,6 +349,8 @@ def _opt(name: str, kind: Any, help: str, panel: str, flag: str | None = None, *
         shown = ",".join(map(str, default)) if isinstance(default, tuple) else default
         help += literal_help(f" [default: {shown}]")
     decls = [flag] if flag else []
+    if kind is float and ("min" in kw or "max" in kw):
+        kw["click_type"] = FiniteRange(kw.pop("min", None), kw.pop("max", None))
     return _param(name, Annotated[kind | None, typer.Option(*decls, help=help, rich_help_panel=panel, **kw)], None)
 
 
