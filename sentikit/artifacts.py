@@ -101,9 +101,13 @@ def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFol
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
-    if not folder.exists():
+    try:
+        exists, is_dir = folder.exists(), folder.is_dir()
+    except OSError as exc:  # a name too long, say: a ModelError for Python callers, as any unusable path
+        raise ModelError(f"{exc.filename or folder}: {exc.strerror or exc}") from exc
+    if not exists:
         raise missing_model_error(folder)
-    if not folder.is_dir():
+    if not is_dir:
         raise ModelError(f"{folder} is a file, not a model folder: pass the folder `sentikit train` wrote")
     manifest_path = folder / MANIFEST_FILE
     if not manifest_path.exists() and not manifest_path.is_symlink():

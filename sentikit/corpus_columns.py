@@ -51,6 +51,15 @@ class CorpusOptions:
     delimiter: str | None = None  # of a CSV; None: from the file (a `sep=` line, else its header)
 
     def __post_init__(self) -> None:
+        for name, kinds in (("input_format", str), ("text_col", (str, type(None))), ("label_col", (str, type(None))),
+                            ("encoding", str), ("strict", bool), ("delimiter", (str, type(None)))):
+            value = getattr(self, name)
+            if not isinstance(value, kinds):  # a Python caller's mistake, said before any file is opened
+                raise UsageError(f"invalid {name} {value!r}", hint="expected true or false" if kinds is bool else
+                                 "expected a str" + (" or None" if isinstance(kinds, tuple) else ""))
+        if self.input_format not in INPUT_FORMATS:
+            raise UsageError(f"unknown input format {self.input_format!r}",
+                             hint=f"choose one of {', '.join(INPUT_FORMATS)}")
         if self.delimiter is not None:
             self._check_delimiter(self.delimiter)
         named = [flag for flag, value in (("--text-col", self.text_col), ("--label-col", self.label_col)) if value]

@@ -3,17 +3,22 @@ every seed is an integer numpy and scikit-learn accept, and training checks ever
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sentikit.configs import SEED_MAX, checked_seed, finite_number
+from sentikit.corpus import CorpusOptions
 from sentikit.errors import UsageError
+from sentikit.features.sequences import SequenceConfig
 from sentikit.features.vectorize import FeatureConfig
 from sentikit.models.config import NeuralConfig
 from sentikit.models.linear import LinearConfig
+from sentikit.text.config import PreprocessConfig
 from sentikit.training.config import TrainConfig
 from sentikit.training.pipeline import TrainSettings
 from sentikit.training.trainers import ARCHITECTURES, check_overrides
@@ -86,6 +91,10 @@ def test_a_missing_gpu_is_refused_for_neural_architectures_only(monkeypatch: pyt
     ({"epoch": 1}, "unknown setting(s): epoch (did you mean 'epochs'?)"),
     ({"vectros": "v.vec", "zzz": 1}, "unknown setting(s): vectros, zzz (did you mean 'vectors'?)"),
     ([("C", 1.0)], "overrides must be a dict of settings, not list"),
+    # None would mean "the default", which is not what char_ngrams=None says (FeatureConfig reads it as "off").
+    ({"char_ngrams": None, "epochs": 2}, "setting(s) given as None: char_ngrams (leave a setting out for its "
+                                         "default; char_ngrams='none' turns character n-grams off)"),
+    ({"max_len": None, "C": None}, "setting(s) given as None: C, max_len (leave a setting out for its default)"),
 ])
 def test_an_unknown_setting_is_refused_not_ignored(overrides: Any, message: str) -> None:
     """The command line cannot pass one; a library caller's typo would train with the default, unsaid."""
@@ -99,6 +108,12 @@ def test_an_unknown_setting_is_refused_not_ignored(overrides: Any, message: str)
     ({"settings": {"arch": "nb"}}, "train(): settings must be TrainSettings or None, not dict"),
     ({"prep": {"morph": "stem"}}, "train(): prep must be PreprocessConfig or None, not dict"),
     ({"out": 5}, "train(): out must be str or Path or None, not int"),
+    ({"out": " "}, "train(): out is an empty path (pass a folder for the model, or None for the default)"),
+    ({"force": "no"}, "train(): force must be bool, not str"),  # truthy: it would replace a model
+    ({"corpus_options": {"delimiter": ","}}, "train(): corpus_options must be CorpusOptions or None, not dict"),
+    ({"dev": 5}, "train(): dev must be str or Path or None, not int"),
+    ({"overrides": [("C", 1.0)]}, "train(): overrides must be dict or None, not list"),
+    ({"on_event": 5}, "train(): on_event must be a function or None, not int"),
 ])
 def test_train_says_what_a_wrong_argument_should_be(tmp_path: Path, kwargs: dict[str, Any], message: str) -> None:
     from sentikit.training.pipeline import train
@@ -135,3 +150,37 @@ def test_the_training_example_in_the_python_docs_runs_as_shown(tmp_path: Path,
     assert events[0] == {"event": "data", "train": 324, "dev": 36, "labels": ["negative", "neutral", "positive"]}
     assert {e["event"] for e in events} == {"data", "stage"}
     assert sentikit.load(outcome.path).manifest["configs"]["linear"]["C"] == 0.5
+
+
+@pytest.mark.parametrize("config_class, field, bad", [
+    (TrainConfig, "lr", math.nan), (NeuralConfig, "dropout", 7.0),
+    (SequenceConfig, "max_len", 0), (LinearConfig, "C", -1.0), (FeatureConfig, "max_df", 2.0),
+    (PreprocessConfig, "morph", "soundex"),
+])
+def test_configs_are_checked_once_so_they_cannot_be_changed_afterwards(config_class: type, field: str,
+                                                                        bad: Any) -> None:
+    config = config_class()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(config, field, bad)
+    with pytest.raises(UsageError, match=field):  # the way to a changed copy checks the new value
+        dataclasses.replace(config, **{field: bad})
+
+
+@pytest.mark.parametrize(("make", "message"), [
+    (lambda: TrainSettings(arch=["nb"]), "invalid arch ['nb']"),
+    (lambda: CorpusOptions(encoding=5), "invalid encoding 5 (expected a str)"),
+    (lambda: CorpusOptions(delimiter=5), "invalid delimiter 5 (expected a str or None)"),
+    (lambda: CorpusOptions(strict="no"), "invalid strict 'no' (expected true or false)"),
+    (lambda: CorpusOptions(text_col=0), "invalid text_col 0 (expected a str or None)"),
+    (lambda: CorpusOptions(input_format="xml"), "unknown input format 'xml'"),
+])
+def test_settings_of_the_wrong_type_are_refused_when_made(make: Any, message: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(message)):
+        make()
+
+
+def test_a_model_path_the_system_refuses_is_a_model_error() -> None:
+    import sentikit
+
+    with pytest.raises(sentikit.ModelError, match="File name too long"):
+        sentikit.load("x" * 5000)

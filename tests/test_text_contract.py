@@ -21,7 +21,7 @@ UNFITTED_USES: dict[str, Callable[[Preprocessor], Any]] = {
     "transform": lambda pre: pre.transform(["Hi"]),
     "transform nothing": lambda pre: pre.transform([]),
     "process": lambda pre: pre.process("Hi"),
-    "iter_transform": lambda pre: list(pre.iter_transform(["Hi"])),
+    "iter_transform": lambda pre: pre.iter_transform(["Hi"]),  # at the call, as transform: not at the first item
     "get_state": lambda pre: pre.get_state(),
 }
 

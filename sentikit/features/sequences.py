@@ -22,7 +22,7 @@ PAD_ID, UNK_ID = 0, 1
 TRUNCATE_MODES: tuple[str, ...] = ("head", "tail", "headtail")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SequenceConfig:
     """How documents become id sequences. `max_vocab` counts the two special entries."""
 

@@ -44,7 +44,7 @@ def _positive_int(name: str, value: Any) -> None:
         raise UsageError(f"invalid {name} {value!r}", hint="expected a positive integer")
 
 
-@dataclass
+@dataclass(frozen=True)
 class NeuralConfig:
     """Shape of a neural classifier. Recurrent nets ignore the conv fields and `conv1d` ignores
     `hidden_size`, `num_layers`, `bidirectional`, `combine` and `pool` (it reads `conv_pool`)."""
@@ -106,18 +106,18 @@ class NeuralConfig:
             _positive_int(name, getattr(self, name))
         cell, forced = _CELLS[self.arch]
         if self.bidirectional is None:
-            self.bidirectional = forced
+            object.__setattr__(self, "bidirectional", forced)
         if not isinstance(self.bidirectional, bool):
             raise UsageError(f"invalid bidirectional {self.bidirectional!r}", hint="expected true or false")
         if forced and not self.bidirectional:
             raise UsageError(f"{self.arch} is bidirectional by definition, so it cannot be unidirectional",
                              hint=f"drop --unidirectional, or use --arch {cell} for one direction")
-        self.embed_init = finite_number("embed_init", self.embed_init, low=0.0, low_open=True)
+        object.__setattr__(self, "embed_init", finite_number("embed_init", self.embed_init, low=0.0, low_open=True))
         for name in ("dropout", "embed_dropout", "word_dropout"):
-            setattr(self, name, fraction_below_one(name, getattr(self, name)))
+            object.__setattr__(self, name, fraction_below_one(name, getattr(self, name)))
         if isinstance(self.conv_widths, (str, bytes)) or not isinstance(self.conv_widths, (list, tuple)):
             raise UsageError(f"invalid conv_widths {self.conv_widths!r}", hint="expected a list like 3,4,5")
-        self.conv_widths = tuple(self.conv_widths)
+        object.__setattr__(self, "conv_widths", tuple(self.conv_widths))
         if not self.conv_widths:
             raise UsageError("conv_widths is empty", hint="expected at least one filter width, e.g. 3,4,5")
         for width in self.conv_widths:

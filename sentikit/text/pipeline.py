@@ -48,11 +48,15 @@ def detect_language(text: str) -> str:
 def _checked_stream(texts: Any, method: str) -> Iterator[str]:
     """`checked_texts` for a stream: the same TypeErrors, raised as the texts come, without holding them."""
     if isinstance(texts, (str, bytes, bytearray)) or not hasattr(texts, "__iter__"):
-        checked_texts(texts, method)  # raises its TypeError
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise _not_a_text(method, i, text)
-        yield text
+        checked_texts(texts, method)  # raises its TypeError now, not at the first item
+
+    def checked() -> Iterator[str]:
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise _not_a_text(method, i, text)
+            yield text
+
+    return checked()
 
 
 def _not_a_text(method: str, i: int, text: object) -> TypeError:
@@ -301,14 +305,13 @@ class Preprocessor:
 
     def iter_transform(self, texts: Iterable[str], jobs: int = 1, chunk: int = 512) -> Iterator[list[str]]:
         """Stream token lists in input order; with jobs > 1, chunks go to worker processes. `texts` is an iterable
-        of str, checked one text at a time as it comes (a TypeError as `transform` gives)."""
+        of str, checked one text at a time as it comes (a TypeError as `transform` gives). An unfitted
+        preprocessor raises NotFittedError here, as `transform` does, not at the first item."""
         self._check_fitted()
         texts = _checked_stream(texts, "iter_transform")
         if jobs <= 1:
-            for text in texts:
-                yield self.process(text)
-            return
-        yield from parallel_tokens(self.config, self.get_state(), texts, jobs, chunk)
+            return map(self.process, texts)
+        return parallel_tokens(self.config, self.get_state(), texts, jobs, chunk)
 
 
 def preprocess_corpus(source: str | Path, options: CorpusOptions, preprocessor: Preprocessor,

@@ -18,7 +18,7 @@ CLASS_WEIGHTS: tuple[str, ...] = ("none", "balanced")
 DEV_FRACTION = 0.1  # share of the training data held out as dev when no dev set is given
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
     """Optimisation settings (AdamW with decoupled weight decay, global-norm gradient clipping)."""
 
@@ -58,13 +58,14 @@ class TrainConfig:
             isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
         ):
             raise UsageError(f"invalid threads {self.threads!r}", hint="expected a positive integer")
-        self.seed = checked_seed(self.seed)
-        self.ema = fraction_below_one("ema", self.ema)
-        self.lr = finite_number("lr", self.lr, low=0.0, low_open=True)
-        self.weight_decay = finite_number("weight_decay", self.weight_decay, low=0.0)
-        self.clip = finite_number("clip", self.clip, low=0.0)
-        self.dev_fraction = finite_number("dev_fraction", self.dev_fraction, low=0.0, high=1.0, low_open=True,
-                                          high_open=True)
+        object.__setattr__(self, "seed", checked_seed(self.seed))
+        object.__setattr__(self, "ema", fraction_below_one("ema", self.ema))
+        object.__setattr__(self, "lr", finite_number("lr", self.lr, low=0.0, low_open=True))
+        object.__setattr__(self, "weight_decay", finite_number("weight_decay", self.weight_decay, low=0.0))
+        object.__setattr__(self, "clip", finite_number("clip", self.clip, low=0.0))
+        dev_fraction = finite_number("dev_fraction", self.dev_fraction, low=0.0, high=1.0, low_open=True,
+                                     high_open=True)
+        object.__setattr__(self, "dev_fraction", dev_fraction)
         for name, choices in (("class_weight", CLASS_WEIGHTS), ("schedule", SCHEDULES), ("device", DEVICES)):
             value = getattr(self, name)
             if value not in choices:

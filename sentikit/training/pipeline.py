@@ -48,7 +48,9 @@ class TrainSettings:
     dev_fraction: float = DEV_FRACTION  # of DATA held out for dev; unused (and not recorded) with a dev file
     seed: int = 13
 
-    def __post_init__(self) -> None:  # checked before any data is read (NaN passes typer's min/max)
+    def __post_init__(self) -> None:  # checked before any data is read
+        if not isinstance(self.arch, str):
+            raise UsageError(f"invalid arch {self.arch!r}", hint="expected an architecture's name, such as 'gru'")
         object.__setattr__(self, "dev_fraction", finite_number("dev_fraction", self.dev_fraction, low=0.0,
                                                                high=1.0, low_open=True, high_open=True))
         object.__setattr__(self, "seed", checked_seed(self.seed))
@@ -244,17 +246,24 @@ def _is_empty(folder: Path) -> bool:
 def train(data: str | Path, *, out: str | Path | None = None, force: bool = False,
           settings: TrainSettings | None = None,
           prep: PreprocessConfig | None = None, corpus_options: CorpusOptions | None = None,
-          dev: str | None = None, overrides: dict[str, Any] | None = None,
+          dev: str | Path | None = None, overrides: dict[str, Any] | None = None,
           on_event: EventHandler | None = None) -> TrainOutcome:
     """Train `settings.arch` on a labelled corpus and save it; returns where and how well."""
     from sentikit.artifacts import save_model
 
     for name, value, kind in (("data", data, (str, Path)), ("out", out, (str, Path, type(None))),
-                              ("settings", settings, (TrainSettings, type(None))),
-                              ("prep", prep, (PreprocessConfig, type(None)))):
+                              ("force", force, (bool,)), ("settings", settings, (TrainSettings, type(None))),
+                              ("prep", prep, (PreprocessConfig, type(None))),
+                              ("corpus_options", corpus_options, (CorpusOptions, type(None))),
+                              ("dev", dev, (str, Path, type(None))), ("overrides", overrides, (dict, type(None)))):
         if not isinstance(value, kind):  # a library caller's mistake, said here rather than deep inside
             allowed = " or ".join("None" if k is type(None) else k.__name__ for k in kind)
             raise UsageError(f"train(): {name} must be {allowed}, not {type(value).__name__}")
+    if on_event is not None and not callable(on_event):
+        raise UsageError(f"train(): on_event must be a function or None, not {type(on_event).__name__}")
+    if isinstance(out, str) and not out.strip():  # Path("") would be ".", the current folder
+        raise UsageError("train(): out is an empty path", hint="pass a folder for the model, or None for the default")
+    dev = None if dev is None else str(dev)
     data = str(data)
     settings = settings or TrainSettings()
     trainer = get_trainer(settings.arch)

@@ -265,6 +265,11 @@ def check_overrides(arch: str, overrides: dict[str, Any]) -> None:
         close = difflib.get_close_matches(unknown[0], known, n=1)
         raise UsageError(f"unknown setting(s): {', '.join(unknown)}",
                          hint=f"did you mean {close[0]!r}?" if close else "see the fields of the config classes")
+    unset = sorted(str(key) for key, value in overrides.items() if value is None)
+    if unset:  # None would be taken as "not given" (the default), which is not what char_ngrams=None means
+        off = "; char_ngrams='none' turns character n-grams off" if "char_ngrams" in unset else ""
+        raise UsageError(f"setting(s) given as None: {', '.join(unset)}",
+                         hint=f"leave a setting out for its default{off}")
     linear = arch in LINEAR_ARCHS
     _override(default_features(arch) if linear else FeatureConfig(), overrides)
     _override(LinearConfig(arch=arch) if linear else LinearConfig(), overrides)
