@@ -15,6 +15,8 @@ import safetensors.numpy as st_numpy
 
 from sentikit.errors import ModelError
 
+FORMAT_NAME = "sentikit-model"
+MANIFEST_FILE = "manifest.json"
 REDO = "retrain the model"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # absent on Windows, where lstat alone has to do
 

@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +25,17 @@ from typing import Any
 import numpy as np
 
 from sentikit.artifact_encoding import TextTable, encode_texts, manifest_bytes, prepare_arrays
+from sentikit.artifact_files import FORMAT_NAME, MANIFEST_FILE
 from sentikit.artifact_files import REDO as _REDO
 from sentikit.artifact_files import corrupt as _corrupt
 from sentikit.artifact_files import parse_weights as _parse_weights
 from sentikit.artifact_files import read_regular as _read_regular
 from sentikit.artifact_files import save_weights as _save_weights
 from sentikit.artifact_files import why as _why
+from sentikit.artifact_targets import (
+    check_target,
+    save_target,
+)
 from sentikit.durable import Terminated as _Terminated
 from sentikit.durable import fsync_dir as _fsync_dir
 from sentikit.durable import sha256_file as _sha256_file
@@ -38,9 +44,7 @@ from sentikit.durable import umask as _umask
 from sentikit.durable import write_file as _write_file
 from sentikit.errors import ModelError, OutputError, UsageError
 
-FORMAT_NAME = "sentikit-model"
 FORMAT_VERSION = 1
-MANIFEST_FILE = "manifest.json"
 WEIGHTS_FILE = "weights.safetensors"
 TEXT_SUFFIX = ".txt"
 
@@ -59,25 +63,36 @@ class ModelFolder:
     texts: dict[str, Sequence[str]] = field(repr=False)
 
 
-def is_model_folder(path: str | os.PathLike[str]) -> bool:
-    """True if `path` is a folder whose manifest declares the sentikit model format (files not checked)."""
-    return _model_manifest(Path(path)) is not None
-
-
-def _model_manifest(folder: Path) -> dict[str, Any] | None:
-    """The manifest of `folder` if it declares the sentikit model format, else None."""
-    try:
-        manifest = json.loads((folder / MANIFEST_FILE).read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return None
-    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT_NAME else None
-
-
 def load_model(path: str | os.PathLike[str], *, verify: bool = True) -> ModelFolder:
     """Read a model folder; with `verify`, every listed file must match its recorded size and sha256."""
     if isinstance(path, str) and not path:  # Path("") is ".", which would be blamed for not being a model
         raise UsageError("empty model path", hint="pass a model folder, e.g. models/reviews-gru")
     folder = Path(path)
+    for attempt in range(_READ_ATTEMPTS):
+        before = _identity(folder)
+        try:
+            return _load_once(folder, verify)
+        except ModelError:
+            # A save elsewhere (`train --force`) renames a whole new folder into place: one read can then mix
+            # the old manifest with the new files, or fall between the two renames. Read the new model instead.
+            if attempt == _READ_ATTEMPTS - 1 or before is None or _identity(folder) == before:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+_READ_ATTEMPTS = 3
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _load_once(folder: Path, verify: bool) -> ModelFolder:
     manifest = _read_manifest(folder)
     files = _listed_files(folder, manifest)
     if WEIGHTS_FILE not in files:
@@ -186,15 +201,11 @@ def save_model(
     An existing model is replaced only with `force`; a file or non-empty folder that is not a sentikit
     model is never replaced. Inputs are validated (ValueError/TypeError) before anything touches the disk.
     """
-    target = Path(os.path.abspath(os.fspath(path)))
-    if target.is_symlink():
-        target = target.resolve()  # replace what the link points at, so the link keeps working
-    if not target.name:
-        raise OutputError(f"cannot save a model as {target}; pass a folder path such as models/my-model")
+    target = save_target(path)
     prepared_arrays = prepare_arrays(arrays)
     encoded_texts = {f"{name}{TEXT_SUFFIX}": data for name, data in encode_texts(texts or {}).items()}
     full_manifest = _full_manifest(manifest)
-    replacing = _check_target(target, force=force)
+    replacing = check_target(target, force=force)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -217,77 +228,6 @@ def save_model(
         where = exc.filename or target
         raise OutputError(f"cannot write {where} ({_why(exc)}); check permissions and free space") from exc
     return target
-
-
-def check_outside_models(target: Path) -> None:
-    """Refuse an output path inside a model folder: a later `--force` save of that model replaces the whole
-    folder, and whatever was written into it would go with it. `target` must be absolute."""
-    for ancestor in target.parents:
-        if is_model_folder(ancestor):
-            raise OutputError(
-                f"{target} is inside the model folder {ancestor}, which a save there would replace; "
-                "choose a path outside it"
-            )
-
-
-def _check_target(target: Path, *, force: bool) -> bool:
-    """Return whether `target` exists and may be replaced; refuse to touch anything that is not ours."""
-    check_outside_models(target)
-    if not target.exists():
-        return False
-    if not target.is_dir():
-        raise OutputError(f"{target} is a file, not a model folder; choose another path for the model")
-    manifest = _model_manifest(target)
-    if manifest is not None:
-        if not force:
-            raise OutputError(f"model exists at {target}; use --force to replace it")
-        foreign = _foreign_entries(target, manifest.get("files"))
-        if foreign:
-            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-            raise OutputError(f"the model folder {target} also holds {shown}, which replacing it would delete; "
-                              "move them out, or choose another path for the model")
-        return True
-    try:
-        empty = not any(target.iterdir())
-    except OSError as exc:
-        raise OutputError(f"cannot inspect {target} ({_why(exc)}); choose another path") from exc
-    if not empty:
-        raise OutputError(f"{target} is a folder that is not a sentikit model; choose another path")
-    return True  # an empty folder holds nothing to lose
-
-
-def _foreign_entries(folder: Path, listed: Any) -> list[str]:
-    """Names in a model folder that its manifest's `files` table (`listed`) does not hold (a corpus or notes put
-    there by hand), sorted; folders end in "/"."""
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError as exc:
-        raise OutputError(f"cannot inspect {folder} ({_why(exc)}); choose another path") from exc
-    ours = {MANIFEST_FILE, *(listed if isinstance(listed, dict) else ())}
-    return [entry.name + ("/" if entry.is_dir() else "") for entry in entries if entry.name not in ours]
-
-
-def check_save_target(path: str | os.PathLike[str], *, force: bool = False) -> None:
-    """Raise OutputError now if `save_model(path, ..., force=force)` could not write there, so a long training
-    run does not end with "cannot write": an existing model without `force`, a file or foreign folder in the
-    way, a parent path that runs into a file, or a folder this process cannot create entries in."""
-    import tempfile
-
-    target = Path(os.path.abspath(os.fspath(path)))
-    if target.is_symlink():
-        target = target.resolve()
-    if not target.name:
-        raise OutputError(f"cannot save a model as {target}; pass a folder path such as models/my-model")
-    _check_target(target, force=force)
-    ancestor = target.parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent  # save_model creates the missing folders below the nearest existing one
-    if not ancestor.is_dir():
-        raise OutputError(f"cannot save a model under {ancestor}: it is a file, not a folder; choose another path")
-    try:  # the real test of writability (access() says yes to root on a read-only mount)
-        os.rmdir(tempfile.mkdtemp(prefix=f".{target.name}.probe-", dir=ancestor))
-    except OSError as exc:
-        raise OutputError(f"cannot write to folder {ancestor} ({_why(exc)}); choose a writable one") from exc
 
 
 def _write_and_swap(

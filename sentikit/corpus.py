@@ -251,9 +251,10 @@ def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_
                 first = counter.readline().removeprefix("\ufeff")
                 fmt, sniffed, content, guessed = _format(name, first, counter, opts)
             if fmt == "txt" and need_labels and content:
-                raise DataError(f"{name}: read as plain lines (one document per line), which have no labels",
-                                hint="for a CSV, TSV or JSON file pass --input-format csv, tsv, jsonl or json, "
-                                     "and --text-col/--label-col")
+                piped = "for a '|'-separated table pass --delimiter '|'; " if "|" in first else ""
+                raise DataError(f"{name}: read as plain lines (one document per line), which have no labels", hint=(
+                    f"{piped}for a CSV, TSV or JSON file pass --input-format csv, tsv, jsonl or json, and --text-col"
+                    "/--label-col"))
             if fmt == "txt" and need_labels and first and not content:  # as a CSV of blank lines is told
                 raise DataError(f"{name}: no documents, only blank lines", hint="pass a file with one document per row")
             if fmt == "tsv" and opts.delimiter is not None:

@@ -18,6 +18,7 @@ from sentikit.corpus_columns import (
     TEXT_COLUMNS,
     CorpusOptions,
     Record,
+    delimiter_flag_value,
     listed,
     pick_columns,
     refuse_duplicate_columns,
@@ -38,6 +39,11 @@ _KNOWN = {*TEXT_COLUMNS, *LABEL_COLUMNS}
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Excel's optional first line naming the delimiter ("sep=;"), which it writes and reads itself.
 _SEP_LINE = re.compile(r"sep=([^\w\s\"']|\t)", re.IGNORECASE)
+
+
+def shell_quoted(text: str) -> str:
+    """`text` as a shell word in a hint: `'|'` and `';'` would otherwise be a pipe and a command separator."""
+    return text if text.isalnum() or text == "," else f"'{text}'"
 
 
 def delimiter_name(delimiter: str) -> str:
@@ -103,8 +109,12 @@ def delimited_records(fmt: str, lines: Iterator[str], counter: LineCounter, name
     try:
         text_col, label_col = pick_columns(header, options, need_labels, name)
     except DataError as exc:
-        if len(header) == 1 and any(d in header[0] for d in DELIMITER_NAMES):  # the wrong delimiter, most likely
-            check = "check --delimiter" if options.delimiter else "check --input-format, or pass --delimiter"
+        # The most frequent other delimiter in the one column, most likely the file's.
+        others = sorted((d for d in DELIMITER_NAMES if d != delimiter and d in header[0]), key=header[0].count,
+                        reverse=True)
+        if len(header) == 1 and others:  # the wrong delimiter, most likely
+            flag = f"--delimiter {shell_quoted(delimiter_flag_value(others[0]))}"
+            check = f"pass {flag}" if options.delimiter else f"pass {flag}, or check --input-format"
             raise DataError(exc.args[0], hint=f"the header was read as one {delimiter_name(delimiter)}-separated "
                                               f"column; {check}") from exc
         raise

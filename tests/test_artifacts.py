@@ -19,11 +19,10 @@ import pytest
 import sentikit
 from sentikit import artifacts
 from sentikit.artifact_encoding import TextTable
+from sentikit.artifact_targets import check_save_target, is_model_folder
 from sentikit.artifacts import (
     FORMAT_VERSION,
     ModelFolder,
-    check_save_target,
-    is_model_folder,
     load_model,
     save_model,
 )
@@ -324,7 +323,7 @@ def test_disk_full_while_writing_weights_is_a_write_error(
 @pytest.mark.parametrize("below", ["sub", "a/b"])
 def test_model_inside_a_model_folder_is_refused(saved: Path, below: str) -> None:
     before = snapshot(saved)
-    for check in (lambda path: artifacts.check_save_target(path, force=True),
+    for check in (lambda path: check_save_target(path, force=True),
                   lambda path: save_model(path, {}, {"w": np.ones(3)}, force=True)):
         with pytest.raises(OutputError, match=rf"is inside the model folder {saved}, which a save there would "
                                               r"replace; choose a path outside it"):

@@ -106,17 +106,17 @@ def test_field_count_errors_name_the_delimiter(tmp_path: Path) -> None:
     expect_error(path, [f"{path}: line 2: 3 fields where the header has 2", "semicolon"])
 
 
-@pytest.mark.parametrize(("name", "data", "options", "shown"), [
-    ("c.csv", b"review_body|stars\nok|pos\n", {}, "review_body|stars"),
-    ("c.csv", b"text,label\nok,pos\n", {"input_format": "tsv"}, "'text,label'"),
+@pytest.mark.parametrize(("name", "data", "options", "shown", "flag"), [
+    ("c.csv", b"review_body|stars\nok|pos\n", {}, "review_body|stars", "--delimiter '|'"),
+    ("c.csv", b"text,label\nok,pos\n", {"input_format": "tsv"}, "'text,label'", "--delimiter ,"),
 ])
 def test_a_header_read_as_one_column_names_the_delimiter(tmp_path: Path, name: str, data: bytes,
-                                                         options: dict[str, str], shown: str) -> None:
+                                                         options: dict[str, str], shown: str, flag: str) -> None:
     path = tmp_path / name
     path.write_bytes(data)
     delimiter = "tab" if options else "comma"
     expect_error(path, [f"{path}: no text column found (columns found: {shown})",
-                        f"read as one {delimiter}-separated column", "--input-format", "--delimiter"],
+                        f"read as one {delimiter}-separated column", "--input-format", f"pass {flag}"],
                  CorpusOptions(**options))  # type: ignore[arg-type]
 
 

@@ -4,6 +4,8 @@ the last one, is written and read back by the commands that take --model."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -91,6 +93,41 @@ def test_latest_pointer_that_cannot_be_written_is_a_warning(tmp_path: Path) -> N
     assert predicted.exit_code == 1
     assert "models/.latest" in one_error_line(predicted)
     assert invoke("predict", "--model", tmp_path / "models" / "reviews-nb", "hi").exit_code == 0
+
+
+@pytest.mark.parametrize("link_to", ["a file of the user's", "nowhere"])
+def test_latest_pointer_replaces_a_symbolic_link_instead_of_writing_through_it(tmp_path: Path, link_to: str) -> None:
+    precious = tmp_path / ("notes.txt" if link_to != "nowhere" else "not-there.txt")
+    if link_to != "nowhere":
+        precious.write_text("keep me\n", encoding="utf-8")
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / ".latest").symlink_to(precious)
+    (tmp_path / "reviews.csv").write_text(CSV, encoding="utf-8")
+    assert invoke("-q", "train", tmp_path / "reviews.csv", "--arch", "nb").exit_code == 0
+    pointer = tmp_path / "models" / ".latest"
+    assert not pointer.is_symlink() and pointer.read_text(encoding="utf-8").strip().endswith("reviews-nb")
+    if link_to == "nowhere":
+        assert not precious.exists()
+    else:
+        assert precious.read_text(encoding="utf-8") == "keep me\n"
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [".latest", "reviews-nb"]  # no temporary left
+
+
+def test_a_fifo_as_latest_pointer_is_an_error_not_a_wait(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    os.mkfifo(tmp_path / "models" / ".latest")  # opened for reading, it would wait for a writer forever
+
+    def waited(signum: int, frame: object) -> None:
+        raise AssertionError("predict waited on the FIFO")
+
+    previous = signal.signal(signal.SIGALRM, waited)
+    signal.alarm(20)  # fail rather than hang the suite
+    try:
+        result = invoke("predict", "hi")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert result.exit_code == 1 and "models/.latest is not a regular file" in one_error_line(result)
 
 
 def test_latest_pointer_names_the_last_model_trained(tmp_path: Path) -> None:

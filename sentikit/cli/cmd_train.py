@@ -1,5 +1,6 @@
 """`sentikit train` and `sentikit compare`."""
 
+import shlex
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -86,7 +87,8 @@ def train(
     if outcome.fitted.fit_rows:  # scored on dev, then fitted again with dev included: evaluate on dev is no test
         info(f"the saved model was then refit on train + dev ({outcome.fitted.fit_rows:,} documents): the dev "
              "figures above are from before the refit")
-    info(f"saved to {outcome.path}  —  try: sentikit predict --model {outcome.path} \"some text\"")
+    # Quoted for the shell, so that the suggestion works as pasted whatever the folder's name holds.
+    info(f"saved to {outcome.path}  —  try: sentikit predict --model {shlex.quote(str(outcome.path))} \"some text\"")
     if outcome.interrupted:
         raise Interrupted(f"interrupted: the best model so far was saved to {outcome.path}")
 

@@ -165,18 +165,21 @@ CORPUS_OPTIONS = OptionGroup(
         _param("input_format", Annotated[str, typer.Option(
             help=_choice_help("Input format (auto: .csv, .tsv, .jsonl, .json by extension; .txt, other files and "
                                "stdin by content). A CSV may use commas, semicolons, tabs or pipes (see "
-                               "--delimiter); json is an array of records, or JSON Lines.", INPUT_FORMATS),
+                               "--delimiter); json is an array of records, or JSON Lines. predict: of its --input "
+                               "(texts from stdin without --input are plain lines).", INPUT_FORMATS),
             rich_help_panel=READ)], "auto"),
         _param("text_col", Annotated[str | None, typer.Option(
             help="Text column (default: text, review, content, ...); case and surrounding spaces may differ. "
-                 "Naming a column also makes stdin or a .txt file read as CSV/TSV.", rich_help_panel=READ)], None),
+                 "Naming a column also makes stdin or a .txt file read as CSV/TSV (predict: with --input).",
+            rich_help_panel=READ)], None),
         _param("label_col", Annotated[str | None, typer.Option(
             help="Label column (default: gold_label, label, sentiment, class, ...; never the text column).",
             rich_help_panel=READ)], None),
         _param("delimiter", Annotated[str, typer.Option(
             help=literal_help("Delimiter of CSV input: auto, ',', ';', tab or '|' (auto: Excel's sep= line, else "
                               "the one that splits the header into the text/label column names, else a comma, "
-                              "semicolon or tab). Naming one also makes stdin or a .txt file read as a table."),
+                              "semicolon or tab). Naming one also makes stdin or a .txt file read as a table "
+                              "(predict: with --input)."),
             rich_help_panel=READ)], "auto"),
         _param("encoding", Annotated[str, typer.Option(help="Input encoding, e.g. cp1251 or latin-1.",
                                                         rich_help_panel=READ)], "utf-8"),

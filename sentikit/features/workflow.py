@@ -59,7 +59,8 @@ class VectorizeResult:
 def check_output(out: Path, *, force: bool) -> None:
     """Fail before any work if `out` is a model folder or inside one (never written into, even with `force`)
     or already holds a matrix or vocabulary (replaced only with `force`)."""
-    from sentikit.artifacts import MANIFEST_FILE, check_outside_models
+    from sentikit.artifact_files import MANIFEST_FILE
+    from sentikit.artifact_targets import check_outside_models
 
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: a file already exists there; --out names a folder for {' and '.join(OUTPUT_FILES)}",
@@ -99,12 +100,13 @@ def _write_atomically(folder: Path, writers: dict[str, Callable[[str], object]])
             temps[name] = tmp
             os.chmod(tmp, 0o644 & ~umask())
             writers[name](tmp)
-        for name in list(writers)[:-1]:  # the last one's failed rename leaves it as it was
-            if os.path.lexists(folder / name):
-                backups[name] = _keep(folder / name, temps[name] + ".old")
-        for name, tmp in temps.items():
-            os.replace(tmp, folder / name)
-            renamed.append(name)
+        with _renaming(folder):
+            for name in list(writers)[:-1]:  # the last one's failed rename leaves it as it was
+                if os.path.lexists(folder / name):
+                    backups[name] = _keep(folder / name, temps[name] + ".old")
+            for name, tmp in temps.items():
+                os.replace(tmp, folder / name)
+                renamed.append(name)
     except BaseException as exc:
         for tmp in temps.values():
             Path(tmp).unlink(missing_ok=True)
@@ -114,6 +116,26 @@ def _write_atomically(folder: Path, writers: dict[str, Callable[[str], object]])
         for backup in backups.values():
             with contextlib.suppress(OSError):  # a stray hidden file is no reason to fail a finished write
                 Path(backup).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _renaming(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `folder` while its files are renamed into place, so that two runs writing to
+    the same folder at once rename their files in turn, and the pair left is one run's. The lock is on the
+    folder itself (no lock file is left); where folders cannot be locked (Windows), renames are not serialised."""
+    try:
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):  # a filesystem without locks: no worse than before
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _keep(path: Path, backup: str) -> str:

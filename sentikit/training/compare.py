@@ -142,7 +142,7 @@ def compare(data: str, archs: Sequence[str], *, settings: TrainSettings | None =
             on_row: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
     """Train each architecture on one shared split; return one result row per architecture, each also handed
     to `on_row` as soon as it is measured. Raises `ComparisonFailed` at the end if any architecture failed."""
-    from sentikit.artifacts import check_save_target
+    from sentikit.artifact_targets import check_save_target
 
     if not archs:
         raise UsageError("no architectures to compare", hint="pass --arch gru,logreg,...")

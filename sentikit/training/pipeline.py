@@ -6,8 +6,11 @@ Architectures are looked up in `TRAINERS`; nothing here branches on an architect
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import platform
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,8 +83,12 @@ def latest_model(usage: str = "--model DIR") -> Path | None:
     pointer = DEFAULT_MODELS_DIR / LATEST_POINTER
     fix = f"pass {usage}, or delete it and train again"
     try:
-        with pointer.open("rb") as handle:  # at most 64 KiB: a link to /dev/zero must not fill the memory
-            data = handle.read(1 << 16)
+        # Without blocking, and a regular file only: a FIFO in its place would wait for a writer forever.
+        fd = os.open(pointer, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ModelError(f"{pointer} is not a regular file", hint=fix)
+            data = handle.read(1 << 16)  # at most 64 KiB: a link to a huge file must not fill the memory
         name = data.decode("utf-8").strip() if len(data) < 1 << 16 else ""
     except FileNotFoundError:
         return None
@@ -96,10 +103,20 @@ def latest_model(usage: str = "--model DIR") -> Path | None:
 
 def _remember_latest(path: Path) -> None:
     pointer = DEFAULT_MODELS_DIR / LATEST_POINTER
+    # A new file renamed over the old: a reader sees the old name or the new one, never a half-written file, and
+    # a symbolic link there is replaced, not written through (it could point at any file of the user's).
+    temporary = pointer.with_name(f"{LATEST_POINTER}.{os.getpid()}.tmp")
+    created = False
     try:
         DEFAULT_MODELS_DIR.mkdir(parents=True, exist_ok=True)
-        pointer.write_text(str(path) + "\n", encoding="utf-8")
+        with open(temporary, "x", encoding="utf-8") as handle:
+            created = True
+            handle.write(str(path) + "\n")
+        os.replace(temporary, pointer)
     except OSError as exc:  # a convenience only: the model itself is saved, so warn rather than fail
+        if created:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
         log.warning("could not record the new model in %s (%s), so predict, evaluate and show need --model %s",
                     pointer, exc.strerror or exc, path)
 
@@ -220,7 +237,7 @@ def get_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
 
 def check_output(out: Path, force: bool) -> None:
     """Fail before any work if the model could not be saved at `out` (see `check_save_target`)."""
-    from sentikit.artifacts import check_save_target, is_model_folder
+    from sentikit.artifact_targets import check_save_target, is_model_folder
 
     if out.exists() and not force:
         # The hint must fit what is there: --force replaces a model (or fills an empty folder), and nothing else.

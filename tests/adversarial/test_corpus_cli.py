@@ -130,7 +130,7 @@ def test_the_delimiter_option_reads_what_the_header_cannot_tell(nb_model: Path, 
     assert result.exit_code == 0, result.stderr
     assert result.stdout.split() == ["5", "1"]
     assert_error(cli("-q", "preprocess", sheet, "--delimiter", "tab", "--text-col", "Текст"), 1,
-                 "read as one tab-separated column", "check --delimiter")
+                 "read as one tab-separated column", "pass --delimiter ';'")
 
 
 @pytest.mark.parametrize(("argv", "fragments"), [
