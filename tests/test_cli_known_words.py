@@ -46,8 +46,8 @@ def test_a_row_with_no_known_word_is_labelled_and_noted(models: dict[str, Path],
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row.get("note") for row in rows] == [None, UNKNOWN_NOTE, "empty text"]
     assert rows[1]["label"] is not None and sum(rows[1]["probabilities"].values()) == pytest.approx(1, abs=1e-4)
-    assert result.stderr.strip() == "warning: 1 of 2 texts has no word the model knows, so its label says little " \
-                                    "about it"
+    assert result.stderr.strip() == "warning: 1 of 2 non-empty texts has no word the model knows, so its label " \
+                                    "says little about it"
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "table"])
@@ -55,8 +55,8 @@ def test_when_no_text_has_a_known_word_the_warning_asks_about_the_language(model
                                                                           fmt: str) -> None:
     result = run(["predict", "--model", str(models["logreg"]), "--format", fmt, FOREIGN, "Ужасно"])
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ("warning: none of the 2 texts has a word the model knows, so the labels say little "
-                             "about them (a model for another language, or for other tokens?)\n")
+    assert result.stderr == ("warning: none of the 2 non-empty texts has a word the model knows, so the labels say "
+                             "little about them (a model for another language, or for other tokens?)\n")
     assert (UNKNOWN_NOTE in result.stdout) == (fmt == "jsonl")  # flat formats have no note column
     one = run(["predict", "--model", str(models["logreg"]), FOREIGN])
     assert "the text has no word the model knows, so its label says little about it" in one.stderr
@@ -75,7 +75,7 @@ def test_evaluate_counts_texts_with_no_known_word(models: dict[str, Path], arch:
     result = run(["evaluate", str(data), "--model", str(models[arch]), "--format", "json"])
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["no_known_words"] == 2
-    assert "2 of 3 texts have no word the model knows" in result.stderr
+    assert "2 of 3 non-empty texts have no word the model knows" in result.stderr
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -139,5 +139,5 @@ def test_ctrl_c_still_says_how_many_texts_had_no_known_word(models: dict[str, Pa
     assert result.exit_code == 130
     assert len(result.stdout.splitlines()) == 2
     said = result.stderr.splitlines()
-    assert said[0] == "warning: 1 of 2 texts has no word the model knows, so its label says little about it"
+    assert said[0] == "warning: 1 of 2 non-empty texts has no word the model knows, so its label says little about it"
     assert "interrupted" in said[-1]

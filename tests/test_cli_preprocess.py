@@ -303,6 +303,13 @@ def test_stopwords_command(lang: str, present: list[str], negations: list[str]) 
     assert set(negations) <= set(full.stdout.splitlines())
 
 
+def test_stopwords_by_default_lists_both_languages_as_preprocessing_uses_them() -> None:
+    both = invoke("stopwords")
+    ru, en = (invoke("stopwords", "--lang", lang).stdout for lang in ("ru", "en"))
+    assert both.exit_code == 0 and both.stdout == ru + en
+    assert [line.split(" stopwords")[0].split()[1] for line in both.stderr.splitlines()] == ["ru", "en"]
+
+
 def test_stopwords_from_nltk_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "corpora" / "stopwords"
     folder.mkdir(parents=True)

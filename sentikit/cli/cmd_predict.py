@@ -134,12 +134,14 @@ def _warn_no_known_words(unknown: int, scored: int) -> None:
     if not unknown:
         return
     if unknown < scored:
-        warn(f"{unknown:,} of {scored:,} texts {'has' if unknown == 1 else 'have'} no word the model knows, so "
-             f"{'its label says' if unknown == 1 else 'their labels say'} little about "
+        # Empty texts have a note of their own and are not counted.
+        warn(f"{unknown:,} of {scored:,} non-empty texts {'has' if unknown == 1 else 'have'} no word the model "
+             f"knows, so {'its label says' if unknown == 1 else 'their labels say'} little about "
              f"{'it' if unknown == 1 else 'them'}")
         return
     which = ("the text has no word the model knows, so its label says little about it" if scored == 1 else
-             f"none of the {scored:,} texts has a word the model knows, so the labels say little about them")
+             f"none of the {scored:,} non-empty texts has a word the model knows, so the labels say little about "
+             "them")
     warn(f"{which} (a model for another language, or for other tokens?)")
 
 

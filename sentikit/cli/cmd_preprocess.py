@@ -82,23 +82,25 @@ def preprocess(
 
 @app.command(epilog="Example:  sentikit stopwords --lang ru")
 def stopwords(
-    lang: Annotated[str, typer.Option(help="ru or en.")] = "ru",
+    lang: Annotated[str, typer.Option(help="ru, en, or auto: both lists, as preprocessing's default --lang auto "
+                                           "uses them (each word is checked against its own script's list).")] = "auto",
     source: Annotated[str, typer.Option(help="auto (NLTK's corpus when installed), builtin or nltk.")] = "auto",
     keep_negations: Annotated[bool, typer.Option(help="Show the list as used by default (negations kept).")] = True,
 ) -> None:
     """Print the stopword list in use and where it came from."""
     from sentikit.text.stopwords import is_negation, load_stopwords
 
-    if lang not in ("ru", "en"):
-        raise UsageError(f"invalid --lang {lang!r}", hint="choose one of: ru, en")
+    if lang not in ("auto", "ru", "en"):
+        raise UsageError(f"invalid --lang {lang!r}", hint="choose one of: auto, ru, en")
     if source not in ("auto", "builtin", "nltk"):
         raise UsageError(f"invalid --source {source!r}", hint="choose one of: auto, builtin, nltk")
-    words, origin = load_stopwords(lang, source, builtin_hint="pass --source builtin")
-    if keep_negations:
-        words = [w for w in words if not is_negation(w)]
-    info(f"{len(words)} {lang} stopwords from {origin}" + (" (negations kept)" if keep_negations else ""))
-    for word in words:
-        sys.stdout.write(word + "\n")
+    for one in ("ru", "en") if lang == "auto" else (lang,):
+        words, origin = load_stopwords(one, source, builtin_hint="pass --source builtin")
+        if keep_negations:
+            words = [w for w in words if not is_negation(w)]
+        info(f"{len(words)} {one} stopwords from {origin}" + (" (negations kept)" if keep_negations else ""))
+        for word in words:
+            sys.stdout.write(word + "\n")
 
 
 _FEATURES = FeatureConfig()  # the defaults shown in --help come from the config, their only home

@@ -67,7 +67,7 @@ def train(
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:
-    """Train a classifier, print its dev metrics and save it as a model folder."""
+    """Train a classifier, save it as a model folder and report its dev metrics (on stderr)."""
     from sentikit.training.metrics import stopping_summary
     from sentikit.training.pipeline import train as train_model
 
