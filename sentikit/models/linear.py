@@ -328,6 +328,21 @@ def export(weights: LinearWeights, features: FittedFeatures | LeanVectorizer,
     return arrays, texts, meta
 
 
+_GRAM_TABLES = ("word_keys", "word_columns", "char_keys", "char_columns", "char_units")  # LeanVectorizer.state
+
+
+def _check_stored_tables(arrays: dict[str, np.ndarray], vectorizer: LeanVectorizer) -> None:
+    """Tables a saved model holds beyond what its settings use, or idf weights no fit gives (smooth idf is at
+    least 1), come from an edited folder: they would change predictions without a word."""
+    expected = {"coef", "intercept", *_GRAM_TABLES, *(("idf",) if vectorizer.idf_ is not None else ())}
+    extra = sorted(set(arrays) - expected)
+    if extra:
+        raise ValueError(f"the weights file holds {', '.join(extra[:5])}, which a linear model with "
+                         f"{vectorizer.config.encoding} features does not use")
+    if vectorizer.idf_ is not None and not bool(np.all(vectorizer.idf_ >= 1.0)):
+        raise ValueError("idf weights below 1, which no fit gives")
+
+
 class LinearPredictor:
     """Raw token lists in, (N, C) probabilities out, with numpy only (no scipy, no scikit-learn)."""
 
@@ -352,6 +367,7 @@ class LinearPredictor:
                                     int(meta["n_classes"]))
             if weights.coef.shape[1] != vectorizer.n_features_:
                 raise ValueError("the weights and the feature terms disagree on the number of features")
+            _check_stored_tables(arrays, vectorizer)
         except InvalidWeights as exc:
             raise ModelError(f"the stored weights are invalid ({exc})", hint="retrain the model") from exc
         except (KeyError, TypeError, ValueError, UsageError) as exc:

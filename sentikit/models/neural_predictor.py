@@ -12,7 +12,7 @@ import numpy as np
 
 from sentikit.artifact_encoding import stored_floats
 from sentikit.configs import require_saved_settings
-from sentikit.features.sequences import UNK_ID, SequenceConfig, encode, pad_batch
+from sentikit.features.sequences import PAD, UNK, UNK_ID, SequenceConfig, encode, pad_batch
 from sentikit.models.config import NeuralConfig
 from sentikit.models.numpy_forward import forward_numpy, softmax, weight_shapes
 
@@ -36,8 +36,13 @@ class NeuralPredictor:
         require_saved_settings(SequenceConfig, meta["sequence"], "predictor.sequence")
         config = NeuralConfig.from_dict(meta["model"])
         vocab = texts["vocab"]
+        _check_vocab(vocab)
         head = arrays.get("head.bias")
         n_classes = head.shape[0] if head is not None and head.ndim == 1 else 0
+        expected = _tensor_count(config)
+        if expected > len(arrays):  # before listing them: an edited num_layers of 10**9 must not fill the memory
+            raise ValueError(f"the manifest describes a {config.arch} network of {expected:,} weight tensors, but "
+                             f"the weights file holds {len(arrays):,}")
         _check_shapes(config, {name: tuple(array.shape) for name, array in arrays.items()},
                       weight_shapes(config, len(vocab), n_classes))
         for name, array in arrays.items():
@@ -69,6 +74,27 @@ class NeuralPredictor:
             ids, lens = pad_batch([seqs[i] for i in idx])
             probs[idx] = softmax(forward_numpy(self.config, self.weights, ids, lens), dtype=np.float64)
         return probs
+
+
+def _check_vocab(vocab: list[str]) -> None:
+    """The vocabulary training writes: <pad> and <unk> first, then distinct non-empty words. Another one (an edited
+    file) would shift or merge word ids silently, so predictions would change without a word."""
+    if len(vocab) < 2 or vocab[0] != PAD or vocab[1] != UNK:
+        raise ValueError(f"vocab.txt must start with {PAD} and {UNK}")
+    if any(not word for word in vocab):
+        raise ValueError("vocab.txt has an empty entry")
+    if len(set(vocab)) != len(vocab):
+        raise ValueError("vocab.txt lists a word twice")
+
+
+def _tensor_count(config: NeuralConfig) -> int:
+    """How many weight tensors `weight_shapes(config, ...)` lists, counted without listing them."""
+    if config.cell is None:  # a weight and a bias per width, or a table per window offset and a bias per width
+        widths = config.conv_widths
+        body = 2 * len(widths) if config.has_embedding else sum(widths) + len(widths)
+    else:
+        body = config.num_layers * (2 if config.is_bidirectional else 1) * 4
+    return int(config.has_embedding) + body + 2
 
 
 def _check_shapes(config: NeuralConfig, found: dict[str, tuple[int, ...]],
