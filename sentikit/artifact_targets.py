@@ -80,8 +80,10 @@ def save_target(path: str | os.PathLike[str]) -> Path:
     target = Path(os.path.abspath(os.fspath(path)))
     if target.is_symlink():
         try:
-            target = target.resolve()
-        except (OSError, RuntimeError) as exc:  # RuntimeError: a loop, before Python 3.13
+            target = target.resolve(strict=True)
+        except FileNotFoundError:
+            target = target.resolve()  # a link to a folder yet to be made: the save makes it
+        except (OSError, RuntimeError) as exc:  # a loop: RuntimeError before Python 3.13, then OSError (ELOOP)
             raise OutputError(f"cannot save a model as {target}: it is a symbolic link that loops; choose "
                               "another path") from exc
     if not target.name:

@@ -91,3 +91,14 @@ def checked_seed(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= SEED_MAX:
         raise UsageError(f"invalid seed {value!r}", hint=f"expected an integer in 0..{SEED_MAX}")
     return value
+
+
+def is_bool(value: Any) -> bool:
+    """True for a bool, numpy's included (`np.bool_` is no `bool` subclass); not for 0/1, None or a string."""
+    return isinstance(value, bool) or (type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_"))
+
+
+def type_name(value: Any) -> str:
+    """The type of `value` for a message: `int`, or `numpy.float32` where the bare name would mislead."""
+    kind = type(value)
+    return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"

@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from sentikit.configs import is_bool
 from sentikit.errors import DataError, UsageError
 
 InputFormat = Literal["auto", "csv", "tsv", "jsonl", "json", "txt"]
@@ -51,12 +52,15 @@ class CorpusOptions:
     delimiter: str | None = None  # of a CSV; None: from the file (a `sep=` line, else its header)
 
     def __post_init__(self) -> None:
+        if not is_bool(self.strict):
+            raise UsageError(f"invalid strict {self.strict!r}", hint="expected true or false")
+        object.__setattr__(self, "strict", bool(self.strict))
         for name, kinds in (("input_format", str), ("text_col", (str, type(None))), ("label_col", (str, type(None))),
-                            ("encoding", str), ("strict", bool), ("delimiter", (str, type(None)))):
+                            ("encoding", str), ("delimiter", (str, type(None)))):
             value = getattr(self, name)
             if not isinstance(value, kinds):  # a Python caller's mistake, said before any file is opened
-                raise UsageError(f"invalid {name} {value!r}", hint="expected true or false" if kinds is bool else
-                                 "expected a str" + (" or None" if isinstance(kinds, tuple) else ""))
+                raise UsageError(f"invalid {name} {value!r}",
+                                 hint="expected a str" + (" or None" if isinstance(kinds, tuple) else ""))
         if self.input_format not in INPUT_FORMATS:
             raise UsageError(f"unknown input format {self.input_format!r}",
                              hint=f"choose one of {', '.join(INPUT_FORMATS)}")

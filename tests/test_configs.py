@@ -184,3 +184,16 @@ def test_a_model_path_the_system_refuses_is_a_model_error() -> None:
 
     with pytest.raises(sentikit.ModelError, match="File name too long"):
         sentikit.load("x" * 5000)
+
+
+def test_numpy_bools_count_as_bools(tmp_path: Path) -> None:
+    import numpy as np
+
+    from sentikit.training.pipeline import train
+
+    assert CorpusOptions(strict=np.True_).strict is True
+    outcome = train(str(REPO / "data" / "reviews_en.csv"), out=tmp_path / "m", settings=TrainSettings(arch="nb"),
+                    force=np.bool_(False))
+    assert outcome.path == tmp_path / "m"
+    with pytest.raises(UsageError, match=r"force must be bool, not numpy\.float32"):
+        train(str(REPO / "data" / "reviews_en.csv"), out=tmp_path / "m", force=np.float32(1))

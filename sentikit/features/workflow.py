@@ -128,6 +128,8 @@ def _renaming(folder: Path) -> Iterator[None]:
 
         fd = os.open(folder, os.O_RDONLY)
     except (ImportError, OSError):
+        fd = None
+    if fd is None:  # outside the except clause, so that an error in the renames is not chained to this one
         yield
         return
     try:

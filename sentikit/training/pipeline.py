@@ -10,6 +10,7 @@ import contextlib
 import logging
 import os
 import platform
+import secrets
 import stat
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from sentikit.configs import checked_seed, finite_number
+from sentikit.configs import checked_seed, finite_number, is_bool, type_name
 from sentikit.corpus import CorpusOptions, LabelledCorpus, companion_options, corpus_stem, load_labelled
 from sentikit.errors import DataError, ModelError, OutputError, UsageError
 from sentikit.splits import stratified_split
@@ -85,9 +86,9 @@ def latest_model(usage: str = "--model DIR") -> Path | None:
     try:
         # Without blocking, and a regular file only: a FIFO in its place would wait for a writer forever.
         fd = os.open(pointer, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        if not _regular(fd):
+            raise ModelError(f"{pointer} is not a regular file", hint=fix)
         with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise ModelError(f"{pointer} is not a regular file", hint=fix)
             data = handle.read(1 << 16)  # at most 64 KiB: a link to a huge file must not fill the memory
         name = data.decode("utf-8").strip() if len(data) < 1 << 16 else ""
     except FileNotFoundError:
@@ -101,11 +102,23 @@ def latest_model(usage: str = "--model DIR") -> Path | None:
     return Path(name)
 
 
+def _regular(fd: int) -> bool:
+    """Whether `fd` is a regular file; `fd` is closed when it is not (or cannot be told)."""
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            return True
+    except OSError:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return False
+
+
 def _remember_latest(path: Path) -> None:
     pointer = DEFAULT_MODELS_DIR / LATEST_POINTER
     # A new file renamed over the old: a reader sees the old name or the new one, never a half-written file, and
     # a symbolic link there is replaced, not written through (it could point at any file of the user's).
-    temporary = pointer.with_name(f"{LATEST_POINTER}.{os.getpid()}.tmp")
+    temporary = pointer.with_name(f"{LATEST_POINTER}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     created = False
     try:
         DEFAULT_MODELS_DIR.mkdir(parents=True, exist_ok=True)
@@ -113,12 +126,14 @@ def _remember_latest(path: Path) -> None:
             created = True
             handle.write(str(path) + "\n")
         os.replace(temporary, pointer)
+        created = False
     except OSError as exc:  # a convenience only: the model itself is saved, so warn rather than fail
-        if created:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
         log.warning("could not record the new model in %s (%s), so predict, evaluate and show need --model %s",
                     pointer, exc.strerror or exc, path)
+    finally:
+        if created:  # not renamed into place (an error, or Ctrl-C): leave no temporary file behind
+            with contextlib.suppress(OSError):
+                temporary.unlink()
 
 
 def _split(corpus: LabelledCorpus, dev: LabelledCorpus | None, settings: TrainSettings
@@ -268,16 +283,19 @@ def train(data: str | Path, *, out: str | Path | None = None, force: bool = Fals
     """Train `settings.arch` on a labelled corpus and save it; returns where and how well."""
     from sentikit.artifacts import save_model
 
+    if not is_bool(force):  # a truthy "no" would replace a model
+        raise UsageError(f"train(): force must be bool, not {type_name(force)}")
+    force = bool(force)
     for name, value, kind in (("data", data, (str, Path)), ("out", out, (str, Path, type(None))),
-                              ("force", force, (bool,)), ("settings", settings, (TrainSettings, type(None))),
+                              ("settings", settings, (TrainSettings, type(None))),
                               ("prep", prep, (PreprocessConfig, type(None))),
                               ("corpus_options", corpus_options, (CorpusOptions, type(None))),
                               ("dev", dev, (str, Path, type(None))), ("overrides", overrides, (dict, type(None)))):
         if not isinstance(value, kind):  # a library caller's mistake, said here rather than deep inside
             allowed = " or ".join("None" if k is type(None) else k.__name__ for k in kind)
-            raise UsageError(f"train(): {name} must be {allowed}, not {type(value).__name__}")
+            raise UsageError(f"train(): {name} must be {allowed}, not {type_name(value)}")
     if on_event is not None and not callable(on_event):
-        raise UsageError(f"train(): on_event must be a function or None, not {type(on_event).__name__}")
+        raise UsageError(f"train(): on_event must be a function or None, not {type_name(on_event)}")
     if isinstance(out, str) and not out.strip():  # Path("") would be ".", the current folder
         raise UsageError("train(): out is an empty path", hint="pass a folder for the model, or None for the default")
     dev = None if dev is None else str(dev)
