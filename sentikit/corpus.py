@@ -35,6 +35,7 @@ from sentikit.corpus_json import json_records, jsonl_objects
 from sentikit.corpus_json_array import json_array_objects
 from sentikit.corpus_lines import (
     LineCounter,
+    check_encoding,
     decode_error,
     decode_error_line,
     drop_utf8_bom,
@@ -212,14 +213,6 @@ def _json_kind(line: str) -> str:
     return "jsonl" if stripped.startswith("{") and _is_json_object(stripped) else "json"
 
 
-def check_encoding(encoding: str) -> None:
-    """A UsageError for an --encoding Python does not know, or a codec that is not a text encoding (hex, rot13)."""
-    try:
-        io.TextIOWrapper(io.BytesIO(), encoding=encoding)
-    except LookupError as exc:
-        raise UsageError(f"unknown encoding {encoding!r}", hint="try utf-8, cp1251 or latin-1") from exc
-
-
 def read_corpus(path: str | Path, options: CorpusOptions | None = None, *, need_labels: bool = False,
                 stats: ReadStats | None = None, keep_empty_text: bool = False) -> Iterator[Record]:
     """Yield the documents of a corpus file (or `-` for stdin) one at a time.
@@ -325,7 +318,8 @@ def _records(fmt: str, counter: LineCounter, name: str, opts: CorpusOptions, nee
         # A JSON error in an input taken for JSON by its content may mean that it is plain text after all.
         yield from json_records(jsonl_objects(counter, counter, name, sniffed), opts, need_labels, name)
     elif fmt == "json":
-        yield from json_records(json_array_objects(counter.pieces(), name, sniffed), opts, need_labels, name)
+        objects = json_array_objects(counter.pieces(), name, sniffed, streaming=counter.streaming)
+        yield from json_records(objects, opts, need_labels, name)
     elif fmt in ("csv", "tsv"):
         yield from delimited_records(fmt, counter, counter, name, opts, need_labels, guessed=guessed)
     else:

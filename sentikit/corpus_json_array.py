@@ -35,8 +35,12 @@ _CUT_MARGIN = 12
 class _Window:
     """The input from line `line` on, as far as it has been read: `text`, filled from `pieces` on demand."""
 
-    def __init__(self, pieces: Iterable[str]) -> None:
+    def __init__(self, pieces: Iterable[str], streaming: bool = False) -> None:
         self._pieces = iter(pieces)
+        # From a stream, read no further ahead than the record needs (a read ahead would wait for the writer),
+        # and let go of what is decoded before each read, so that every read copies little.
+        self.streaming = streaming
+        self._min_read = 1 if streaming else _READ
         self.text = ""
         self.line = 1  # the line text[0] is on
         self._counted = 0  # line_at's last position, and its line
@@ -46,7 +50,7 @@ class _Window:
         """Append at least `wanted` (and `_READ`) more characters, or all that is left; False when nothing was
         left."""
         chunks, added = [self.text], 0
-        while added < max(wanted, _READ):
+        while added < max(wanted, self._min_read):
             piece = next(self._pieces, None)
             if piece is None:
                 break
@@ -55,6 +59,17 @@ class _Window:
         if added:  # (one piece into an empty window is taken as it is: no copy)
             self.text = chunks[1] if len(chunks) == 2 and not self.text else "".join(chunks)
         return added > 0
+
+    def _read_to_brace(self) -> bool:
+        """Read pieces until one holds a "}"; False when the input ended first with nothing read."""
+        read = False
+        while True:
+            start = len(self.text)
+            if not self.more(1):
+                return read
+            read = True
+            if "}" in self.text[start:]:
+                return True
 
     def line_at(self, pos: int) -> int:
         """The line of `pos`; positions asked for only grow (until `drop`), so each character is counted once."""
@@ -78,7 +93,7 @@ class _Window:
             pos = WHITESPACE.match(self.text, pos).end()  # type: ignore[union-attr]
             if pos < len(self.text):
                 return pos
-            if pos > _KEEP:  # all of it is read: let it go before reading on (a long run of whitespace)
+            if pos > _KEEP or self.streaming:  # all of it is read: let it go before reading on
                 pos = self.drop(pos)
             if not self.more(1):
                 return pos
@@ -90,7 +105,11 @@ class _Window:
                 return DECODER.raw_decode(self.text, pos)
             except json.JSONDecodeError as exc:
                 cut = exc.pos >= len(self.text) - _CUT_MARGIN or exc.msg.startswith("Unterminated string")
-                if cut and self.more(len(self.text) - pos):  # doubling: linear in the record
+                # Doubling, which is linear in the record; from a stream, a short record reads on a piece at a
+                # time instead (reading further would wait for records the writer has not written yet), and is
+                # decoded again only once a piece brings a "}" that may close it.
+                if cut and (self._read_to_brace() if self.streaming and len(self.text) - pos < _READ
+                            else self.more(len(self.text) - pos)):
                     continue
                 line = self.line + exc.lineno - 1
                 raise DataError(f"{name}: line {line}: not valid JSON ({exc.msg})", hint=hint) from exc
@@ -100,10 +119,11 @@ class _Window:
                 raise DataError(f"{name}: line {self.line_at(pos)}: JSON nested too deeply") from exc
 
 
-def json_array_objects(pieces: Iterable[str], name: str, sniffed: bool = False) -> Iterator[JsonObject]:
+def json_array_objects(pieces: Iterable[str], name: str, sniffed: bool = False,
+                       streaming: bool = False) -> Iterator[JsonObject]:
     """The objects of a JSON array of records, each with the line it starts on, from the input's text in pieces
-    of any size (`LineCounter.pieces`)."""
-    window = _Window(pieces)
+    of any size (`LineCounter.pieces`); with `streaming`, each record as soon as its last piece is in."""
+    window = _Window(pieces, streaming)
     hint = json_hint(ARRAY_HINT, sniffed)
     pos = window.skip_space(0)
     if pos == len(window.text):

@@ -6,7 +6,9 @@ from __future__ import annotations
 import codecs
 import io
 import logging
+import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
@@ -62,6 +64,16 @@ class LineCounter(io.TextIOBase):
 
     def readable(self) -> bool:
         return True
+
+    @property
+    def streaming(self) -> bool:
+        """Whether the input arrives as it is written (a pipe, a terminal, a FIFO) rather than from a file that is
+        all there: readers that read ahead for speed then read only what they need, so each record comes out
+        as soon as it is in."""
+        try:
+            return not stat.S_ISREG(os.fstat(self._text.fileno()).st_mode)
+        except (OSError, ValueError, AttributeError):  # in-memory text: all there
+            return False
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -238,3 +250,11 @@ def decode_error_line(exc: UnicodeDecodeError, lines_read: int) -> int:
     if not isinstance(before, bytes | bytearray):  # pragma: no cover - decoders always see bytes
         return lines_read + 1
     return lines_read + 1 + before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n")
+
+
+def check_encoding(encoding: str) -> None:
+    """A UsageError for an --encoding Python does not know, or a codec that is not a text encoding (hex, rot13)."""
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=encoding)
+    except LookupError as exc:
+        raise UsageError(f"unknown encoding {encoding!r}", hint="try utf-8, cp1251 or latin-1") from exc
