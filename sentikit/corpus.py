@@ -333,7 +333,7 @@ def _validated(records: Iterator[Record], name: str, fmt: str, opts: CorpusOptio
         if is_blank_text(record.text):
             if opts.strict:
                 raise DataError(f"{name}: line {record.line}: empty text",
-                                hint="drop --strict to give it a row with no label" if keep_empty_text
+                                hint="drop --strict to keep it as a row with an empty text" if keep_empty_text
                                 else "drop --strict to skip such rows")
             stats.empty_text += 1
             if not keep_empty_text:

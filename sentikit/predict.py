@@ -146,7 +146,7 @@ def argument_texts(texts: Iterable[str], options: CorpusOptions | None = None) -
             raise DataError(f"argument {n} is not valid {encoding} (byte 0x{bad:02x})",
                             hint="pass --encoding cp1251 or --encoding latin-1 if that is its encoding") from exc
         if opts.strict and is_blank_text(text):
-            raise DataError(f"argument {n}: empty text", hint="drop --strict to give it a row with no label")
+            raise DataError(f"argument {n}: empty text", hint="drop --strict to keep it as a row with an empty text")
         decoded.append(text)
     return decoded
 

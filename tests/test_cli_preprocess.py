@@ -164,15 +164,18 @@ def test_two_jobs_give_the_same_output() -> None:
     assert len(one.stdout.splitlines()) == 2000
 
 
-def test_skipped_rows_are_a_warning_and_strict_makes_them_an_error() -> None:
-    data = "text,label\nok,pos\n,neg\n"
+@pytest.mark.parametrize(("data", "expected"), [
+    ("text,label\nok,pos\n,neg\nfine,pos\n", "ok\n\nfine\n"),
+    ("ok\n\n   \nfine\n", "ok\n\n\nfine\n"),  # plain lines: output line N is input line N, as for predict
+])
+def test_empty_texts_keep_their_rows_and_strict_makes_them_an_error(data: str, expected: str) -> None:
     result = invoke("preprocess", "-", input=data)
-    assert (result.exit_code, result.stdout) == (0, "ok\n")
-    assert result.stderr.splitlines() == ["warning: <stdin>: skipped 1 row(s) with an empty text",
-                                          "preprocessed 1 document(s)"]
+    assert (result.exit_code, result.stdout) == (0, expected)
+    assert result.stderr.splitlines() == [f"preprocessed {len(expected.splitlines())} document(s)"]
     strict = invoke("preprocess", "-", "--strict", input=data)
     assert strict.exit_code == 1
-    assert one_error_line(strict) == "error: <stdin>: line 3: empty text (drop --strict to skip such rows)"
+    assert one_error_line(strict).startswith("error: <stdin>: line ")
+    assert one_error_line(strict).endswith(": empty text (drop --strict to keep it as a row with an empty text)")
 
 
 @pytest.mark.parametrize("args", [["--quiet", "preprocess", "-"], ["preprocess", "-", "--quiet"],

@@ -313,8 +313,8 @@ def test_preprocess_corpus_streams_records_with_their_tokens(tmp_path: Path) -> 
     path.write_text("text,label,id\nОтличный фильм,pos,1\n,neg,2\nnot good,neg,3\n", encoding="utf-8")
     for jobs in (1, 2):
         pairs = list(preprocess_corpus(path, CorpusOptions(), make(), jobs=jobs))
-        assert [(r.label, r.extra["id"], toks) for r, toks in pairs] == [
-            ("pos", "1", ["отличный", "фильм"]), ("neg", "3", ["not", "good"])]
+        assert [(r.label, r.extra["id"], toks) for r, toks in pairs] == [  # the empty text keeps its row
+            ("pos", "1", ["отличный", "фильм"]), ("neg", "2", []), ("neg", "3", ["not", "good"])]
 
 
 def test_cache_restarts_beyond_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:

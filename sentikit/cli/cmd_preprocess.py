@@ -52,7 +52,9 @@ def preprocess(
         "Corpus file (csv/tsv/jsonl/json/txt, optionally .gz; bundled:ru, bundled:en) or - for stdin."))] = "-",
     format: Annotated[str, typer.Option("--format", "-f", help="Output: txt (tokens per line), jsonl or csv "
                                         "(text with label and other columns).")] = "txt",
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes.", min=1)] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help=(
+        "Worker processes. They take texts in chunks of 512, so output comes a chunk at a time; keep 1 for a line "
+        "of output per line of input as it arrives (tail -f)."))] = 1,
     prep: PreprocessConfig = PreprocessConfig(),
     corpus: CorpusOptions = CorpusOptions(),
 ) -> None:

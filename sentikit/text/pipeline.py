@@ -316,15 +316,17 @@ class Preprocessor:
 
 def preprocess_corpus(source: str | Path, options: CorpusOptions, preprocessor: Preprocessor,
                       jobs: int = 1) -> Iterator[tuple[Record, list[str]]]:
-    """Stream (record, tokens) pairs for a corpus file or stdin, in input order, with flat memory."""
+    """Stream (record, tokens) pairs for a corpus file or stdin, in input order, with flat memory. A row with an
+    empty text is kept (with no tokens), so that output row N is input row N, as `predict` keeps it."""
     stats = ReadStats()
     pending: deque[Record] = deque()
 
     def texts() -> Iterator[str]:
-        for record in read_corpus(source, options, stats=stats):
+        for record in read_corpus(source, options, stats=stats, keep_empty_text=True):
             pending.append(record)
             yield record.text
 
     for tokens in preprocessor.iter_transform(texts(), jobs=jobs):
         yield pending.popleft(), tokens
+    stats.empty_text = 0  # kept, not skipped
     report_skipped(source_name(source), stats)

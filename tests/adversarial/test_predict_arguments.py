@@ -52,7 +52,7 @@ def test_strict_refuses_an_empty_argument_like_an_empty_line(nb_model: Path, emp
                  "drop --strict")
     line = cli("-q", "predict", "--model", nb_model, "--strict", input=f"good\n{empty}\n")
     # predict answers an empty text with a row that has no label, so dropping --strict does not skip it.
-    assert_error(line, 1, "line 2: empty text", "drop --strict to give it a row with no label")
+    assert_error(line, 1, "line 2: empty text", "drop --strict to keep it as a row with an empty text")
 
 
 def test_without_strict_an_empty_argument_gets_a_row_with_no_label(nb_model: Path) -> None:
