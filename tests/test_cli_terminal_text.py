@@ -59,6 +59,13 @@ def test_shown_escapes_like_the_error_line() -> None:
     assert shown("two\r\nlines\nhere") == "two lines here"
 
 
+@pytest.mark.parametrize("mark", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_shown_escapes_the_marks_that_reorder_a_line(mark: str) -> None:
+    """A right-to-left override in a review would show the rest of its table row (or error line) reversed."""
+    assert shown(f"rlo {mark}evil") == f"rlo \\u{ord(mark):04x}evil"
+    assert shown("שלום мир") == "שלום мир"  # right-to-left text itself is shown as it is
+
+
 def test_info_lines_show_escapes(training: tuple[Path, str]) -> None:
     stderr = training[1]
     assert_printable(stderr)

@@ -24,13 +24,19 @@ except ImportError:  # pragma: no cover
 
 
 _BREAKS = {ord(ch): " " for ch in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters, and the bidirectional overrides and isolates, which reorder what follows them on the line
+# (a review holding U+202E would show the rest of a table row, or of an error line, reversed).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def one_line(message: str) -> str:
     """Messages quote user data (file names, column names, labels): keep them to one printable line."""
     flat = message.replace("\r\n", " ").translate(_BREAKS)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", flat)
+    return _CONTROL.sub(lambda m: _escaped(ord(m.group())), flat)
+
+
+def _escaped(code: int) -> str:
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def _say(message: str) -> None:
