@@ -361,3 +361,14 @@ def test_what_the_reader_guessed_is_said_as_information_not_as_a_warning() -> No
     assert result.exit_code == 0 and result.stdout == "good stuff\n"
     assert result.stderr.startswith("<stdin>: read as CSV with the header id, text (line 1)")
     assert "warning" not in result.stderr
+
+
+def test_csv_output_names_every_field_it_leaves_out() -> None:
+    """The first field a later row brings is named at once; the ones after it, once, at the end."""
+    rows = [{"text": "раз", "label": "a"}, {"text": "два", "label": "a", "id": "2"},
+            {"text": "три", "label": "a", "id": "3", "source": "web"}]
+    data = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    result = invoke("preprocess", "-", "--input-format", "jsonl", "--format", "csv", input=data)
+    assert result.exit_code == 0 and result.stdout.splitlines()[0] == "text,label"
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 2 and "'id'" in warnings[0] and "'source'" in warnings[1]

@@ -79,6 +79,7 @@ def preprocess(
             writer.write(row)
             count += 1
             advance(record.line)
+    writer.close()  # names the fields that rows after the first 10 brought and csv had to leave out
     info(f"preprocessed {count} document(s)")
 
 
