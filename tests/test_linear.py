@@ -191,8 +191,8 @@ def test_config_defaults_and_validation() -> None:
             arch=arch, C=0.5, class_weight="none", nb_alpha=0.2)
         assert isinstance(default_features(arch), FeatureConfig)
     assert LinearConfig(arch="logreg", C=0.5).resolved_C == 0.5
-    for bad in ({"arch": "svm"}, {"C": 0}, {"C": -1.0}, {"class_weight": "auto"}, {"nb_alpha": 0},
-                {"nbsvm_beta": 1.5}, {"max_iter": 0}):
+    for bad in ({"arch": "svm"}, {"C": 0}, {"C": -1.0}, {"C": 1e-200}, {"C": 1e7}, {"class_weight": "auto"},
+                {"nb_alpha": 0}, {"nbsvm_beta": 1.5}, {"max_iter": 0}):
         with pytest.raises(UsageError):
             LinearConfig(**bad)  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="logreg, nbsvm, nb"):

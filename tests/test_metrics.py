@@ -64,3 +64,8 @@ def test_stopping_summary_says_which_epoch_was_kept(history: list[dict[str, floa
     else:
         assert line is not None and line.startswith(expected)
         assert ("stopped early" in line) == (len(history) < 10)
+
+
+def test_an_interrupted_run_names_the_kept_epoch_without_an_early_stop() -> None:
+    line = stopping_summary(_history(0.5, 0.7, 0.6), {"epochs": 10, "patience": 2}, 2, interrupted=True)
+    assert line == "kept epoch 2 of 3 (dev macro-F1 0.7000)"  # Ctrl-C ended it, not the patience

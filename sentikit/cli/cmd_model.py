@@ -132,8 +132,9 @@ def _print_card(path: Any, manifest: dict[str, Any]) -> None:
         from sentikit.training.metrics import stopping_summary
 
         training = manifest.get("training", {})
-        stopping = stopping_summary(history, configs.get("training") or {}, training.get("best_epoch"))
-        if stopping and not training.get("interrupted"):
+        stopping = stopping_summary(history, configs.get("training") or {}, training.get("best_epoch"),
+                                    interrupted=bool(training.get("interrupted")))
+        if stopping:
             console.print(stopping)
         render_table([_history_row(h) for h in history], title="training history")
         for key in ("train_loss", "dev_loss", "dev_macro_f1", "grad_norm"):

@@ -81,8 +81,8 @@ def train(
     info(f"{arch}: dev accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} "
          f"({outcome.seconds:.1f} s, {outcome.n_parameters:,} parameters)")
     stopping = stopping_summary(outcome.fitted.history, outcome.fitted.configs.get("training", {}),
-                                outcome.fitted.best_epoch)
-    if stopping and not outcome.interrupted:
+                                outcome.fitted.best_epoch, interrupted=outcome.interrupted)
+    if stopping:
         info(stopping)
     if outcome.fitted.fit_rows:  # scored on dev, then fitted again with dev included: evaluate on dev is no test
         info(f"the saved model was then refit on train + dev ({outcome.fitted.fit_rows:,} documents): the dev "

@@ -45,6 +45,11 @@ DEFAULT_NB_ALPHA: dict[str, float | None] = {"logreg": None, "nbsvm": 1.0, "nb":
 _PREDICT_BATCH = 4096  # documents per vectorize + score pass: bounds memory on large inputs
 
 
+# Beyond these the solvers break down rather than regularise: C = 1e-200 kept liblinear busy for minutes on 360
+# reviews, and 1e-300 made the lbfgs/newton fits overflow into NaN weights. The tuned values are 0.01..100.
+C_RANGE = (1e-6, 1e6)
+
+
 @dataclass(frozen=True)
 class LinearConfig:
     """Hyper-parameters of a linear classifier; None means the architecture's tuned default."""
@@ -70,9 +75,10 @@ class LinearConfig:
             raise UsageError(f"invalid refit {self.refit!r}", hint="expected true or false")
         if self.class_weight is not None:
             _choice("class weight", self.class_weight, CLASS_WEIGHTS)
-        for name in ("C", "nb_alpha"):  # None: the architecture's default
-            if getattr(self, name) is not None:
-                object.__setattr__(self, name, finite_number(name, getattr(self, name), low=0.0, low_open=True))
+        if self.C is not None:  # None: the architecture's default
+            object.__setattr__(self, "C", finite_number("C", self.C, low=C_RANGE[0], high=C_RANGE[1]))
+        if self.nb_alpha is not None:
+            object.__setattr__(self, "nb_alpha", finite_number("nb_alpha", self.nb_alpha, low=0.0, low_open=True))
         object.__setattr__(self, "nbsvm_beta", finite_number("nbsvm_beta", self.nbsvm_beta, low=0.0, high=1.0))
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int) or self.max_iter < 1:
             raise UsageError(f"invalid max_iter {self.max_iter!r}", hint="expected a positive integer")

@@ -58,10 +58,11 @@ def report_from_confusion(matrix: np.ndarray, labels: Sequence[str]) -> dict[str
 
 
 def stopping_summary(history: Sequence[dict[str, Any]], training: dict[str, Any],
-                     best_epoch: int | None = None) -> str | None:
+                     best_epoch: int | None = None, interrupted: bool = False) -> str | None:
     """One line on which epoch's weights a neural model kept and why training ended, from its history and its
     training config (`epochs`, `patience`); None without a history (linear models). `best_epoch` defaults to the
-    first epoch with the best dev macro-F1, which is the one training keeps (models saved before it was recorded)."""
+    first epoch with the best dev macro-F1, which is the one training keeps (models saved before it was recorded).
+    An `interrupted` run (Ctrl-C) did not stop early: only the kept epoch is said."""
     scores = [row.get("dev_macro_f1") for row in history]
     if not history or any(not isinstance(score, (int, float)) for score in scores):
         return None
@@ -69,7 +70,7 @@ def stopping_summary(history: Sequence[dict[str, Any]], training: dict[str, Any]
         best_epoch = int(np.argmax(scores)) + 1  # argmax takes the first of equal maxima, as training does
     run, planned, patience = len(history), training.get("epochs"), training.get("patience")
     line = f"kept epoch {best_epoch} of {run} (dev macro-F1 {scores[best_epoch - 1]:.4f})"
-    if isinstance(planned, int) and run < planned and isinstance(patience, int):
+    if isinstance(planned, int) and run < planned and isinstance(patience, int) and not interrupted:
         line += (f"; stopped early: {patience} epoch(s) without a better dev macro-F1 "
                  f"(--epochs {planned}, --patience {patience}; small data may need more of both)")
     return line
