@@ -374,7 +374,7 @@ MODEL_OPTIONS = OptionGroup(
         _opt("nb_alpha", float, with_range("Smoothing of Naive Bayes / NBSVM ratios.", above=0.0), LIN),
         _opt("epochs", int, "Maximum epochs.", FIT, min=1),
         _opt("batch_size", int, "Documents per batch.", FIT, min=1),
-        _opt("lr", float, with_range("Learning rate (AdamW).", above=0.0, at_most=1e6), FIT),
+        _opt("lr", float, with_range("Learning rate (AdamW).", above=0.0, at_most=1e30), FIT),
         _opt("weight_decay", float, "AdamW weight decay.", FIT, min=0.0),
         _opt("schedule", str, "Learning-rate schedule: linear (decay to 0) or constant.", FIT),
         _opt("clip", float, "Gradient clipping norm (0: off).", FIT, min=0.0),

@@ -18,7 +18,7 @@ CLASS_WEIGHTS: tuple[str, ...] = ("none", "balanced")
 DEV_FRACTION = 0.1  # share of the training data held out as dev when no dev set is given
 
 
-LR_MAX = 1e6
+LR_MAX = 1e30  # well inside float32 (3.4e38), where the optimiser takes its step
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ class TrainConfig:
             raise UsageError(f"invalid threads {self.threads!r}", hint="expected a positive integer")
         object.__setattr__(self, "seed", checked_seed(self.seed))
         object.__setattr__(self, "ema", fraction_below_one("ema", self.ema))
-        # At most LR_MAX: a step beyond float32's range (3.4e38) cannot even be taken, and far less diverges.
+        # At most LR_MAX: a rate beyond float32's range cannot even be applied (torch raises an overflow error).
         object.__setattr__(self, "lr", finite_number("lr", self.lr, low=0.0, low_open=True, high=LR_MAX))
         object.__setattr__(self, "weight_decay", finite_number("weight_decay", self.weight_decay, low=0.0))
         object.__setattr__(self, "clip", finite_number("clip", self.clip, low=0.0))

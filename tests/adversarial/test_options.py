@@ -38,7 +38,7 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
     "train-lemmatize-stem": (["train", MISSING, "--lemmatize", "--stem"], ["mutually exclusive"]),
     "train-unknown-option": (["train", MISSING, "--epoch", "3"], ["No such option", "--epoch", "--help"]),
     "train-schedule": (["train", MISSING, "--schedule", "foo"], ["--schedule 'foo'", "linear, constant"]),
-    "train-lr-inf": (["train", MISSING, "--arch", "gru", "--lr", "inf"], ["invalid lr inf", "a number in (0, 1e+06]"]),
+    "train-lr-inf": (["train", MISSING, "--arch", "gru", "--lr", "inf"], ["invalid lr inf", "a number in (0, 1e+30]"]),
     # A ranged option refuses nan (which passes every range comparison) in its own terms, not the library's.
     "train-weight-decay-nan": (["train", MISSING, "--weight-decay", "nan"], ["--weight-decay", "not a finite number"]),
     "train-embed-init-inf": (["train", MISSING, "--embed-init", "inf"], ["invalid embed_init inf"]),
