@@ -33,12 +33,12 @@ from sentikit.features.vectorize import FeatureConfig, fit_vectorizer, sklearn_t
 from sentikit.models.linear import (
     ARCHS,
     LinearConfig,
-    LinearPredictor,
     default_features,
     export,
     predict_proba_lean,
     train_linear,
 )
+from sentikit.models.linear_predictor import LinearPredictor
 from sentikit.splits import stratified_split
 from sentikit.text import PreprocessConfig, Preprocessor
 from sentikit.training.metrics import classification_report

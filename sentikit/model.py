@@ -27,7 +27,7 @@ from sentikit.text.pipeline import Preprocessor, checked_texts
 
 # kind -> "module:Class" of the predictor that serves it; imported only when such a model is loaded.
 PREDICTORS: dict[str, str] = {
-    "linear": "sentikit.models.linear:LinearPredictor",
+    "linear": "sentikit.models.linear_predictor:LinearPredictor",
     "neural": "sentikit.models.neural_predictor:NeuralPredictor",
 }
 # The keys each kind's `predictor` section may hold (what `sentikit.models.linear.export` and the neural trainer
@@ -181,7 +181,7 @@ class SentimentModel:
         return dict(zip(self._labels, strongest_terms(self.predictor, int(n), self._label_directions())))
 
     def _check_linear(self, what: str, count: object) -> None:
-        from sentikit.models.linear import LinearPredictor
+        from sentikit.models.linear_predictor import LinearPredictor
 
         if not isinstance(self.predictor, LinearPredictor):
             raise UsageError(f"{what} need a linear model (logreg, nbsvm or nb), and this one is {self.arch}",

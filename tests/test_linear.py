@@ -20,13 +20,13 @@ from sentikit.models.linear import (
     DEFAULT_NB_ALPHA,
     LINEAR_ARCHS,
     LinearConfig,
-    LinearPredictor,
     LinearWeights,
     default_features,
     export,
     predict_proba_lean,
     train_linear,
 )
+from sentikit.models.linear_predictor import LinearPredictor
 
 POSITIVE = ["good", "great", "love", "отлично", "супер"]
 NEGATIVE = ["bad", "awful", "hate", "ужасно", "плохо"]

@@ -8,7 +8,7 @@ import typer
 
 from sentikit.cli.app import app
 from sentikit.cli.cells import columns_that_fit, shown
-from sentikit.cli.options import with_default
+from sentikit.cli.option_text import with_default
 from sentikit.cli.output import render_table, stdout_all_or_nothing, stdout_console
 
 SPARK = "▁▂▃▄▅▆▇█"

@@ -12,7 +12,8 @@ import typer
 from sentikit.cli.app import app
 from sentikit.cli.cells import shown
 from sentikit.cli.input_columns import InputColumns
-from sentikit.cli.options import CORPUS_OPTIONS, require_input, with_default, with_options
+from sentikit.cli.option_text import with_default
+from sentikit.cli.options import CORPUS_OPTIONS, require_input, with_options
 from sentikit.cli.output import (
     OUTPUT_FORMATS,
     RowWriter,

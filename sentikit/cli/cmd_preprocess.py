@@ -8,6 +8,7 @@ import typer
 from sentikit.cli.app import app
 from sentikit.cli.cells import columns_that_fit
 from sentikit.cli.input_columns import InputColumns
+from sentikit.cli.option_text import with_default, with_range
 from sentikit.cli.options import (
     CHAR_NGRAMS_RANGE,
     CORPUS_OPTIONS,
@@ -15,9 +16,7 @@ from sentikit.cli.options import (
     PREPROCESS_OPTIONS,
     output_folder,
     require_input,
-    with_default,
     with_options,
-    with_range,
 )
 from sentikit.cli.output import (
     OUTPUT_FORMATS,

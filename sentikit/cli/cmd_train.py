@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from sentikit.cli.app import app
+from sentikit.cli.option_text import FiniteRange, with_default
 from sentikit.cli.options import (
     CORPUS_OPTIONS,
     MODEL_OPTIONS,
     PREPROCESS_OPTIONS,
-    FiniteRange,
     output_folder,
     require_input,
-    with_default,
     with_options,
 )
 from sentikit.cli.output import RowWriter, info, resolve_format

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from sentikit.cli.option_text import FiniteRange, choice_help, literal_help, with_range
 from sentikit.corpus import INPUT_FORMATS, CorpusOptions
 from sentikit.corpus_columns import parse_delimiter
 from sentikit.errors import UsageError
@@ -92,40 +92,15 @@ def _build_prep(lang: str, morph: str, lemmatize: bool, stem: bool, tokens: str,
     )
 
 
-def literal_help(text: str) -> str:
-    """Help texts are Rich markup (the app's rich_markup_mode), in which "[default: x]" or "[a|b]" is a style
-    tag that silently vanishes from --help: escape such brackets so they show as written."""
-    from rich.markup import escape
-
-    return escape(text)
-
-
-def with_default(text: str, default: object) -> str:
-    """Help ending in "[default: ...]" like Typer's own, for defaults it cannot show: decided at run time, or
-    living in a config dataclass rather than in the option."""
-    return literal_help(f"{text} [default: {default}]")
-
-
-def with_range(text: str, *, above: float, at_most: float | None = None) -> str:
-    """Help ending in a range tag like Typer's ("[x>0.0]"), for a range open below, which Typer's min/max
-    (closed bounds) cannot express: the option takes no min/max, and the config's check (which every value
-    passes anyway, NaN included) refuses what is out of range before any data is read."""
-    return literal_help(f"{text} [{f'{above}<x<={at_most}' if at_most is not None else f'x>{above}'}]")
-
-
-def _choice_help(text: str, choices: tuple[str, ...]) -> str:
-    return literal_help(f"{text} [{'|'.join(choices)}]")
-
-
 PREPROCESS_OPTIONS = OptionGroup(
     target="prep",
     build=_build_prep,
     params=[
-        _param("lang", Annotated[str, typer.Option(help=_choice_help(
+        _param("lang", Annotated[str, typer.Option(help=choice_help(
             "Stopword lists for --remove-stopwords (auto: Russian and English). Only those: each word's "
             "script (Cyrillic/Latin) picks its lemmatizer or stemmer whatever this says.", LANGS),
             rich_help_panel=PREP)], _PREP.lang),
-        _param("morph", Annotated[str, typer.Option(help=_choice_help(
+        _param("morph", Annotated[str, typer.Option(help=choice_help(
             "Word forms: auto lemmatizes Russian words only; none keeps forms as written.", MORPHS),
             rich_help_panel=PREP)], _PREP.morph),
         _param("lemmatize", Annotated[bool, typer.Option(
@@ -133,7 +108,7 @@ PREPROCESS_OPTIONS = OptionGroup(
             rich_help_panel=PREP)], False),
         _param("stem", Annotated[bool, typer.Option(
             "--stem", help="--morph stem: Snowball stemming.", rich_help_panel=PREP)], False),
-        _param("tokens", Annotated[str, typer.Option(help=_choice_help(
+        _param("tokens", Annotated[str, typer.Option(help=choice_help(
             "Token units: words or 1/2/3-character units.", TOKEN_UNITS), rich_help_panel=PREP)], _PREP.tokens),
         _param("remove_stopwords", Annotated[bool, typer.Option(
             "--remove-stopwords", help="Remove Russian/English stopwords (negations are kept).",
@@ -163,7 +138,7 @@ CORPUS_OPTIONS = OptionGroup(
     build=_build_corpus,
     params=[
         _param("input_format", Annotated[str, typer.Option(
-            help=_choice_help("Input format (auto: .csv, .tsv, .jsonl, .json by extension; .txt, other files and "
+            help=choice_help("Input format (auto: .csv, .tsv, .jsonl, .json by extension; .txt, other files and "
                                "stdin by content). A CSV may use commas, semicolons, tabs or pipes (see "
                                "--delimiter); json is an array of records, or JSON Lines. predict: of its --input "
                                "(texts from stdin without --input are plain lines).", INPUT_FORMATS),
@@ -325,23 +300,6 @@ def _class_weight_help() -> str:
     balanced = " and ".join(arch for arch, weight in DEFAULT_CLASS_WEIGHT.items() if weight == "balanced")
     return literal_help(f"none or balanced (weights classes by inverse frequency). [default: balanced for "
                         f"{balanced}, none otherwise]")
-
-
-try:  # typer >= 0.20 vendors click, and takes only its own copy's types (see errors.py)
-    from typer._click.types import FloatRange
-except ImportError:  # pragma: no cover
-    from click.types import FloatRange  # type: ignore[assignment]
-
-
-class FiniteRange(FloatRange):
-    """click's FloatRange, which lets `nan` through (every comparison with it is false), refusing it and infinities
-    in the option's own terms rather than leaving the library to name its wider range."""
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
-        number = super().convert(value, param, ctx)
-        if not math.isfinite(number):
-            self.fail(f"{value} is not a finite number.", param, ctx)
-        return number
 
 
 def _opt(name: str, kind: Any, help: str, panel: str, flag: str | None = None, **kw: Any) -> inspect.Parameter:

@@ -15,7 +15,8 @@ import numpy as np
 
 from sentikit.features.lean import display_term
 from sentikit.features.vectorize import CHAR_PREFIX
-from sentikit.models.linear import LinearPredictor, LinearWeights, predict_proba_lean
+from sentikit.models.linear import LinearWeights, predict_proba_lean
+from sentikit.models.linear_predictor import LinearPredictor
 
 Evidence = list[tuple[str, float]]  # (term as `display_term` writes it, its share of the score), largest first
 

@@ -87,11 +87,11 @@ def _linear_trainer(arch: str) -> Callable[[TrainInputs], Fitted]:
         from sentikit.models.linear import (
             Exported,
             LinearConfig,
-            LinearPredictor,
             default_features,
             export,
             train_linear,
         )
+        from sentikit.models.linear_predictor import LinearPredictor
 
         feature_cfg = _override(default_features(arch), inputs.overrides)
         # Resolved, so the manifest records the C and class weight used, not "the architecture's default".
