@@ -8,7 +8,7 @@ import typer
 from sentikit.cli.app import app
 from sentikit.cli.cells import columns_that_fit
 from sentikit.cli.input_columns import InputColumns
-from sentikit.cli.option_text import with_default, with_range
+from sentikit.cli.option_text import FiniteRange, with_default
 from sentikit.cli.options import (
     CHAR_NGRAMS_RANGE,
     CORPUS_OPTIONS,
@@ -125,8 +125,8 @@ def vectorize(
     char_ngrams: Annotated[str | None, typer.Option(
         help=f"Also character n-grams, e.g. 2-5 (within {CHAR_NGRAMS_RANGE}), or none.")] = None,
     min_df: Annotated[int | None, typer.Option(help="Drop terms in fewer documents than this.", min=1)] = None,
-    max_df: Annotated[float | None, typer.Option(help=with_range(
-        "Drop terms in more than this share of documents.", above=0.0, at_most=1.0))] = None,
+    max_df: Annotated[float | None, typer.Option(help="Drop terms in more than this share of documents.",
+                                                 click_type=FiniteRange(0.0, 1.0, min_open=True))] = None,
     max_features: Annotated[int | None, typer.Option(help=MAX_FEATURES_HELP, min=1)] = None,
     out_folder: Annotated[str | None, typer.Option("--out", "-o", metavar="PATH",
                                                    help="Folder for matrix.npz + vocabulary.json (not in a "

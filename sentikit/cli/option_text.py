@@ -37,12 +37,5 @@ def with_default(text: str, default: object) -> str:
     return literal_help(f"{text} [default: {default}]")
 
 
-def with_range(text: str, *, above: float, at_most: float | None = None) -> str:
-    """Help ending in a range tag like Typer's ("[x>0.0]"), for a range open below, which Typer's min/max
-    (closed bounds) cannot express: the option takes no min/max, and the config's check (which every value
-    passes anyway, NaN included) refuses what is out of range before any data is read."""
-    return literal_help(f"{text} [{f'{above}<x<={at_most}' if at_most is not None else f'x>{above}'}]")
-
-
 def choice_help(text: str, choices: tuple[str, ...]) -> str:
     return literal_help(f"{text} [{'|'.join(choices)}]")

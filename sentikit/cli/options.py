@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sentikit.cli.option_text import FiniteRange, choice_help, literal_help, with_range
+from sentikit.cli.option_text import FiniteRange, choice_help, literal_help
 from sentikit.corpus import INPUT_FORMATS, CorpusOptions
 from sentikit.corpus_columns import parse_delimiter
 from sentikit.errors import UsageError
@@ -311,7 +311,7 @@ def _opt(name: str, kind: Any, help: str, panel: str, flag: str | None = None, *
         help += literal_help(f" [default: {shown}]")
     decls = [flag] if flag else []
     if kind is float and ("min" in kw or "max" in kw):
-        kw["click_type"] = FiniteRange(kw.pop("min", None), kw.pop("max", None))
+        kw["click_type"] = FiniteRange(kw.pop("min", None), kw.pop("max", None), min_open=kw.pop("min_open", False))
     return _param(name, Annotated[kind | None, typer.Option(*decls, help=help, rich_help_panel=panel, **kw)], None)
 
 
@@ -326,13 +326,12 @@ MODEL_OPTIONS = OptionGroup(
         _opt("ngram_max", int, "Word n-grams 1..N (1-3).", LIN, min=1, max=3),
         _opt("char_ngrams", str, f"Character n-grams, e.g. 2-5 (within {CHAR_NGRAMS_RANGE}), or none.", LIN),
         _opt("min_df", int, "Minimum document frequency of a term.", LIN, min=1),
-        _opt("max_df", float, with_range("Maximum document frequency (share) of a term.", above=0.0, at_most=1.0),
-             LIN),
+        _opt("max_df", float, "Maximum document frequency (share) of a term.", LIN, min=0.0, max=1.0, min_open=True),
         _opt("max_features", int, MAX_FEATURES_HELP, LIN, min=1),
-        _opt("nb_alpha", float, with_range("Smoothing of Naive Bayes / NBSVM ratios.", above=0.0), LIN),
+        _opt("nb_alpha", float, "Smoothing of Naive Bayes / NBSVM ratios.", LIN, min=0.0, min_open=True),
         _opt("epochs", int, "Maximum epochs.", FIT, min=1),
         _opt("batch_size", int, "Documents per batch.", FIT, min=1),
-        _opt("lr", float, with_range("Learning rate (AdamW).", above=0.0, at_most=1e30), FIT),
+        _opt("lr", float, "Learning rate (AdamW).", FIT, min=0.0, max=1e30, min_open=True),
         _opt("weight_decay", float, "AdamW weight decay.", FIT, min=0.0),
         _opt("schedule", str, "Learning-rate schedule: linear (decay to 0) or constant.", FIT),
         _opt("clip", float, "Gradient clipping norm (0: off).", FIT, min=0.0),
@@ -344,8 +343,8 @@ MODEL_OPTIONS = OptionGroup(
         _opt("device", str, "auto, cpu or cuda.", FIT),
         _opt("threads", int, "CPU threads for torch.", FIT, min=1),
         _opt("embed_dim", int, "Embedding size (not for conv1d over one-hot words).", NN, min=1),
-        _opt("embed_init", float, with_range("Standard deviation of the random initial embeddings (and one-hot "
-                                             "conv1d tables).", above=0.0), NN),
+        _opt("embed_init", float, "Standard deviation of the random initial embeddings (and one-hot conv1d tables).",
+             NN, min=0.0, min_open=True),
         _opt("hidden_size", int, "Recurrent hidden size.", NN, min=1),
         _opt("num_layers", int, "Recurrent layers.", NN, "--layers", min=1),
         _opt("dropout", float, "Dropout before the classifier.", NN, min=0.0, max=0.95),
