@@ -105,3 +105,15 @@ def test_an_edited_model_is_refused(trained: dict[str, Path], tmp_path: Path, ar
     with pytest.raises(sentikit.ModelError, match=message):
         sentikit.load(model)
     assert time.perf_counter() - started < 5  # refused from the counts, before anything is built
+
+
+@pytest.mark.parametrize("settings", [{"arch": "conv1d"}, {"arch": "conv1d", "conv_input": "embedding"},
+                                      {"arch": "conv1d", "conv_widths": (2, 5)}, {"arch": "gru"},
+                                      {"arch": "bilstm", "num_layers": 3}, {"arch": "rnn", "num_layers": 2}])
+def test_the_tensor_count_checked_first_is_the_count_of_the_shapes(settings: dict[str, Any]) -> None:
+    from sentikit.models.config import NeuralConfig
+    from sentikit.models.neural_predictor import _tensor_count
+    from sentikit.models.numpy_forward import weight_shapes
+
+    config = NeuralConfig(**settings)
+    assert _tensor_count(config) == len(weight_shapes(config, 10, 3))
