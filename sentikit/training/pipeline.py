@@ -86,10 +86,12 @@ def latest_model(usage: str = "--model DIR") -> Path | None:
     try:
         # Without blocking, and a regular file only: a FIFO in its place would wait for a writer forever.
         fd = os.open(pointer, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        if not _regular(fd):
-            raise ModelError(f"{pointer} is not a regular file", hint=fix)
-        with os.fdopen(fd, "rb") as handle:
-            data = handle.read(1 << 16)  # at most 64 KiB: a link to a huge file must not fill the memory
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ModelError(f"{pointer} is not a regular file", hint=fix)
+            data = os.read(fd, 1 << 16)  # at most 64 KiB: a link to a huge file must not fill the memory
+        finally:
+            os.close(fd)
         name = data.decode("utf-8").strip() if len(data) < 1 << 16 else ""
     except FileNotFoundError:
         return None
@@ -100,18 +102,6 @@ def latest_model(usage: str = "--model DIR") -> Path | None:
     if not name or "\0" in name:  # an emptied file, or one no path can be read from
         raise ModelError(f"{pointer} is damaged: it does not hold a folder name", hint=fix)
     return Path(name)
-
-
-def _regular(fd: int) -> bool:
-    """Whether `fd` is a regular file; `fd` is closed when it is not (or cannot be told)."""
-    try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            return True
-    except OSError:
-        os.close(fd)
-        raise
-    os.close(fd)
-    return False
 
 
 def _remember_latest(path: Path) -> None:

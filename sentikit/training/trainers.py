@@ -73,7 +73,7 @@ def _versions(*names: str) -> dict[str, str]:
 
 def _override(config: Any, overrides: dict[str, Any]) -> Any:
     names = {f.name for f in fields(config)}
-    chosen = {k: v for k, v in overrides.items() if k in names and v is not None}
+    chosen = {k: v for k, v in overrides.items() if k in names}  # None was refused by `check_overrides`
     return replace(config, **chosen) if chosen else config
 
 
